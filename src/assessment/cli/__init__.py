@@ -1,0 +1,27 @@
+"""The ``assessment`` command: a thin adapter over the Python API.
+
+Each sub-module exposes ``COMMANDS``, a list of click commands registered here.
+"""
+
+from __future__ import annotations
+
+import click
+
+from assessment import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="assessment")
+def main() -> None:
+    """Self-assessment of ESS enterprises against the Guide des bonnes pratiques."""
+
+
+def _register() -> None:
+    from assessment.cli import data_commands, grid_commands, score_command
+
+    for module in (grid_commands, score_command, data_commands):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

@@ -1,0 +1,5 @@
+"""Placeholder: filled by its owner."""
+
+import click
+
+COMMANDS: list[click.Command] = []
