@@ -62,7 +62,9 @@ class _Model(BaseModel):
 
 
 class ScaleLevel(_Model):
-    value: int = Field(description="Numeric value of the level; strictly increasing along the scale")
+    value: int = Field(
+        description="Numeric value of the level; strictly increasing along the scale"
+    )
     label: Text
     description: Text | None = None
 
@@ -345,7 +347,12 @@ def semantic_issues(grid: Grid) -> list[SemanticIssue]:
     values = grid.scale_values
     for i in range(1, len(values)):
         if values[i] <= values[i - 1]:
-            add("scale_not_increasing", ("scale", i, "value"), value=values[i], previous=values[i - 1])
+            add(
+                "scale_not_increasing",
+                ("scale", i, "value"),
+                value=values[i],
+                previous=values[i - 1],
+            )
 
     horizon_ids: set[str] = set()
     for i, horizon in enumerate(grid.horizons):
@@ -388,14 +395,22 @@ def semantic_issues(grid: Grid) -> list[SemanticIssue]:
         if isinstance(question, LevelQuestion) and question.levels:
             for value in question.levels:
                 if value not in scale_set:
-                    add("level_not_on_scale", (*path, "levels", value), value=value,
-                        scale=", ".join(map(str, values)))
+                    add(
+                        "level_not_on_scale",
+                        (*path, "levels", value),
+                        value=value,
+                        scale=", ".join(map(str, values)),
+                    )
         if isinstance(question, ChoiceQuestion):
             seen_options: set[str] = set()
             for k, option in enumerate(question.options):
                 if option.value in seen_options:
-                    add("duplicate_id", (*path, "options", k, "value"), id=option.value,
-                        kind="option")
+                    add(
+                        "duplicate_id",
+                        (*path, "options", k, "value"),
+                        id=option.value,
+                        kind="option",
+                    )
                 seen_options.add(option.value)
         condition = question.show_if
         if condition is not None:
@@ -408,22 +423,31 @@ def semantic_issues(grid: Grid) -> list[SemanticIssue]:
             else:
                 target_horizons = grid.question_horizons(target)
                 if condition.horizon is not None and condition.horizon not in target_horizons:
-                    add("condition_unknown_horizon", (*cpath, "horizon"),
-                        horizon=condition.horizon, question=target.id)
+                    add(
+                        "condition_unknown_horizon",
+                        (*cpath, "horizon"),
+                        horizon=condition.horizon,
+                        question=target.id,
+                    )
                 if isinstance(target, ChoiceQuestion):
                     allowed = {o.value for o in target.options}
-                    tested = [condition.equals] if condition.equals is not None else (
-                        condition.in_ or [])
+                    tested = (
+                        [condition.equals]
+                        if condition.equals is not None
+                        else (condition.in_ or [])
+                    )
                     for value in tested:
                         if value not in allowed:
                             add("condition_unknown_option", cpath, value=value, question=target.id)
                 if isinstance(target, LevelQuestion):
-                    tested = [condition.equals] if condition.equals is not None else (
-                        condition.in_ or [])
+                    tested = (
+                        [condition.equals]
+                        if condition.equals is not None
+                        else (condition.in_ or [])
+                    )
                     for value in tested:
                         if value not in scale_set:
-                            add("condition_value_off_scale", cpath, value=value,
-                                question=target.id)
+                            add("condition_value_off_scale", cpath, value=value, question=target.id)
     # cycles in show_if
     deps = {q.id: q.show_if.question for _, q in located if q.show_if is not None}
     reported: set[str] = set()
