@@ -173,6 +173,17 @@ class YesNoScore(_Model):
     yes: float = Field(ge=0, le=100)
     no: float = Field(ge=0, le=100)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml11_booleans(cls, data: Any) -> Any:
+        """YAML 1.1 reads the keys ``yes:``/``no:`` as booleans: accept them."""
+        if isinstance(data, dict):
+            return {
+                ({True: "yes", False: "no"}.get(k, k) if isinstance(k, bool) else k): v
+                for k, v in data.items()
+            }
+        return data
+
 
 class YesNoQuestion(_QuestionBase):
     type: Literal["yes_no"]
