@@ -459,16 +459,33 @@ def semantic_issues(grid: Grid) -> list[SemanticIssue]:
                     for value in tested:
                         if value not in scale_set:
                             add("condition_value_off_scale", cpath, value=value, question=target.id)
-    # cycles in show_if
+    # cycles in show_if (linear time: a long chain of conditions must not hang the loader)
     deps = {q.id: q.show_if.question for _, q in located if q.show_if is not None}
+    on_cycle = _cycle_members(deps)
     reported: set[str] = set()
     for path, question in located:
-        seen_chain = [question.id]
-        current = deps.get(question.id)
-        while current is not None and current not in seen_chain:
-            seen_chain.append(current)
-            current = deps.get(current)
-        if current is not None and current == question.id and question.id not in reported:
+        if question.id in on_cycle and question.id not in reported:
+            seen_chain = [question.id]
+            current = deps[question.id]
+            while current != question.id:
+                seen_chain.append(current)
+                current = deps[current]
             reported.update(seen_chain)
             add("condition_cycle", (*path, "show_if"), chain=" → ".join([*seen_chain, current]))
     return issues
+
+
+def _cycle_members(deps: dict[str, str]) -> set[str]:
+    """Ids lying on a cycle of ``deps`` (each id depends on at most one other)."""
+    on_cycle: set[str] = set()
+    done: set[str] = set()
+    for start in deps:
+        walk: dict[str, int] = {}
+        node: str | None = start
+        while node is not None and node not in done and node not in walk:
+            walk[node] = len(walk)
+            node = deps.get(node)
+        if node is not None and node in walk:
+            on_cycle.update(n for n, index in walk.items() if index >= walk[node])
+        done.update(walk)
+    return on_cycle
