@@ -1,0 +1,230 @@
+"""Engines (SQLite by default, PostgreSQL), migrations and the single write path.
+
+* SQLite: a file (``data/assessment.sqlite3`` by default, folder created) in WAL
+  mode with ``foreign_keys=ON`` and a busy timeout.  pysqlite's own implicit
+  ``BEGIN`` is switched off and SQLAlchemy's ``begin`` event emits ours: plain
+  ``BEGIN`` for reads, ``BEGIN IMMEDIATE`` for :func:`write_session`, so a
+  writer takes the write lock up front and never fails half-way with
+  "database is locked" on lock upgrade.
+* PostgreSQL: when the URL (``DATABASE_URL`` or the settings file) says so;
+  ``postgres://`` and ``postgresql://`` URLs use the psycopg 3 driver.
+
+Every write goes through :func:`write_session` (one transaction, committed on
+success and rolled back on any error), so a failure half-way leaves the
+previous state intact.  Nothing lives only in one process: sessions,
+throttling and shared secrets are in the database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+
+from assessment.settings import get_settings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_BEGIN_OPTION = "assessment_begin"
+
+_engines: dict[str, Engine] = {}
+_prepared: set[tuple[str, bool]] = set()
+_engines_lock = threading.Lock()
+
+
+def normalise_url(url: str) -> str:
+    """``postgres://`` / ``postgresql://`` → ``postgresql+psycopg://``; others unchanged."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def create_database_engine(url: str, **engine_kwargs: Any) -> Engine:
+    """A new engine for ``url`` with this product's SQLite/PostgreSQL set-up.
+
+    Not cached: use :func:`get_engine` in the application.  ``engine_kwargs``
+    go to :func:`sqlalchemy.create_engine` (tests pass ``connect_args``).
+    """
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        _ensure_sqlite_folder(parsed)
+        engine = create_engine(parsed, **engine_kwargs)
+        _configure_sqlite(engine)
+        return engine
+    engine_kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(parsed, **engine_kwargs)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The process-wide engine for ``url`` (``None``: the settings' database)."""
+    key = normalise_url(url or get_settings().resolved_database_url)
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _engines[key] = create_database_engine(key)
+        return engine
+
+
+def open_database(url: str | None = None, *, sync_grids: bool = True) -> Engine:
+    """What the app and the CLI call on start: engine, migrations, grids synced.
+
+    Migrations and the grid sync are idempotent and safe to run from several
+    processes at once; within one process they run once per database (later
+    calls just return the engine, so a page may call this on every run).  The
+    grids are the YAML files of the settings' ``grids_dir``.
+    """
+    engine = get_engine(url)
+    key = (engine.url.render_as_string(hide_password=False), sync_grids)
+    with _engines_lock:
+        if key in _prepared:
+            return engine
+    migrate(engine)
+    if sync_grids:
+        from assessment.grid_store import sync_grids_from_dir
+
+        grids_dir = get_settings().grids_dir
+        if grids_dir.is_dir():
+            sync_grids_from_dir(engine, grids_dir)
+    with _engines_lock:
+        _prepared.add(key)
+    return engine
+
+
+def is_sqlite(engine: Engine | Connection) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+# ---------------------------------------------------------------------------
+# SQLite
+# ---------------------------------------------------------------------------
+
+
+def _ensure_sqlite_folder(url: URL) -> None:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Stop pysqlite from emitting its own (deferred) BEGIN: ours is below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(_BEGIN_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "immediate" else "BEGIN")
+
+
+# ---------------------------------------------------------------------------
+# sessions
+# ---------------------------------------------------------------------------
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """One write transaction: committed when the block ends, rolled back on error.
+
+    On SQLite it starts with ``BEGIN IMMEDIATE`` (the write lock is taken at
+    once; concurrent writers wait up to the busy timeout).
+    """
+    bind = engine.execution_options(**{_BEGIN_OPTION: "immediate"})
+    with Session(bind=bind, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A read-only unit of work, never committed.
+
+    Closing the session hands the connection back to the pool, which rolls the
+    transaction back; loaded objects stay usable (detached, not expired).
+    """
+    with Session(bind=engine, expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """A Core connection in one write transaction (for bulk executemany loads)."""
+    bind = engine.execution_options(**{_BEGIN_OPTION: "immediate"})
+    with bind.begin() as conn:
+        yield conn
+
+
+# ---------------------------------------------------------------------------
+# migrations
+# ---------------------------------------------------------------------------
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic configuration pointing at the migrations shipped in the package."""
+    config = Config()
+    location = resources.files("assessment") / "migrations"
+    config.set_main_option("script_location", str(location))
+    config.set_main_option("path_separator", "os")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the latest migration (idempotent; safe under concurrency).
+
+    On SQLite the whole upgrade runs in one ``BEGIN IMMEDIATE`` transaction; on
+    PostgreSQL a transaction-level advisory lock serialises concurrent starts.
+    """
+    bind = engine.execution_options(**{_BEGIN_OPTION: "immediate"})
+    with bind.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(724201401)"))
+        command.upgrade(alembic_config(conn), "head")
+
+
+def dispose_engines() -> None:
+    """Close every cached engine's pool (tests, CLI exit)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+        _prepared.clear()
+
+
+class NotFound(LookupError):
+    """A record that does not exist; ``message`` is French and safe to show."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -1,0 +1,1 @@
+"""Alembic migrations of :mod:`assessment.tables`, run by :func:`assessment.db.migrate`."""

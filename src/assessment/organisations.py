@@ -1,0 +1,735 @@
+"""Organisations: identifiers (SIREN / RNA), categories, CSV import, sharing.
+
+An organisation has at least one identifier: a SIREN (9 digits, Luhn check
+digit) or, for a small association without one, an RNA number (``W`` followed
+by 9 characters: the department then digits, e.g. ``W751234567``).  Both are
+unique.  ``sector`` is optional and, when given, is a NAF rév. 2 section
+letter (``A`` … ``U``), so that sectors can be compared and aggregated.
+
+Every function takes the acting :class:`~assessment.permissions.Actor` and
+checks :mod:`assessment.permissions` first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from assessment.db import NotFound, read_session, write_connection, write_session
+from assessment.permissions import Action, Actor, Role, Target, can, require
+from assessment.regions import REGIONS_BY_CODE, normalise_region
+from assessment.tables import Organisation, utcnow
+
+LEGAL_FAMILIES: dict[str, str] = {
+    "association": "Association",
+    "cooperative": "Coopérative",
+    "mutual": "Mutuelle",
+    "foundation": "Fondation",
+    "ess_company": "Société commerciale de l'ESS",
+    "other": "Autre",
+}
+
+SIZE_BANDS: dict[str, str] = {
+    "0": "Sans salarié",
+    "1-9": "1 à 9 salariés",
+    "10-49": "10 à 49 salariés",
+    "50-249": "50 à 249 salariés",
+    "250+": "250 salariés ou plus",
+}
+
+NAF_SECTIONS: dict[str, str] = {
+    "A": "Agriculture, sylviculture et pêche",
+    "B": "Industries extractives",
+    "C": "Industrie manufacturière",
+    "D": "Production et distribution d'électricité, de gaz, de vapeur et d'air conditionné",
+    "E": "Production et distribution d'eau ; assainissement, gestion des déchets et dépollution",
+    "F": "Construction",
+    "G": "Commerce ; réparation d'automobiles et de motocycles",
+    "H": "Transports et entreposage",
+    "I": "Hébergement et restauration",
+    "J": "Information et communication",
+    "K": "Activités financières et d'assurance",
+    "L": "Activités immobilières",
+    "M": "Activités spécialisées, scientifiques et techniques",
+    "N": "Activités de services administratifs et de soutien",
+    "O": "Administration publique",
+    "P": "Enseignement",
+    "Q": "Santé humaine et action sociale",
+    "R": "Arts, spectacles et activités récréatives",
+    "S": "Autres activités de services",
+    "T": "Activités des ménages en tant qu'employeurs",
+    "U": "Activités extra-territoriales",
+}
+
+CSV_COLUMNS = ("name", "siren", "rna", "region", "legal_family", "size_band", "sector")
+CSV_COLUMN_ALIASES: dict[str, str] = {
+    "nom": "name",
+    "raison_sociale": "name",
+    "région": "region",
+    "famille": "legal_family",
+    "famille_juridique": "legal_family",
+    "taille": "size_band",
+    "tranche_effectif": "size_band",
+    "secteur": "sector",
+}
+FIELD_LABELS_FR: dict[str, str] = {
+    "name": "name",
+    "siren": "siren",
+    "rna": "rna",
+    "region": "region",
+    "legal_family": "legal_family",
+    "size_band": "size_band",
+    "sector": "sector",
+    "identifier": "siren/rna",
+}
+NAME_MAX_LENGTH = 300
+_RNA_PATTERN = re.compile(r"^W[0-9][0-9A-Z][0-9]{7}$")
+_LA_POSTE_SIREN = "356000000"
+
+
+# ---------------------------------------------------------------------------
+# identifiers
+# ---------------------------------------------------------------------------
+
+
+def _compact(value: str) -> str:
+    return re.sub(r"[\s.\-\u00a0\u202f]", "", value)
+
+
+def luhn_ok(digits: str) -> bool:
+    """Whether a string of digits passes the Luhn check (its last digit is the key)."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if index % 2 == 1:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return total % 10 == 0
+
+
+def siren_problem(value: str) -> str | None:
+    """Why ``value`` (already compacted) is not a valid SIREN, or ``None``."""
+    if not value.isdigit() or not value.isascii():
+        return f"{value} n'est pas un SIREN valide (9 chiffres attendus)"
+    if len(value) == 14:
+        return f"{value} est un SIRET : indiquez le SIREN (ses 9 premiers chiffres)"
+    if len(value) != 9:
+        return f"{value} n'est pas un SIREN valide (9 chiffres attendus, {len(value)} donnés)"
+    if value == _LA_POSTE_SIREN:
+        return None  # La Poste's historical SIREN: digit sum multiple of 5, not Luhn
+    if not luhn_ok(value):
+        return f"{value} n'est pas un SIREN valide (clé de contrôle)"
+    return None
+
+
+def is_valid_siren(value: str) -> bool:
+    return siren_problem(_compact(value)) is None
+
+
+def rna_problem(value: str) -> str | None:
+    """Why ``value`` (compacted, upper-cased) is not a valid RNA number, or ``None``."""
+    if not _RNA_PATTERN.match(value):
+        return f"{value} n'est pas un numéro RNA valide (W suivi de 9 caractères, ex. W751234567)"
+    return None
+
+
+def is_valid_rna(value: str) -> bool:
+    return rna_problem(_compact(value).upper()) is None
+
+
+def siren_with_key(first_eight: str) -> str:
+    """The SIREN made of eight digits and their Luhn key (used by the demo data)."""
+    for key in "0123456789":
+        if luhn_ok(first_eight + key):
+            return first_eight + key
+    raise AssertionError("unreachable: one key always fits")
+
+
+# ---------------------------------------------------------------------------
+# validated input
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One field that cannot be accepted; ``str()`` is ``"siren : ... (clé de contrôle)"``."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{FIELD_LABELS_FR.get(self.field, self.field)} : {self.message}"
+
+
+class OrganisationError(ValueError):
+    """Organisation data refused; ``problems`` name each field (French)."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        self.message = " ; ".join(str(p) for p in problems)
+        super().__init__(self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationInput:
+    """Checked, normalised organisation data (what gets stored)."""
+
+    name: str
+    siren: str | None
+    rna: str | None
+    region: str
+    legal_family: str
+    size_band: str
+    sector: str | None = None
+
+
+def _fold(value: str) -> str:
+    """Lower-case without accents, for lenient matching of labels."""
+    decomposed = unicodedata.normalize("NFKD", value.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("\u2019", "'")
+
+
+def _lookup(table: Mapping[str, str]) -> dict[str, str]:
+    result = {_fold(code): code for code in table}
+    result.update({_fold(label): code for code, label in table.items()})
+    return result
+
+
+_FAMILY_LOOKUP = _lookup(LEGAL_FAMILIES) | {
+    "cooperative": "cooperative",
+    "scop": "cooperative",
+    "scic": "cooperative",
+    "mutuelle": "mutual",
+    "fondation": "foundation",
+    "entreprise de l'ess": "ess_company",
+    "societe commerciale": "ess_company",
+    "autre": "other",
+}
+_SIZE_LOOKUP = _lookup(SIZE_BANDS) | {"1 a 9": "1-9", "10 a 49": "10-49", "50 a 249": "50-249"}
+
+
+def check_organisation(
+    values: Mapping[str, Any],
+) -> tuple[OrganisationInput | None, list[FieldProblem]]:
+    """Validate raw organisation fields (strings or ``None``); all problems at once."""
+    problems: list[FieldProblem] = []
+
+    def raw(key: str) -> str:
+        value = values.get(key)
+        return "" if value is None else str(value).strip()
+
+    name = " ".join(raw("name").split())
+    if not name:
+        problems.append(FieldProblem("name", "le nom est obligatoire"))
+    elif len(name) > NAME_MAX_LENGTH:
+        problems.append(
+            FieldProblem("name", f"le nom dépasse {NAME_MAX_LENGTH} caractères ({len(name)})")
+        )
+
+    siren = _compact(raw("siren")) or None
+    if siren is not None and (problem := siren_problem(siren)):
+        problems.append(FieldProblem("siren", problem))
+    rna = _compact(raw("rna")).upper() or None
+    if rna is not None and (problem := rna_problem(rna)):
+        problems.append(FieldProblem("rna", problem))
+    if siren is None and rna is None:
+        problems.append(
+            FieldProblem(
+                "identifier",
+                "un SIREN ou, pour une association sans SIREN, un numéro RNA est obligatoire",
+            )
+        )
+
+    region_raw = raw("region")
+    region = normalise_region(region_raw) if region_raw else None
+    if region is None:
+        known = ", ".join(sorted(REGIONS_BY_CODE))
+        shown = region_raw or "(vide)"
+        problems.append(
+            FieldProblem("region", f"{shown} n'est pas un code de région connu ({known})")
+        )
+
+    family_raw = raw("legal_family")
+    family = _FAMILY_LOOKUP.get(_fold(family_raw)) if family_raw else None
+    if family is None:
+        problems.append(
+            FieldProblem(
+                "legal_family",
+                f"{family_raw or '(vide)'} n'est pas une famille connue "
+                f"({', '.join(LEGAL_FAMILIES)})",
+            )
+        )
+
+    size_raw = raw("size_band")
+    size = _SIZE_LOOKUP.get(_fold(size_raw)) if size_raw else None
+    if size is None:
+        problems.append(
+            FieldProblem(
+                "size_band",
+                f"{size_raw or '(vide)'} n'est pas une tranche d'effectif connue "
+                f"({', '.join(SIZE_BANDS)})",
+            )
+        )
+
+    sector_raw = raw("sector").upper()
+    sector = sector_raw or None
+    if sector is not None and sector not in NAF_SECTIONS:
+        problems.append(
+            FieldProblem("sector", f"{sector_raw} n'est pas une section NAF (une lettre de A à U)")
+        )
+
+    if problems:
+        return None, problems
+    assert region is not None and family is not None and size is not None
+    return (
+        OrganisationInput(
+            name=name,
+            siren=siren,
+            rna=rna,
+            region=region,
+            legal_family=family,
+            size_band=size,
+            sector=sector,
+        ),
+        [],
+    )
+
+
+# ---------------------------------------------------------------------------
+# reading
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationInfo:
+    id: int
+    name: str
+    siren: str | None
+    rna: str | None
+    region: str
+    legal_family: str
+    size_band: str
+    sector: str | None
+    shared_with_region: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def target(self) -> Target:
+        return Target(
+            organisation_id=self.id,
+            organisation_region=self.region,
+            shared_with_region=self.shared_with_region,
+        )
+
+    @property
+    def legal_family_label(self) -> str:
+        return LEGAL_FAMILIES[self.legal_family]
+
+    @property
+    def size_band_label(self) -> str:
+        return SIZE_BANDS[self.size_band]
+
+    @property
+    def region_name(self) -> str:
+        return REGIONS_BY_CODE[self.region].name
+
+    @property
+    def identifier(self) -> str:
+        """``SIREN 123456789`` or ``RNA W751234567``."""
+        return f"SIREN {self.siren}" if self.siren else f"RNA {self.rna}"
+
+
+def _info(row: Organisation) -> OrganisationInfo:
+    return OrganisationInfo(
+        id=row.id,
+        name=row.name,
+        siren=row.siren,
+        rna=row.rna,
+        region=row.region,
+        legal_family=row.legal_family,
+        size_band=row.size_band,
+        sector=row.sector,
+        shared_with_region=row.shared_with_region,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def load_organisation(session: Session, organisation_id: int) -> Organisation:
+    """The organisation row, or :class:`NotFound` (no permission check: internal)."""
+    row = session.get(Organisation, organisation_id)
+    if row is None:
+        raise NotFound(f"Organisation n° {organisation_id} introuvable.")
+    return row
+
+
+def organisation_target(row: Organisation) -> Target:
+    """The permission target describing one organisation."""
+    return Target(
+        organisation_id=row.id,
+        organisation_region=row.region,
+        shared_with_region=row.shared_with_region,
+    )
+
+
+def get_organisation(engine: Engine, actor: Actor, organisation_id: int) -> OrganisationInfo:
+    with read_session(engine) as session:
+        row = load_organisation(session, organisation_id)
+        require(actor, Action.READ_ORGANISATION, organisation_target(row))
+        return _info(row)
+
+
+def list_organisations(
+    engine: Engine,
+    actor: Actor,
+    *,
+    region: str | None = None,
+    search: str | None = None,
+    limit: int | None = 200,
+) -> list[OrganisationInfo]:
+    """The organisations ``actor`` may see, by name.
+
+    National council and operator: all (optionally one region); regional
+    chamber: those of its region; organisation users: their own.
+    """
+    query = select(Organisation).order_by(Organisation.name, Organisation.id)
+    if actor.role in (Role.MEMBER, Role.ORG_ADMIN):
+        query = query.where(Organisation.id == actor.organisation_id)
+    elif actor.role is Role.REGIONAL:
+        if region is not None and region != actor.region:
+            require(
+                actor,
+                Action.READ_ORGANISATION,
+                Target(organisation_id=0, organisation_region=region),
+            )
+        query = query.where(Organisation.region == actor.region)
+    else:
+        require(actor, Action.READ_ORGANISATION, Target())
+        if region is not None:
+            query = query.where(Organisation.region == region)
+    if search:
+        pattern = f"%{search.strip()}%"
+        query = query.where(
+            or_(
+                Organisation.name.ilike(pattern),
+                Organisation.siren == _compact(search),
+                Organisation.rna == _compact(search).upper(),
+            )
+        )
+    if limit is not None:
+        query = query.limit(limit)
+    with read_session(engine) as session:
+        rows = session.scalars(query).all()
+        result = [_info(row) for row in rows]
+    for info in result:
+        require(actor, Action.READ_ORGANISATION, info.target)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# writing
+# ---------------------------------------------------------------------------
+
+
+def _duplicate_problems(
+    session: Session, data: OrganisationInput, exclude_id: int | None = None
+) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    for column, value in (("siren", data.siren), ("rna", data.rna)):
+        if value is None:
+            continue
+        query = select(Organisation.id, Organisation.name).where(
+            getattr(Organisation, column) == value
+        )
+        if exclude_id is not None:
+            query = query.where(Organisation.id != exclude_id)
+        found = session.execute(query).first()
+        if found is not None:
+            problems.append(FieldProblem(column, f"{value} est déjà enregistré (« {found.name} »)"))
+    return problems
+
+
+def create_organisation(
+    engine: Engine,
+    actor: Actor,
+    *,
+    name: str,
+    region: str,
+    legal_family: str,
+    size_band: str,
+    siren: str | None = None,
+    rna: str | None = None,
+    sector: str | None = None,
+    shared_with_region: bool = False,
+) -> int:
+    """Register an organisation (national council or operator); returns its id."""
+    require(actor, Action.MANAGE_ORGANISATIONS)
+    data, problems = check_organisation(
+        {
+            "name": name,
+            "siren": siren,
+            "rna": rna,
+            "region": region,
+            "legal_family": legal_family,
+            "size_band": size_band,
+            "sector": sector,
+        }
+    )
+    if data is None:
+        raise OrganisationError(problems)
+    try:
+        with write_session(engine) as session:
+            problems = _duplicate_problems(session, data)
+            if problems:
+                raise OrganisationError(problems)
+            now = utcnow()
+            row = Organisation(
+                name=data.name,
+                siren=data.siren,
+                rna=data.rna,
+                region=data.region,
+                legal_family=data.legal_family,
+                size_band=data.size_band,
+                sector=data.sector,
+                shared_with_region=shared_with_region,
+                shared_changed_at=now if shared_with_region else None,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+    except IntegrityError as exc:  # a concurrent registration of the same identifier
+        raise OrganisationError(
+            [FieldProblem("identifier", "cette organisation vient d'être enregistrée")]
+        ) from exc
+
+
+_EDITABLE = ("name", "siren", "rna", "region", "legal_family", "size_band", "sector")
+
+
+def update_organisation(
+    engine: Engine, actor: Actor, organisation_id: int, **changes: str | None
+) -> OrganisationInfo:
+    """Change an organisation's details (its admins, or the national council).
+
+    ``changes`` are among ``name, siren, rna, region, legal_family, size_band,
+    sector``; the result is validated as a whole.
+    """
+    unknown = set(changes) - set(_EDITABLE)
+    if unknown:
+        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
+    with write_session(engine) as session:
+        row = load_organisation(session, organisation_id)
+        if not can(actor, Action.MANAGE_ORGANISATIONS):
+            require(actor, Action.EDIT_ORGANISATION, organisation_target(row))
+        current = {key: getattr(row, key) for key in _EDITABLE}
+        data, problems = check_organisation(current | changes)
+        if data is None:
+            raise OrganisationError(problems)
+        problems = _duplicate_problems(session, data, exclude_id=row.id)
+        if problems:
+            raise OrganisationError(problems)
+        for key in _EDITABLE:
+            setattr(row, key, getattr(data, key))
+        row.updated_at = utcnow()
+        session.flush()
+        return _info(row)
+
+
+def set_shared_with_region(
+    engine: Engine, actor: Actor, organisation_id: int, shared: bool
+) -> OrganisationInfo:
+    """The organisation's choice to show its answers to its CRESS (can be undone)."""
+    with write_session(engine) as session:
+        row = load_organisation(session, organisation_id)
+        require(actor, Action.SHARE_WITH_REGION, organisation_target(row))
+        if row.shared_with_region != shared:
+            row.shared_with_region = shared
+            row.shared_changed_at = row.updated_at = utcnow()
+        session.flush()
+        return _info(row)
+
+
+# ---------------------------------------------------------------------------
+# CSV import
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """Outcome of a CSV import: all lines imported, or none and the problems."""
+
+    imported: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True, slots=True)
+class _ParsedLine:
+    line: int
+    data: OrganisationInput
+
+
+def _decode(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise OrganisationImportError(
+            [
+                f"le fichier n'est pas encodé en UTF-8 (octet illisible en position {exc.start}) :"
+                " enregistrez-le en « CSV UTF-8 »"
+            ]
+        ) from exc
+
+
+class OrganisationImportError(ValueError):
+    """The CSV file cannot be read at all (encoding, header)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(" ; ".join(problems))
+
+
+def _delimiter(text: str) -> str:
+    first_line = text.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(first_line, delimiters=",;").delimiter
+    except csv.Error:
+        return ";" if first_line.count(";") > first_line.count(",") else ","
+
+
+def parse_organisations_csv(data: bytes | str) -> tuple[list[_ParsedLine], list[str]]:
+    """Parse and check every line (no database access); problems name line and field."""
+    text = _decode(data)
+    if not text.strip():
+        return [], ["le fichier est vide"]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    header_raw = next(reader)
+    header = [CSV_COLUMN_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in header_raw]
+    problems: list[str] = []
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    missing = [c for c in ("name", "region", "legal_family", "size_band") if c not in header]
+    if "siren" not in header and "rna" not in header:
+        missing.append("siren")
+    if unknown:
+        problems.append(f"ligne 1 : colonne(s) inconnue(s) : {', '.join(unknown)}")
+    if missing:
+        problems.append(
+            f"ligne 1 : colonne(s) manquante(s) : {', '.join(missing)} "
+            f"(colonnes attendues : {','.join(CSV_COLUMNS)})"
+        )
+    if problems:
+        return [], problems
+    parsed: list[_ParsedLine] = []
+    seen: dict[tuple[str, str], int] = {}
+    for cells in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            problems.append(
+                f"ligne {line} : {len(cells)} colonnes au lieu de {len(header)} "
+                "(séparateur ou guillemets à vérifier)"
+            )
+            continue
+        values = dict(zip(header, cells, strict=True))
+        data_row, line_problems = check_organisation(values)
+        problems.extend(f"ligne {line}, {problem}" for problem in line_problems)
+        if data_row is None:
+            continue
+        duplicate = False
+        for column, value in (("siren", data_row.siren), ("rna", data_row.rna)):
+            if value is None:
+                continue
+            first = seen.setdefault((column, value), line)
+            if first != line:
+                problems.append(f"ligne {line}, {column} : {value} figure déjà ligne {first}")
+                duplicate = True
+        if not duplicate:
+            parsed.append(_ParsedLine(line, data_row))
+    if not parsed and not problems:
+        problems.append("le fichier ne contient aucune organisation")
+    return parsed, problems
+
+
+def import_organisations_csv(engine: Engine, actor: Actor, data: bytes | str) -> ImportResult:
+    """Import organisations from CSV: every line, or none when any line is refused.
+
+    Columns ``name,siren,rna,region,legal_family,size_band,sector`` (French
+    aliases accepted), UTF-8 with or without BOM, ``,`` or ``;`` separated.
+    Organisations already registered (same SIREN or RNA) are refused.
+    """
+    require(actor, Action.MANAGE_ORGANISATIONS)
+    try:
+        parsed, problems = parse_organisations_csv(data)
+    except OrganisationImportError as exc:
+        return ImportResult(0, exc.problems)
+    if problems:
+        return ImportResult(0, problems)
+    now = utcnow()
+    batch = 5000
+    try:
+        with write_connection(engine) as conn:
+            known: list[tuple[int, str]] = []
+            for column in ("siren", "rna"):
+                wanted = {
+                    getattr(p.data, column): p.line for p in parsed if getattr(p.data, column)
+                }
+                values = list(wanted)
+                for start in range(0, len(values), batch):
+                    chunk = values[start : start + batch]
+                    attribute = getattr(Organisation, column)
+                    rows = conn.execute(
+                        select(attribute, Organisation.name).where(attribute.in_(chunk))
+                    ).all()
+                    for value, name in rows:
+                        known.append(
+                            (
+                                wanted[value],
+                                f"ligne {wanted[value]}, {column} : {value} est déjà "
+                                f"enregistré (« {name} »)",
+                            )
+                        )
+            if known:
+                return ImportResult(0, [message for _, message in sorted(known)])
+            rows_to_insert = [
+                {
+                    "name": p.data.name,
+                    "siren": p.data.siren,
+                    "rna": p.data.rna,
+                    "region": p.data.region,
+                    "legal_family": p.data.legal_family,
+                    "size_band": p.data.size_band,
+                    "sector": p.data.sector,
+                    "shared_with_region": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for p in parsed
+            ]
+            for start in range(0, len(rows_to_insert), batch):
+                conn.execute(insert(Organisation), rows_to_insert[start : start + batch])
+    except IntegrityError:
+        return ImportResult(
+            0, ["des organisations du fichier viennent d'être enregistrées : rien n'a été importé"]
+        )
+    return ImportResult(len(parsed), [])

@@ -1,0 +1,117 @@
+"""Settings, from the environment or a TOML file.
+
+Sources, the first that gives a value wins:
+
+1. environment variables (``DATABASE_URL``, ``ASSESSMENT_MODE``, ``ASSESSMENT_DATA_DIR``,
+   ``ASSESSMENT_GRIDS_DIR``, ``ASSESSMENT_SESSION_TTL_MINUTES``,
+   ``ASSESSMENT_SESSION_MAX_DAYS``, ``ASSESSMENT_MIN_GROUP_SIZE``);
+2. the settings file: the path in ``ASSESSMENT_SETTINGS``, else ``assessment.toml``
+   in the working directory when it exists (keys: ``database_url``, ``mode``,
+   ``data_dir``, ``grids_dir``, ``session_ttl_minutes``, ``session_max_days``,
+   ``min_group_size``);
+3. the defaults below.
+
+Relative paths are relative to the working directory.  No extra dependency:
+the standard library's ``tomllib`` and a pydantic model are enough.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SETTINGS_FILE_NAME = "assessment.toml"
+SQLITE_FILE_NAME = "assessment.sqlite3"
+
+_ENV_NAMES: dict[str, str] = {
+    "database_url": "DATABASE_URL",
+    "mode": "ASSESSMENT_MODE",
+    "data_dir": "ASSESSMENT_DATA_DIR",
+    "grids_dir": "ASSESSMENT_GRIDS_DIR",
+    "session_ttl_minutes": "ASSESSMENT_SESSION_TTL_MINUTES",
+    "session_max_days": "ASSESSMENT_SESSION_MAX_DAYS",
+    "min_group_size": "ASSESSMENT_MIN_GROUP_SIZE",
+}
+
+
+class SettingsError(ValueError):
+    """A settings file or variable that cannot be used (French message)."""
+
+
+class Settings(BaseModel):
+    """Every setting of the product."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; None means the SQLite file in data_dir. "
+        "postgres:// and postgresql:// URLs are normalised to the psycopg driver.",
+    )
+    mode: Literal["demo", "production"] = "demo"
+    data_dir: Path = Path("data")
+    grids_dir: Path = Path("guide")
+    session_ttl_minutes: int = Field(
+        default=8 * 60, ge=1, description="A web session ends after this long without use"
+    )
+    session_max_days: int = Field(
+        default=30, ge=1, description="A web session ends this long after sign-in, used or not"
+    )
+    min_group_size: int = Field(
+        default=5, ge=2, description="Smallest group of organisations an aggregate may show"
+    )
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / SQLITE_FILE_NAME
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL to use (the default SQLite file when none is set)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.sqlite_path}"
+
+
+def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
+    """Read the settings now (no cache); see the module docstring for the sources."""
+    env = os.environ if environ is None else environ
+    base = Path.cwd() if cwd is None else cwd
+    values: dict[str, Any] = {}
+    explicit = env.get("ASSESSMENT_SETTINGS")
+    path = Path(explicit) if explicit else base / SETTINGS_FILE_NAME
+    if not path.is_absolute():
+        path = base / path
+    if explicit and not path.is_file():
+        raise SettingsError(f"Fichier de réglages introuvable : {path}")
+    if path.is_file():
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"Fichier de réglages illisible ({path}) : {exc}") from exc
+    for key, name in _ENV_NAMES.items():
+        if env.get(name):
+            values[key] = env[name]
+    try:
+        settings = Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))} : {e['msg']}" for e in exc.errors())
+        raise SettingsError(f"Réglages invalides : {problems}") from exc
+    updates: dict[str, Path] = {}
+    for key in ("data_dir", "grids_dir"):
+        value: Path = getattr(settings, key)
+        if not value.is_absolute():
+            updates[key] = base / value
+    return settings.model_copy(update=updates)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once (call ``get_settings.cache_clear()`` to re-read)."""
+    return load_settings()

@@ -1,0 +1,319 @@
+"""The SQL schema, as SQLAlchemy 2 typed ORM classes.
+
+The same schema runs on SQLite and PostgreSQL; the Alembic migrations in
+``assessment/migrations/versions`` create it, and a test checks that these
+classes and the migrated database agree.  Services read and write these tables
+through :func:`assessment.db.write_session` / :func:`assessment.db.read_session`;
+bulk loads (demo seed, CSV import) use the Core ``Table`` objects
+(``Organisation.__table__`` ...) with executemany.
+
+Timestamps are timezone-aware UTC in Python (:class:`UTCDateTime`); identifiers
+of grid items, questions and horizons are strings from the grid.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always returned timezone-aware.
+
+    PostgreSQL keeps ``timestamptz``; SQLite stores naive UTC text.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONValue = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+"""JSON data (JSONB on PostgreSQL); Python ``None`` is SQL NULL."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSONValue,
+    }
+
+
+# ---------------------------------------------------------------------------
+# organisations and accounts
+# ---------------------------------------------------------------------------
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint("siren IS NOT NULL OR rna IS NOT NULL", name="has_identifier"),
+        Index("ix_organisations_region_family", "region", "legal_family"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    siren: Mapped[str | None] = mapped_column(String(9), unique=True)
+    rna: Mapped[str | None] = mapped_column(String(10), unique=True)
+    region: Mapped[str] = mapped_column(String(2))
+    legal_family: Mapped[str] = mapped_column(String(20))
+    size_band: Mapped[str] = mapped_column(String(10))
+    sector: Mapped[str | None] = mapped_column(String(1))
+    shared_with_region: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared_changed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    """Stored trimmed and lower-cased, hence unique case-insensitively."""
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    region: Mapped[str | None] = mapped_column(String(2))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None]
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per e-mail address (known or not, so both look alike)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None]
+    blocked_until: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """sha256 hex of the token handed to the browser; the token itself is never stored."""
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+
+class AppSecret(Base):
+    """Secrets shared by every app process (e.g. a cookie-signing key)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------------------
+# grids and campaigns
+# ---------------------------------------------------------------------------
+
+
+class GridVersion(Base):
+    __tablename__ = "grid_versions"
+    __table_args__ = (
+        UniqueConstraint("grid_id", "version"),
+        CheckConstraint("status IN ('draft', 'published')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grid_id: Mapped[str] = mapped_column(String(63))
+    version: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(Text)
+    source_name: Mapped[str] = mapped_column(String(500), default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint("closes_on >= opens_on", name="dates_in_order"),
+        ForeignKeyConstraint(
+            ["grid_id", "grid_version"], ["grid_versions.grid_id", "grid_versions.version"]
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    label: Mapped[str] = mapped_column(String(200))
+    grid_id: Mapped[str] = mapped_column(String(63))
+    grid_version: Mapped[str] = mapped_column(String(40))
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    closed_at: Mapped[datetime | None]
+    """Set when the national council closes the campaign before ``closes_on``."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# ---------------------------------------------------------------------------
+# assessments
+# ---------------------------------------------------------------------------
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "campaign_id"),
+        CheckConstraint("status IN ('draft', 'submitted')", name="status"),
+        ForeignKeyConstraint(
+            ["grid_id", "grid_version"], ["grid_versions.grid_id", "grid_versions.version"]
+        ),
+        Index("ix_assessments_campaign_status", "campaign_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="RESTRICT"))
+    grid_id: Mapped[str] = mapped_column(String(63))
+    grid_version: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    not_addressed: Mapped[list[str]] = mapped_column(JSONValue, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    horizon_id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    value: Mapped[Any | None] = mapped_column(JSONValue)
+    comment: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Submission(Base):
+    """Each submitted version of an assessment, kept when it is reopened."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    revision: Mapped[int] = mapped_column(Integer)
+    grid_id: Mapped[str] = mapped_column(String(63))
+    grid_version: Mapped[str] = mapped_column(String(40))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    """``{"answers": {...}, "comments": {...}, "not_addressed": [...]}``"""
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reopened_at: Mapped[datetime | None]
+    reopened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class AuditEvent(Base):
+    """Who changed what in an assessment, and when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_email: Mapped[str] = mapped_column(String(320))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20))
+    """``created``, ``answer``, ``comment``, ``not_addressed``, ``submitted``, ``reopened``."""
+    question_id: Mapped[str | None] = mapped_column(String(63))
+    horizon_id: Mapped[str | None] = mapped_column(String(63))
+    old_value: Mapped[Any | None] = mapped_column(JSONValue)
+    new_value: Mapped[Any | None] = mapped_column(JSONValue)
+    revision: Mapped[int] = mapped_column(Integer)
+
+
+class ActionPlanAction(Base):
+    __tablename__ = "action_plan_actions"
+    __table_args__ = (
+        CheckConstraint("status IN ('todo', 'in_progress', 'done', 'dropped')", name="status"),
+        Index("ix_action_plan_actions_org_campaign", "organisation_id", "campaign_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    item_id: Mapped[str] = mapped_column(String(63))
+    horizon_id: Mapped[str | None] = mapped_column(String(63))
+    title: Mapped[str] = mapped_column(String(300))
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="todo")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+metadata = Base.metadata
