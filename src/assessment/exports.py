@@ -1,0 +1,299 @@
+"""Downloads: results as CSV and JSON, the action plan as CSV and XLSX.
+
+Pure functions returning ``bytes`` (no I/O, no Streamlit), so pages only hand
+them to ``st.download_button`` and tests read them back.
+
+CSV files are meant to open correctly in a French spreadsheet: UTF-8 with a
+byte-order mark, ``;`` as separator and a decimal comma.  JSON keeps raw,
+unrounded numbers and ids for re-use by other tools.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from typing import Any
+
+from assessment.grid import ChoiceQuestion, Grid, text
+from assessment.scoring import ScoreReport
+
+CSV_DELIMITER = ";"
+ACTION_STATUS_LABELS: dict[str, str] = {
+    "todo": "À faire",
+    "in_progress": "En cours",
+    "done": "Fait",
+    "dropped": "Abandonné",
+}
+ACTION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "N°"),
+    ("item", "Thème"),
+    ("horizon", "Objectif"),
+    ("title", "Action"),
+    ("owner", "Responsable"),
+    ("due_on", "Échéance"),
+    ("status", "Statut"),
+    ("notes", "Notes"),
+)
+
+
+def format_number(value: float | None, decimals: int = 1) -> str:
+    """A number with a decimal comma (``62,5``); blank for ``None``."""
+    if value is None:
+        return ""
+    shown = f"{value:.{decimals}f}"
+    if "." in shown:
+        shown = shown.rstrip("0").rstrip(".")
+    return shown.replace(".", ",")
+
+
+def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _answer_text(grid: Grid, question_id: str, value: Any) -> str:
+    """A stored answer as a French, human-readable cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    question = grid.question(question_id)
+    if isinstance(question, ChoiceQuestion):
+        labels = {o.value: text(o.label, grid.language) for o in question.options}
+        chosen = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(v, str(v)) for v in chosen)
+    if question.type == "level" and isinstance(value, int):
+        scale = {lv.value: text(lv.label, grid.language) for lv in grid.scale}
+        return f"{value} – {scale.get(value, '')}".rstrip(" –")
+    if isinstance(value, float):
+        return format_number(value, 6)
+    return str(value)
+
+
+def _item_label(grid: Grid, item_id: str | None) -> str:
+    if item_id is None:
+        return text(grid.systemic.title, grid.language) if grid.systemic else ""
+    item = grid.item(item_id)
+    return text(item.short_title or item.title, grid.language)
+
+
+def results_csv(
+    grid: Grid,
+    report: ScoreReport,
+    answers: Mapping[str, Mapping[str, Any]] | None = None,
+) -> bytes:
+    """Scores per item and horizon, then every answer, in one long table.
+
+    Columns: ``Type`` (``Score`` or ``Réponse``), item id and label, question
+    id and label (blank for scores), horizon id and label, value.  Scores are
+    out of 100 with one decimal; items marked "not addressed" say so.
+    """
+    lang = grid.language
+    labels = {h.id: text(h.label, lang) for h in grid.horizons}
+    header = [
+        "Type",
+        "Thème (id)",
+        "Thème",
+        "Question (id)",
+        "Question",
+        "Horizon (id)",
+        "Horizon",
+        "Valeur",
+    ]
+    rows: list[list[str]] = []
+    for horizon in grid.horizon_ids:
+        rows.append(
+            [
+                "Score",
+                "",
+                "Ensemble",
+                "",
+                "",
+                horizon,
+                labels[horizon],
+                format_number(report.overall.get(horizon)),
+            ]
+        )
+    for item in grid.items:
+        not_addressed = item.id in report.not_addressed
+        for horizon in grid.horizon_ids:
+            value = report.items.get(item.id, {}).get(horizon)
+            shown = "Non traité cette année" if not_addressed else format_number(value)
+            rows.append(
+                [
+                    "Score",
+                    item.id,
+                    _item_label(grid, item.id),
+                    "",
+                    "",
+                    horizon,
+                    labels[horizon],
+                    shown,
+                ]
+            )
+    if grid.systemic is not None and report.systemic:
+        for horizon in grid.horizon_ids:
+            rows.append(
+                [
+                    "Score",
+                    "",
+                    _item_label(grid, None),
+                    "",
+                    "",
+                    horizon,
+                    labels[horizon],
+                    format_number(report.systemic.get(horizon)),
+                ]
+            )
+    if answers:
+        for item, question in grid.questions():
+            per_horizon = answers.get(question.id) or {}
+            for horizon in grid.question_horizons(question):
+                value = per_horizon.get(horizon)
+                if value is None:
+                    continue
+                rows.append(
+                    [
+                        "Réponse",
+                        item.id if item is not None else "",
+                        _item_label(grid, item.id if item is not None else None),
+                        question.id,
+                        text(question.label, lang),
+                        horizon,
+                        labels[horizon],
+                        _answer_text(grid, question.id, value),
+                    ]
+                )
+    return _csv_bytes(header, rows)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def results_json(
+    grid: Grid,
+    report: ScoreReport,
+    answers: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    meta: Mapping[str, Any] | None = None,
+) -> bytes:
+    """Scores (unrounded), answers and context as UTF-8 JSON.
+
+    ``{"grid": {"id", "version"}, "meta": {...}, "horizons": [{"id", "label"}],
+    "items": [{"id", "title"}], "scores": ScoreReport.to_dict(), "answers": {...}}``
+    """
+    lang = grid.language
+    document = {
+        "grid": {"id": grid.id, "version": grid.version},
+        "meta": dict(meta or {}),
+        "horizons": [{"id": h.id, "label": text(h.label, lang)} for h in grid.horizons],
+        "items": [
+            {"id": i.id, "title": text(i.title, lang), "short_title": _item_label(grid, i.id)}
+            for i in grid.items
+        ],
+        "scores": report.to_dict(),
+        "answers": {q: dict(v) for q, v in (answers or {}).items()},
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2, default=_json_default).encode("utf-8")
+
+
+def _field(action: Any, name: str) -> Any:
+    if isinstance(action, Mapping):
+        return action.get(name)
+    return getattr(action, name, None)
+
+
+def action_rows(grid: Grid | None, actions: Iterable[Any]) -> list[dict[str, Any]]:
+    """Actions (dataclasses, objects or mappings) as display rows keyed by
+    :data:`ACTION_COLUMNS` ids, with French item, horizon and status labels."""
+    horizons = {h.id: text(h.label, grid.language) for h in grid.horizons} if grid else {}
+    rows = []
+    for action in actions:
+        if is_dataclass(action) and not isinstance(action, type):
+            action = asdict(action)
+        item_id = _field(action, "item_id")
+        try:
+            item = _item_label(grid, item_id) if grid is not None and item_id else item_id
+        except KeyError:
+            item = item_id
+        horizon_id = _field(action, "horizon_id")
+        status = _field(action, "status") or ""
+        rows.append(
+            {
+                "id": _field(action, "id"),
+                "item": item or "",
+                "horizon": horizons.get(horizon_id, horizon_id or ""),
+                "title": _field(action, "title") or "",
+                "owner": _field(action, "owner") or "",
+                "due_on": _field(action, "due_on"),
+                "status": ACTION_STATUS_LABELS.get(status, status),
+                "notes": _field(action, "notes") or "",
+            }
+        )
+    return rows
+
+
+def _french_date(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.strftime("%d/%m/%Y")
+    return "" if value is None else str(value)
+
+
+def action_plan_csv(grid: Grid | None, actions: Iterable[Any]) -> bytes:
+    """The action plan as a French CSV (dates ``JJ/MM/AAAA``)."""
+    rows = action_rows(grid, actions)
+    return _csv_bytes(
+        [label for _, label in ACTION_COLUMNS],
+        (
+            [_french_date(r[key]) if key == "due_on" else r[key] for key, _ in ACTION_COLUMNS]
+            for r in rows
+        ),
+    )
+
+
+def action_plan_xlsx(
+    grid: Grid | None, actions: Iterable[Any], *, title: str = "Plan d'action"
+) -> bytes:
+    """The action plan as an Excel workbook: one sheet, bold frozen header,
+    real date cells, filters and sensible column widths."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    rows = action_rows(grid, actions)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append([label for _, label in ACTION_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([row[key] for key, _ in ACTION_COLUMNS])
+    due_column = [key for key, _ in ACTION_COLUMNS].index("due_on") + 1
+    for (cells,) in sheet.iter_rows(min_row=2, min_col=due_column, max_col=due_column):
+        if cells.value is not None:
+            cells.number_format = "DD/MM/YYYY"
+    widths = {"id": 6, "item": 22, "horizon": 18, "title": 48, "owner": 20, "due_on": 12}
+    widths |= {"status": 12, "notes": 48}
+    for index, (key, _) in enumerate(ACTION_COLUMNS, start=1):
+        letter = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[letter].width = widths[key]
+    for row_cells in sheet.iter_rows(min_row=2):
+        for cell in row_cells:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,142 @@
+"""Charts are pure: assert on the Vega-Lite specification, no browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assessment import charts
+
+HORIZONS = ["État des lieux", "Objectif à 1 an", "Objectif à 3 ans"]
+
+
+def _layers(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return spec.get("layer", [spec])
+
+
+def _marks(spec: dict[str, Any]) -> list[str]:
+    out = []
+    for layer in _layers(spec):
+        mark = layer["mark"]
+        out.append(mark["type"] if isinstance(mark, dict) else mark)
+    return out
+
+
+def test_goals_chart_groups_bars_by_horizon_with_shade_and_pattern() -> None:
+    rows: list[charts.GoalRow] = [
+        {"item": "Gouvernance", "horizon": HORIZONS[0], "score": 25.0},
+        {"item": "Gouvernance", "horizon": HORIZONS[1], "score": 50.0},
+        {"item": "Gouvernance", "horizon": HORIZONS[2], "score": 75.0},
+        {"item": "Salaires", "horizon": HORIZONS[0], "score": 50.0},
+        {"item": "Salaires", "horizon": HORIZONS[1], "score": None},
+    ]
+    spec = charts.goals_chart(rows, HORIZONS).to_dict()
+    assert spec["title"] == "État des lieux et objectifs par thème"
+    assert _marks(spec) == ["bar", "text"]
+    values = spec["data"]["values"]
+    assert [(v["item"], v["horizon"], v["score"]) for v in values] == [
+        ("Gouvernance", HORIZONS[0], 25.0),
+        ("Gouvernance", HORIZONS[1], 50.0),
+        ("Gouvernance", HORIZONS[2], 75.0),
+        ("Salaires", HORIZONS[0], 50.0),
+    ]
+    # every bar carries its own horizon label, readable without colour
+    assert values[1]["label"] == "Objectif à 1 an : 50"
+    bars = _layers(spec)[0]["encoding"]
+    assert bars["y"]["field"] == "item"
+    assert bars["y"]["sort"] == ["Gouvernance", "Salaires"]
+    assert bars["yOffset"]["field"] == "horizon"
+    assert bars["x"]["scale"]["domain"] == [0.0, 100.0]
+    # horizons differ by shade AND stroke pattern
+    assert bars["fill"]["field"] == bars["strokeDash"]["field"] == "horizon"
+    shades = bars["fill"]["scale"]["range"]
+    dashes = bars["strokeDash"]["scale"]["range"]
+    assert len(set(shades)) == 3 and len({tuple(d) for d in dashes}) == 3
+    assert bars["fill"]["legend"]["title"] == "Horizon"
+    assert _layers(spec)[0]["mark"]["stroke"] == charts.INK
+    assert _layers(spec)[1]["encoding"]["text"]["field"] == "label"
+
+
+def test_goals_chart_follows_grid_horizons_and_item_order() -> None:
+    horizons = ["Actuel", "1 an", "2 ans", "5 ans"]
+    rows: list[charts.GoalRow] = [
+        {"item": item, "horizon": h, "score": 10.0 * i}
+        for item in ("B", "A")
+        for i, h in enumerate(horizons)
+    ]
+    spec = charts.goals_chart(rows, horizons, items=["A", "B"]).to_dict()
+    bars = _layers(spec)[0]["encoding"]
+    assert bars["y"]["sort"] == ["A", "B"]
+    assert bars["fill"]["scale"]["domain"] == horizons
+    assert len(bars["strokeDash"]["scale"]["range"]) == 4
+
+
+def test_goals_chart_without_data_says_so() -> None:
+    spec = charts.goals_chart([], HORIZONS).to_dict()
+    assert spec["data"]["values"] == [{"message": "Pas encore de données"}]
+
+
+def test_progress_chart_one_line_per_series_with_shapes_and_end_labels() -> None:
+    rows: list[charts.ProgressRow] = [
+        {"campaign": "2024", "series": "Ensemble", "score": 40.0},
+        {"campaign": "2025", "series": "Ensemble", "score": 55.0},
+        {"campaign": "2024", "series": "Gouvernance", "score": 30.0},
+        {"campaign": "2025", "series": "Gouvernance", "score": None},
+    ]
+    spec = charts.progress_chart(rows).to_dict()
+    assert spec["title"] == "Progression d'une campagne à l'autre"
+    assert _marks(spec) == ["line", "point", "text"]
+    line, point, text = _layers(spec)
+    assert line["encoding"]["x"]["sort"] == ["2024", "2025"]
+    assert line["encoding"]["strokeDash"]["field"] == "series"
+    assert point["encoding"]["shape"]["scale"]["range"][:2] == ["circle", "square"]
+    values = spec["data"]["values"]
+    assert len(values) == 3  # the unanswered point is dropped
+    last = {v["series"]: v["label"] for v in values if v["is_last"]}
+    assert last == {"Ensemble": "Ensemble (55)", "Gouvernance": "Gouvernance (30)"}
+    assert text["transform"] == [{"filter": "datum.is_last"}]
+
+
+def test_priorities_chart_sorted_by_gap_with_labels() -> None:
+    rows: list[charts.GapRow] = [
+        {"item": "A", "gap": 10.0},
+        {"item": "B", "gap": 40.0},
+        {"item": "C", "gap": 25.0},
+    ]
+    spec = charts.priorities_chart(rows, limit=2).to_dict()
+    assert [v["item"] for v in spec["data"]["values"]] == ["B", "C"]
+    assert spec["data"]["values"][0]["label"] == "40 pts"
+    bars = _layers(spec)[0]
+    assert bars["encoding"]["y"]["sort"] == ["B", "C"]
+    assert bars["encoding"]["x"]["title"] == "Écart (points sur 100)"
+
+
+def test_priorities_chart_empty() -> None:
+    spec = charts.priorities_chart([]).to_dict()
+    assert spec["data"]["values"][0]["message"] == "Aucun écart à combler"
+
+
+def test_peer_chart_draws_quartiles_median_and_own_score() -> None:
+    groups: list[charts.PeerGroup] = [
+        {"group": "Même région", "n": 12, "q1": 30.0, "median": 45.0, "q3": 60.0},
+        {"group": "Même famille juridique", "n": 5, "q1": 20.0, "median": 35.0, "q3": 50.0},
+    ]
+    spec = charts.peer_chart(52.0, groups).to_dict()
+    assert spec["title"] == "Comparaison avec des organisations comparables"
+    assert _marks(spec) == ["bar", "tick", "text", "point", "text"]
+    values = spec["data"]["values"]
+    assert values[0]["group"] == "Même région (12 org.)"
+    assert values[0]["own_label"] == "Votre organisation : 52"
+    assert values[1]["median_label"] == "médiane 35"
+    box = _layers(spec)[0]["encoding"]
+    assert box["x"]["field"] == "q1" and box["x2"]["field"] == "q3"
+    assert _layers(spec)[3]["mark"]["shape"] == "diamond"
+
+
+def test_peer_chart_without_groups_or_own_score() -> None:
+    assert charts.peer_chart(50.0, []).to_dict()["data"]["values"][0]["message"] == (
+        "Pas assez d'organisations comparables"
+    )
+    spec = charts.peer_chart(
+        None, [{"group": "Ensemble", "n": 9, "q1": 1.0, "median": 2.0, "q3": 3.0}]
+    ).to_dict()
+    assert _marks(spec) == ["bar", "tick", "text"]
