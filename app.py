@@ -1,0 +1,37 @@
+"""Entry point: ``streamlit run app.py``.
+
+Streamlit discovers the module-level ``app`` (an ``st.App``, served by
+uvicorn) and runs ``src/assessment/web/main.py`` for each browser tab.  Beside
+Streamlit's own routes, ``app`` serves the sign-in cookie routes
+(``/auth/session``, ``/auth/signout``: :mod:`assessment.web.auth_routes`) and
+gives each browser its ``ess_browser`` cookie (sign-in tickets are bound to it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from starlette.middleware import Middleware
+from streamlit.runtime.pages_manager import PagesManager
+
+from assessment.web.auth_routes import BrowserIdMiddleware, auth_routes
+from assessment.web.startup import ready_engine
+
+SCRIPT = Path(__file__).resolve().parent / "src" / "assessment" / "web" / "main.py"
+
+# main.py sits next to the ``pages`` package (modules with ``render()``, not
+# scripts).  Streamlit's first run of a process would otherwise take that folder
+# for a v1 multipage app; the pages are declared with st.navigation instead.
+PagesManager.uses_pages_directory = False
+
+BASE_PATH = str(st.get_option("server.baseUrlPath") or "")
+
+app = st.App(
+    SCRIPT,
+    routes=auth_routes(ready_engine, base_path=BASE_PATH),
+    middleware=[Middleware(BrowserIdMiddleware, base_path=BASE_PATH)],
+)
+
+if __name__ == "__main__":
+    app.run()

@@ -1,0 +1,1 @@
+"""The Streamlit app: entry script, navigation, sign-in routes, pages."""

@@ -1,0 +1,51 @@
+"""The Streamlit script behind ``app.py``: page set-up, who is signed in, the menu.
+
+Run on every rerun: set the page up, resolve the session cookie once
+(:func:`state.begin_run`), build the role's navigation, draw the frame
+(sidebar identity, sign-out), then run the current page.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessment.permissions import ROLE_LABELS_FR, Actor
+from assessment.web import layout, navigation, state
+
+APP_TITLE = "Auto-évaluation ESS"
+
+
+def _sidebar(actor: Actor) -> None:
+    with st.sidebar:
+        layout.identity(actor.email, ROLE_LABELS_FR[actor.role])
+        st.button(
+            "Se déconnecter",
+            key="sidebar_signout",
+            icon=":material/logout:",
+            on_click=layout.sign_out,
+        )
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title=APP_TITLE,
+        page_icon=":material/fact_check:",
+        layout="wide",
+        initial_sidebar_state="expanded",
+        menu_items={"Get help": None, "Report a bug": None, "About": layout.ABOUT},
+    )
+    layout.apply_style()
+    state.engine()
+    actor = state.begin_run()
+    if layout.signed_out_here():
+        layout.clear_cookie()
+    pages, _home = navigation.build(actor)
+    current = st.navigation(pages, position="sidebar" if actor else "hidden")
+    layout.header()
+    if actor is not None:
+        _sidebar(actor)
+    current.run()
+    layout.footer()
+
+
+main()

@@ -1,0 +1,1 @@
+"""The app's pages: modules exposing ``render() -> None`` (not Streamlit page scripts)."""

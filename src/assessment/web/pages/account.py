@@ -1,0 +1,71 @@
+"""« Mon compte »: who is signed in, change the password, sign out."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessment import accounts
+from assessment.organisations import get_organisation
+from assessment.permissions import ROLE_LABELS_FR
+from assessment.regions import region_name
+from assessment.web import layout, state
+
+
+def render() -> None:
+    actor = state.require_actor()
+    engine = state.engine()
+    st.title("Mon compte")
+    st.markdown(f"**Adresse e-mail :** {actor.email}  \n**Rôle :** {ROLE_LABELS_FR[actor.role]}")
+    if actor.organisation_id is not None:
+        organisation = state.call(get_organisation, engine, actor, actor.organisation_id)
+        st.markdown(f"**Organisation :** {organisation.name}")
+    if actor.region is not None:
+        st.markdown(f"**Région :** {region_name(actor.region)}")
+
+    st.subheader("Changer de mot de passe")
+    with st.form("change_password", clear_on_submit=True):
+        current = st.text_input(
+            "Mot de passe actuel", type="password", autocomplete="current-password"
+        )
+        new = st.text_input(
+            "Nouveau mot de passe",
+            type="password",
+            autocomplete="new-password",
+            help=f"Au moins {accounts.PASSWORD_MIN_LENGTH} caractères.",
+        )
+        again = st.text_input(
+            "Confirmez le nouveau mot de passe", type="password", autocomplete="new-password"
+        )
+        submitted = st.form_submit_button("Changer le mot de passe")
+    if submitted:
+        if new != again:
+            st.error("Les deux saisies du nouveau mot de passe diffèrent.")
+        else:
+            assert actor.user_id is not None
+            try:
+                state.call(
+                    accounts.change_password,
+                    engine,
+                    actor,
+                    actor.user_id,
+                    new_password=new,
+                    current_password=current,
+                )
+            except accounts.AccountError as problem:
+                st.error(problem.message)
+            else:
+                # every session of the account ended, this one included
+                st.session_state[state.SIGNED_OUT_KEY] = True
+                state.forget_actor()
+                st.success("Mot de passe changé. Reconnectez-vous avec le nouveau.")
+                layout.clear_cookie()
+                st.stop()
+
+    st.subheader("Déconnexion")
+    st.button(
+        "Se déconnecter",
+        key="account_signout",
+        type="primary",
+        icon=":material/logout:",
+        on_click=layout.sign_out,
+    )

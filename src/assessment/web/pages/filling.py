@@ -1,0 +1,830 @@
+"""« Mon auto-évaluation »: fill in the current campaign's assessment.
+
+Thin page: it reads the session, calls the core (:mod:`assessment.assessments`,
+:mod:`assessment.answers`, :mod:`assessment.scoring`) and draws.
+
+How it stays fast and safe
+    * The stored assessment is read **once per browser session** into a
+      mirror (:class:`Draft`, in ``st.session_state``); each widget starts
+      from it, so after a refresh or a new sign-in the form is exactly as left.
+    * Every answer is saved as it is given (widget ``on_change`` →
+      ``save_answer(..., expected_revision=...)``); the revision is kept in the
+      mirror.  Someone else's change in between raises ``StaleRevision``: the
+      page says so and offers « Recharger », it never overwrites silently.
+    * Each item is an ``st.fragment``: changing an answer reruns that item
+      only.  When a change must show elsewhere (overall progress, a question
+      of another section that depends on it, a save conflict), the item asks
+      for a full rerun.
+    * Per-grid display data (labels, level descriptors...) is compiled once
+      per grid object (:class:`FormPlan`), never per rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from assessment import answers as answers_mod
+from assessment import assessments, campaigns
+from assessment.answers import GridCache
+from assessment.grid import (
+    ChoiceQuestion,
+    Grid,
+    Item,
+    LevelQuestion,
+    NumberQuestion,
+    Question,
+    TextQuestion,
+    YesNoQuestion,
+    text,
+)
+from assessment.permissions import Action, Actor, PermissionDenied, Target, can
+from assessment.scoring import Scorer
+from assessment.web import state
+
+PREFIX = "fill"
+DRAFT_KEY = f"{PREFIX}:draft"
+CONFIRM_KEY = f"{PREFIX}:confirm_submit"
+TZ = ZoneInfo("Europe/Paris")
+SYSTEMIC = "_systemic"
+"""Section id of the systemic view in :class:`FormPlan` (never an item id)."""
+
+
+def widget_key(question_id: str, horizon_id: str) -> str:
+    """Session-state key of an answer's widget (stable: tests use it)."""
+    return f"{PREFIX}:q:{question_id}:{horizon_id}"
+
+
+def theme_key(item_id: str) -> str:
+    return f"{PREFIX}:theme:{item_id}"
+
+
+def skip_key(question_id: str) -> str:
+    return f"{PREFIX}:skip:{question_id}"
+
+
+def anchor(question_id: str) -> str:
+    return f"q-{question_id}"
+
+
+# ---------------------------------------------------------------------------
+# Per-grid display plan (built once per grid object)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionView:
+    question: Question
+    section: str
+    label: str
+    help: str
+    horizons: tuple[str, ...]
+    level_options: tuple[int, ...] = ()
+    level_names: dict[int, str] = field(default_factory=dict)
+    level_captions: tuple[str, ...] = ()
+    choice_labels: dict[str, str] = field(default_factory=dict)
+    unit: str = ""
+    affects_other_sections: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FormPlan:
+    grid: Grid
+    horizon_labels: dict[str, str]
+    sections: dict[str, list[QuestionView]]
+    section_titles: dict[str, str]
+    short_titles: dict[str, str]
+    optional_items: tuple[str, ...]
+
+    @property
+    def questions(self) -> dict[str, QuestionView]:
+        return {v.question.id: v for views in self.sections.values() for v in views}
+
+
+def _build_plan(grid: Grid) -> FormPlan:
+    lang = grid.language
+    scale_names = {lv.value: text(lv.label, lang) for lv in grid.scale}
+    scale_descr = {lv.value: text(lv.description, lang) for lv in grid.scale}
+    section_of: dict[str, str] = {}
+    for item, question in grid.questions():
+        section_of[question.id] = item.id if item is not None else SYSTEMIC
+    depended_on: dict[str, set[str]] = {}
+    for _, question in grid.questions():
+        if question.show_if is not None:
+            depended_on.setdefault(question.show_if.question, set()).add(section_of[question.id])
+    sections: dict[str, list[QuestionView]] = {}
+    titles: dict[str, str] = {}
+    short: dict[str, str] = {}
+    for item, question in grid.questions():
+        section = section_of[question.id]
+        if item is not None:
+            titles[section] = text(item.title, lang)
+            short[section] = text(item.short_title or item.title, lang)
+        elif grid.systemic is not None:
+            titles[section] = short[section] = text(grid.systemic.title, lang)
+        extra: dict[str, Any] = {}
+        if isinstance(question, LevelQuestion):
+            own = {k: text(v, lang) for k, v in (question.levels or {}).items()}
+            extra["level_options"] = tuple(grid.scale_values)
+            extra["level_names"] = {v: f"{v} – {scale_names[v]}" for v in grid.scale_values}
+            extra["level_captions"] = tuple(
+                own.get(v) or scale_descr.get(v, "") for v in grid.scale_values
+            )
+        elif isinstance(question, ChoiceQuestion):
+            extra["choice_labels"] = {o.value: text(o.label, lang) for o in question.options}
+        elif isinstance(question, NumberQuestion):
+            extra["unit"] = text(question.unit, lang)
+        others = depended_on.get(question.id, set()) - {section}
+        sections.setdefault(section, []).append(
+            QuestionView(
+                question=question,
+                section=section,
+                label=text(question.label, lang),
+                help=text(question.help, lang) or text(question.description, lang),
+                horizons=tuple(grid.question_horizons(question)),
+                affects_other_sections=bool(others),
+                **extra,
+            )
+        )
+    return FormPlan(
+        grid=grid,
+        horizon_labels={h.id: text(h.label, lang) for h in grid.horizons},
+        sections=sections,
+        section_titles=titles,
+        short_titles=short,
+        optional_items=tuple(i.id for i in grid.items if i.optional),
+    )
+
+
+_plans: GridCache[FormPlan] = GridCache(_build_plan)
+
+
+def plan_for(grid: Grid) -> FormPlan:
+    return _plans.get(grid)
+
+
+# ---------------------------------------------------------------------------
+# The session's mirror of the stored assessment
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Draft:
+    """What this browser session knows of the stored assessment."""
+
+    assessment_id: int
+    organisation_id: int
+    campaign_id: int
+    revision: int
+    status: str
+    answers: dict[str, dict[str, Any]]
+    not_addressed: set[str]
+    saved_at: str | None = None
+    section_saved_at: dict[str, str] = field(default_factory=dict)
+    stale: bool = False
+    read_only_message: str | None = None
+    errors: dict[tuple[str, str], str] = field(default_factory=dict)
+    full_rerun: bool = False
+
+    @classmethod
+    def from_state(cls, a: assessments.AssessmentState) -> Draft:
+        return cls(
+            assessment_id=a.id,
+            organisation_id=a.organisation_id,
+            campaign_id=a.campaign_id,
+            revision=a.revision,
+            status=a.status,
+            answers={q: dict(v) for q, v in a.answers.items()},
+            not_addressed=set(a.not_addressed),
+            saved_at=_hhmm(a.updated_at) if a.updated_at and a.revision > 0 else None,
+        )
+
+
+def _hhmm(moment: datetime | None = None) -> str:
+    moment = moment or datetime.now(TZ)
+    return moment.astimezone(TZ).strftime("%H:%M")
+
+
+_WIDGET_PREFIXES = (f"{PREFIX}:q:", f"{PREFIX}:theme:", f"{PREFIX}:skip:")
+
+
+def _clear_widgets() -> None:
+    """Forget the answer widgets' values, so that they start again from the draft."""
+    for key in [k for k in st.session_state if str(k).startswith(_WIDGET_PREFIXES)]:
+        del st.session_state[key]
+
+
+def _draft() -> Draft | None:
+    draft = st.session_state.get(DRAFT_KEY)
+    return draft if isinstance(draft, Draft) else None
+
+
+def _load(engine: Any, actor: Actor, assessment_id: int) -> Draft:
+    _clear_widgets()
+    draft = Draft.from_state(assessments.get_assessment(engine, actor, assessment_id))
+    st.session_state[DRAFT_KEY] = draft
+    return draft
+
+
+def _open(engine: Any, actor: Actor, campaign_id: int, start_from: int | None = None) -> Draft:
+    _clear_widgets()
+    state_ = assessments.open_assessment(
+        engine, actor, actor.organisation_id, campaign_id, start_from=start_from
+    )
+    draft = Draft.from_state(state_)
+    st.session_state[DRAFT_KEY] = draft
+    return draft
+
+
+# ---------------------------------------------------------------------------
+# Widget value ↔ stored value
+# ---------------------------------------------------------------------------
+
+
+def _to_widget(view: QuestionView, value: Any) -> Any:
+    question = view.question
+    if value is None:
+        return [] if isinstance(question, ChoiceQuestion) and question.multiple else None
+    if isinstance(question, NumberQuestion):
+        return int(value) if question.integer else float(value)
+    if isinstance(question, ChoiceQuestion) and question.multiple:
+        return list(value) if isinstance(value, list) else [value]
+    return value
+
+
+def _from_widget(view: QuestionView, value: Any) -> Any:
+    if isinstance(view.question, TextQuestion) and isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, list) and not value:
+        return None
+    return value
+
+
+def _on_change(question_id: str, horizon_id: str) -> None:
+    """Save one answer as it is given (widget callback)."""
+    draft = _draft()
+    if draft is None:
+        return
+    engine, actor = state.engine(), state.current_actor()
+    grid = _grid_of_session()
+    if actor is None or grid is None:
+        return
+    view = plan_for(grid).questions[question_id]
+    raw = _from_widget(view, st.session_state.get(widget_key(question_id, horizon_id)))
+    try:
+        value = answers_mod.normalize_value(grid, question_id, horizon_id, raw)
+    except answers_mod.AnswerError as error:
+        draft.errors[(question_id, horizon_id)] = error.message
+        return
+    if draft.stale:
+        return
+    previous = draft.answers.get(question_id, {}).get(horizon_id)
+    try:
+        draft.revision = assessments.save_answer(
+            engine,
+            actor,
+            draft.assessment_id,
+            question_id,
+            horizon_id,
+            value,
+            expected_revision=draft.revision,
+        )
+    except assessments.StaleRevision:
+        draft.stale = True
+        draft.full_rerun = True
+        return
+    except assessments.ReadOnly as error:
+        draft.read_only_message = str(error) or "Cette auto-évaluation n'est plus modifiable."
+        draft.full_rerun = True
+        return
+    except PermissionDenied as error:
+        draft.errors[(question_id, horizon_id)] = error.message
+        return
+    draft.errors.pop((question_id, horizon_id), None)
+    if value is None:
+        draft.answers.get(question_id, {}).pop(horizon_id, None)
+    else:
+        draft.answers.setdefault(question_id, {})[horizon_id] = value
+    now = _hhmm()
+    draft.saved_at = now
+    draft.section_saved_at[view.section] = now
+    if (previous is None) != (value is None) or view.affects_other_sections:
+        draft.full_rerun = True
+
+
+def _set_not_addressed(ids: set[str]) -> None:
+    draft = _draft()
+    if draft is None or draft.stale:
+        return
+    engine, actor = state.engine(), state.current_actor()
+    if actor is None:
+        return
+    try:
+        draft.revision = assessments.set_not_addressed(
+            engine, actor, draft.assessment_id, sorted(ids), expected_revision=draft.revision
+        )
+    except assessments.StaleRevision:
+        draft.stale = True
+        return
+    except assessments.ReadOnly as error:
+        draft.read_only_message = str(error) or "Cette auto-évaluation n'est plus modifiable."
+        return
+    draft.not_addressed = set(ids)
+    draft.saved_at = _hhmm()
+
+
+def _on_theme_change(item_id: str) -> None:
+    draft = _draft()
+    if draft is None:
+        return
+    ids = set(draft.not_addressed)
+    if st.session_state.get(theme_key(item_id)):
+        ids.discard(item_id)
+    else:
+        ids.add(item_id)
+    _set_not_addressed(ids)
+
+
+def _on_skip_change(question_id: str) -> None:
+    draft = _draft()
+    if draft is None:
+        return
+    ids = set(draft.not_addressed)
+    if st.session_state.get(skip_key(question_id)):
+        ids.add(question_id)
+    else:
+        ids.discard(question_id)
+    _set_not_addressed(ids)
+    draft.full_rerun = True
+
+
+# ---------------------------------------------------------------------------
+# Drawing
+# ---------------------------------------------------------------------------
+
+_GRID_KEY = f"{PREFIX}:grid"
+
+
+def _grid_of_session() -> Grid | None:
+    ref = st.session_state.get(_GRID_KEY)
+    if ref is None:
+        return None
+    return state.grid(*ref)
+
+
+def _init(key: str, value: Any) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def _answer_widget(view: QuestionView, horizon: str, label: str, disabled: bool) -> None:
+    question = view.question
+    key = widget_key(question.id, horizon)
+    draft = _draft()
+    stored = draft.answers.get(question.id, {}).get(horizon) if draft else None
+    _init(key, _to_widget(view, stored))
+    common: dict[str, Any] = {
+        "key": key,
+        "on_change": _on_change,
+        "args": (question.id, horizon),
+        "disabled": disabled,
+    }
+    if isinstance(question, LevelQuestion):
+        names = view.level_names
+        if horizon == view.horizons[0]:
+            st.radio(
+                label,
+                view.level_options,
+                format_func=names.__getitem__,
+                captions=view.level_captions,
+                **common,
+            )
+        else:
+            chosen = st.radio(
+                label,
+                view.level_options,
+                format_func=names.__getitem__,
+                horizontal=True,
+                **common,
+            )
+            if chosen is not None:
+                st.caption(view.level_captions[view.level_options.index(chosen)])
+    elif isinstance(question, NumberQuestion):
+        as_int = question.integer
+
+        def bound(v: float | None) -> Any:
+            return None if v is None else (int(v) if as_int else float(v))
+
+        st.number_input(
+            f"{label} ({view.unit})" if view.unit else label,
+            min_value=bound(question.min),
+            max_value=bound(question.max),
+            step=1 if as_int else None,
+            placeholder="Non renseigné",
+            **common,
+        )
+    elif isinstance(question, TextQuestion):
+        if question.multiline:
+            st.text_area(label, max_chars=question.max_length, height=90, **common)
+        else:
+            st.text_input(label, max_chars=question.max_length, **common)
+    elif isinstance(question, YesNoQuestion):
+        st.radio(
+            label,
+            (True, False),
+            format_func=lambda v: "Oui" if v else "Non",
+            horizontal=True,
+            **common,
+        )
+    elif isinstance(question, ChoiceQuestion):
+        labels = view.choice_labels
+        if question.multiple:
+            st.multiselect(
+                label, list(labels), format_func=labels.__getitem__, placeholder="Choisir", **common
+            )
+        else:
+            st.selectbox(
+                label,
+                list(labels),
+                format_func=labels.__getitem__,
+                placeholder="Choisir une réponse",
+                **common,
+            )
+    error = draft.errors.get((question.id, horizon)) if draft else None
+    if error:
+        st.error(error, icon="⚠️")
+
+
+def _question(view: QuestionView, plan: FormPlan, draft: Draft, warnings: dict[Any, str]) -> None:
+    question = view.question
+    grid = plan.grid
+    st.markdown(
+        f'<a id="{anchor(question.id)}"></a>**{_escape(view.label)}**'
+        + (" *(facultatif)*" if not question.is_required else ""),
+        unsafe_allow_html=True,
+    )
+    if view.help:
+        st.caption(view.help)
+    if question.optional:
+        _init(skip_key(question.id), question.id in draft.not_addressed)
+        st.checkbox(
+            "Question non traitée cette année",
+            key=skip_key(question.id),
+            on_change=_on_skip_change,
+            args=(question.id,),
+        )
+        if question.id in draft.not_addressed:
+            return
+    shown = [
+        h
+        for h in view.horizons
+        if question.show_if is None or answers_mod.is_visible(grid, question, h, draft.answers)
+    ]
+    if not shown:
+        return
+    if isinstance(question, LevelQuestion) and len(shown) > 1:
+        first, goals = shown[0], shown[1:]
+        if first == grid.current_horizon:
+            _answer_widget(view, first, plan.horizon_labels[first], False)
+        else:
+            goals = shown
+        columns = st.columns(len(goals))
+        for column, horizon in zip(columns, goals, strict=True):
+            with column:
+                _answer_widget(view, horizon, plan.horizon_labels[horizon], False)
+    elif len(shown) > 1:
+        columns = st.columns(len(shown))
+        for column, horizon in zip(columns, shown, strict=True):
+            with column:
+                _answer_widget(view, horizon, plan.horizon_labels[horizon], False)
+    else:
+        horizon = shown[0]
+        label = (
+            plan.horizon_labels[horizon]
+            if len(view.horizons) > 1 or not isinstance(question, TextQuestion)
+            else "Votre réponse"
+        )
+        _answer_widget(view, horizon, label, False)
+    for horizon in shown:
+        message = warnings.get((question.id, horizon))
+        if message:
+            st.warning(message, icon="⚠️")
+
+
+def _escape(value: str) -> str:
+    return value.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _warning_text(plan: FormPlan, warning: answers_mod.GoalWarning) -> str:
+    """The core's message without the question id (it is shown under the question)."""
+    body = warning.message.split(" : ", 1)[-1]
+    return f"{plan.horizon_labels[warning.horizon_id]} : {body}"
+
+
+def _section_body(section: str) -> None:
+    grid = _grid_of_session()
+    draft = _draft()
+    if grid is None or draft is None:
+        return
+    if draft.full_rerun:
+        # Set by a callback during this fragment-only run: what changed shows elsewhere too.
+        draft.full_rerun = False
+        st.rerun(scope="app")
+    plan = plan_for(grid)
+    views = plan.sections.get(section, [])
+    warnings = {
+        (w.question_id, w.horizon_id): _warning_text(plan, w)
+        for w in answers_mod.goal_warnings(grid, draft.answers)
+        if (w.item_id or SYSTEMIC) == section
+    }
+    report = Scorer.for_grid(grid).score(draft.answers, draft.not_addressed)
+    done, expected = (
+        report.completion.items.get(section, (0, 0))
+        if section != SYSTEMIC
+        else report.completion.systemic or (0, 0)
+    )
+    status = f"{done} / {expected} réponses"
+    if section in draft.section_saved_at:
+        status += f" · Enregistré à {draft.section_saved_at[section]}"
+    st.caption(status)
+    for view in views:
+        _question(view, plan, draft, warnings)
+
+
+_section_fragment: Callable[[str], None] = st.fragment(_section_body)
+
+
+def _item_header(item: Item, grid: Grid) -> None:
+    lang = grid.language
+    st.subheader(text(item.title, lang), anchor=f"theme-{item.id}")
+    if item.description:
+        st.markdown(text(item.description, lang))
+    if item.help:
+        with st.popover("Comment s'y prendre ?"):
+            st.markdown(text(item.help, lang))
+
+
+def _themes_step(plan: FormPlan, draft: Draft) -> None:
+    grid = plan.grid
+    lang = grid.language
+    nothing_yet = not draft.answers
+    with st.expander("1. Thèmes traités cette année", expanded=nothing_yet):
+        st.markdown(
+            "Choisissez les thèmes que votre structure travaille cette année. "
+            "Les autres apparaîtront comme « non traité cette année »."
+        )
+        for item in grid.items:
+            label = text(item.title, lang)
+            if item.optional:
+                _init(theme_key(item.id), item.id not in draft.not_addressed)
+                st.checkbox(
+                    label, key=theme_key(item.id), on_change=_on_theme_change, args=(item.id,)
+                )
+            else:
+                st.checkbox(label, value=True, disabled=True, key=theme_key(item.id))
+
+
+def _progress(report: Any, draft: Draft) -> None:
+    completion = report.completion
+    columns = st.columns([3, 1])
+    with columns[0]:
+        st.progress(
+            min(1.0, completion.ratio),
+            text=f"Progression : {completion.answered} / {completion.expected} réponses",
+        )
+    with columns[1]:
+        if draft.saved_at:
+            st.markdown(f"✅ Enregistré à {draft.saved_at}")
+
+
+MISSING_SHOWN = 15
+
+
+def _short(value: str, limit: int = 80) -> str:
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def _missing_list(plan: FormPlan, draft: Draft) -> tuple[int, list[str]]:
+    """How many required cells are missing, and one linked line per question."""
+    grid = plan.grid
+    missing = answers_mod.missing_required(grid, draft.answers, draft.not_addressed)
+    by_question: dict[str, list[str]] = {}
+    for _item_id, question_id, horizon in missing:
+        by_question.setdefault(question_id, []).append(plan.horizon_labels[horizon])
+    lines = []
+    for question_id, horizons in by_question.items():
+        view = plan.questions[question_id]
+        section = plan.short_titles.get(view.section, "")
+        lines.append(
+            f"- **{section}** — [{_short(view.label)}](#{anchor(question_id)}) : "
+            f"{', '.join(horizons)}"
+        )
+    return len(missing), lines
+
+
+def _submit_section(plan: FormPlan, draft: Draft, actor: Actor) -> None:
+    st.divider()
+    st.subheader("Soumettre l'auto-évaluation", anchor="soumettre")
+    target = Target(organisation_id=draft.organisation_id)
+    if not can(actor, Action.SUBMIT_ASSESSMENT, target):
+        st.info(
+            "Seuls les administrateurs de l'organisation peuvent soumettre l'auto-évaluation. "
+            "Vos réponses sont enregistrées au fil de l'eau : prévenez un administrateur "
+            "quand elle est prête."
+        )
+        return
+    count, missing = _missing_list(plan, draft)
+    if missing:
+        more = len(missing) - MISSING_SHOWN
+        st.error(
+            f"Soumission impossible : {count} réponse(s) obligatoire(s) manquent encore, "
+            f"pour {len(missing)} question(s) :\n\n"
+            + "\n".join(missing[:MISSING_SHOWN])
+            + (f"\n\n… et {more} autre(s) question(s)." if more > 0 else "")
+        )
+        st.button("Soumettre", disabled=True, key=f"{PREFIX}:submit")
+        return
+    if not st.session_state.get(CONFIRM_KEY):
+        if st.button("Soumettre", type="primary", key=f"{PREFIX}:submit"):
+            st.session_state[CONFIRM_KEY] = True
+            st.rerun()
+        return
+    st.warning(
+        "Une fois soumise, l'auto-évaluation n'est plus modifiable (un administrateur peut "
+        "la rouvrir tant que la campagne est ouverte). Confirmez-vous la soumission ?"
+    )
+    left, right = st.columns(2)
+    if left.button("Confirmer la soumission", type="primary", key=f"{PREFIX}:confirm"):
+        st.session_state[CONFIRM_KEY] = False
+        try:
+            draft.revision = assessments.submit(
+                state.engine(), actor, draft.assessment_id, expected_revision=draft.revision
+            )
+        except assessments.StaleRevision:
+            draft.stale = True
+            st.rerun()
+        except (assessments.MissingAnswers, assessments.ReadOnly, PermissionDenied) as error:
+            st.error(error.message)
+            return
+        draft.status = "submitted"
+        st.rerun()
+    if right.button("Annuler", key=f"{PREFIX}:cancel"):
+        st.session_state[CONFIRM_KEY] = False
+        st.rerun()
+
+
+def _format_answer(view: QuestionView, value: Any) -> str:
+    question = view.question
+    if value is None:
+        return "—"
+    if isinstance(question, LevelQuestion):
+        return view.level_names.get(value, str(value))
+    if isinstance(question, YesNoQuestion):
+        return "Oui" if value else "Non"
+    if isinstance(question, ChoiceQuestion):
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(view.choice_labels.get(v, str(v)) for v in values)
+    if isinstance(value, float):
+        shown = f"{value:g}".replace(".", ",")
+        return f"{shown} {view.unit}".strip()
+    if isinstance(value, int):
+        return f"{value} {view.unit}".strip()
+    return str(value)
+
+
+def _read_only(plan: FormPlan, draft: Draft, actor: Actor) -> None:
+    st.success("Auto-évaluation soumise : elle est en lecture seule.")
+    grid = plan.grid
+    for section, views in plan.sections.items():
+        st.subheader(plan.section_titles.get(section, ""))
+        if section in draft.not_addressed:
+            st.caption("Non traité cette année")
+            continue
+        for view in views:
+            question = view.question
+            if question.id in draft.not_addressed:
+                continue
+            given = draft.answers.get(question.id, {})
+            cells = [
+                f"{plan.horizon_labels[h]} : {_format_answer(view, given.get(h))}"
+                for h in view.horizons
+                if question.show_if is None
+                or answers_mod.is_visible(grid, question, h, draft.answers)
+            ]
+            if cells:
+                st.markdown(f"**{_escape(view.label)}**  \n" + "  \n".join(cells))
+    target = Target(organisation_id=draft.organisation_id)
+    if can(actor, Action.REOPEN_ASSESSMENT, target) and st.button(
+        "Rouvrir l'auto-évaluation", key=f"{PREFIX}:reopen"
+    ):
+        try:
+            assessments.reopen(
+                state.engine(), actor, draft.assessment_id, expected_revision=draft.revision
+            )
+        except (assessments.StaleRevision, assessments.ReadOnly, PermissionDenied) as error:
+            st.error(getattr(error, "message", None) or str(error))
+            return
+        _load(state.engine(), actor, draft.assessment_id)
+        st.rerun()
+
+
+def _start(engine: Any, actor: Actor, campaign: campaigns.CampaignInfo) -> Draft | None:
+    """The session's draft for this campaign: loaded once, or created on request."""
+    draft = _draft()
+    if (
+        draft is not None
+        and draft.campaign_id == campaign.id
+        and draft.organisation_id == actor.organisation_id
+    ):
+        return draft
+    organisation_id = actor.organisation_id
+    assert organisation_id is not None
+    existing = assessments.find_assessment(engine, actor, organisation_id, campaign.id)
+    if existing is not None:
+        _clear_widgets()
+        draft = st.session_state[DRAFT_KEY] = Draft.from_state(existing)
+        return draft
+    earlier = [
+        a
+        for a in assessments.list_assessments(engine, actor, organisation_id)
+        if a.campaign_id != campaign.id and a.year < campaign.year
+    ]
+    if not earlier:
+        return _open(engine, actor, campaign.id)
+    previous = max(earlier, key=lambda a: (a.year, a.id))
+    st.info(
+        f"Votre auto-évaluation {previous.year} existe. Vous pouvez partir de ses réponses "
+        "(à revoir et mettre à jour) ou commencer une auto-évaluation vierge."
+    )
+    left, right = st.columns(2)
+    if left.button(f"Partir des réponses de {previous.year}", type="primary", key=f"{PREFIX}:from"):
+        return _open(engine, actor, campaign.id, start_from=previous.id)
+    if right.button("Commencer une auto-évaluation vierge", key=f"{PREFIX}:blank"):
+        return _open(engine, actor, campaign.id)
+    return None
+
+
+def render() -> None:
+    """Draw the page."""
+    actor = state.require_actor()
+    st.title("Mon auto-évaluation")
+    if actor.organisation_id is None:
+        state.refuse("Cette page est réservée aux membres d'une organisation.")
+        return
+    engine = state.engine()
+    campaign = campaigns.current_campaign(engine)
+    if campaign is None:
+        st.info("Aucune campagne d'auto-évaluation n'est ouverte en ce moment.")
+        return
+    grid = state.grid(campaign.grid_id, campaign.grid_version)
+    st.session_state[_GRID_KEY] = (campaign.grid_id, campaign.grid_version)
+    st.caption(
+        f"{campaign.label} — grille « {text(grid.title, grid.language)} » (version {grid.version})"
+    )
+    try:
+        draft = _start(engine, actor, campaign)
+    except PermissionDenied as error:
+        state.refuse(error.message)
+        return
+    if draft is None:
+        return
+    draft.full_rerun = False  # this is a full run: everything is drawn afresh
+    plan = plan_for(grid)
+    if draft.stale:
+        st.error(
+            "Ces réponses ont été modifiées entre-temps (par une autre personne ou dans un "
+            "autre onglet). Votre dernière modification n'a pas été enregistrée. Rechargez "
+            "pour voir la version à jour, puis refaites-la si besoin."
+        )
+        if st.button("Recharger", type="primary", key=f"{PREFIX}:reload"):
+            _load(engine, actor, draft.assessment_id)
+            st.rerun()
+    if draft.read_only_message:
+        st.warning(draft.read_only_message)
+    if draft.status == "submitted":
+        _read_only(plan, draft, actor)
+        return
+    report = Scorer.for_grid(grid).score(draft.answers, draft.not_addressed)
+    _progress(report, draft)
+    _themes_step(plan, draft)
+    lang = grid.language
+    for item in grid.items:
+        if item.id in draft.not_addressed and item.optional:
+            st.subheader(text(item.title, lang), anchor=f"theme-{item.id}")
+            st.caption("Non traité cette année")
+            continue
+        with st.container(border=True):
+            _item_header(item, grid)
+            _section_fragment(item.id)
+    if grid.systemic is not None:
+        with st.container(border=True):
+            st.subheader(text(grid.systemic.title, lang), anchor="vue-systemique")
+            if grid.systemic.description:
+                st.markdown(text(grid.systemic.description, lang))
+            _section_fragment(SYSTEMIC)
+    _submit_section(plan, draft, actor)

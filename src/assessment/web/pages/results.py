@@ -1,0 +1,400 @@
+"""« Résultats »: scores, goals, priorities, progress, peers, downloads.
+
+Thin page: the numbers come from :mod:`assessment.scoring` and
+:mod:`assessment.aggregation`, the charts from :mod:`assessment.charts`, the
+files from :mod:`assessment.exports`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from assessment import action_plan, aggregation, assessments, charts, exports
+from assessment.grid import Grid, text
+from assessment.organisations import LEGAL_FAMILIES, SIZE_BANDS
+from assessment.permissions import Actor, PermissionDenied
+from assessment.regions import REGIONS_BY_CODE
+from assessment.scoring import OVERALL, ScoreReport, attainment, priorities, score
+from assessment.settings import get_settings
+from assessment.web import state
+
+PREFIX = "results"
+NOT_ADDRESSED = "Non traité"
+NO_SCORE = "—"
+
+
+def format_score(value: float | None) -> str:
+    """``62 / 100``; ``—`` when there is no score."""
+    return NO_SCORE if value is None else f"{round(value):d} / 100"
+
+
+def format_points(value: float | None) -> str:
+    if value is None:
+        return NO_SCORE
+    shown = round(value)
+    return f"+{shown}" if shown > 0 else str(shown)
+
+
+def item_label(grid: Grid, item_id: str) -> str:
+    item = grid.item(item_id)
+    return text(item.short_title or item.title, grid.language)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One assessment of the organisation, scored against its own grid version."""
+
+    summary: assessments.AssessmentSummary
+    grid: Grid
+    state: assessments.AssessmentState
+    report: ScoreReport
+
+
+def _score(engine: Any, actor: Actor, summary: assessments.AssessmentSummary) -> Scored:
+    current = assessments.get_assessment(engine, actor, summary.id)
+    grid = state.grid(summary.grid_id, summary.grid_version)
+    return Scored(summary, grid, current, score(grid, current.answers, current.not_addressed))
+
+
+# ---------------------------------------------------------------------------
+# Tables (pure helpers, used by the page and its tests)
+# ---------------------------------------------------------------------------
+
+
+def score_table(grid: Grid, report: ScoreReport) -> pd.DataFrame:
+    """Rows: each item then « Ensemble » (and the systemic view); columns: horizons."""
+    labels = [text(h.label, grid.language) for h in grid.horizons]
+    rows: list[dict[str, str]] = []
+    for item in grid.items:
+        row = {"Thème": item_label(grid, item.id)}
+        for horizon, label in zip(grid.horizon_ids, labels, strict=True):
+            row[label] = (
+                NOT_ADDRESSED
+                if item.id in report.not_addressed
+                else format_score(report.items[item.id].get(horizon))
+            )
+        rows.append(row)
+    rows.append(
+        {"Thème": "Ensemble"}
+        | {
+            label: format_score(report.overall.get(h))
+            for h, label in zip(grid.horizon_ids, labels, strict=True)
+        }
+    )
+    if grid.systemic is not None and report.systemic:
+        rows.append(
+            {"Thème": text(grid.systemic.title, grid.language)}
+            | {
+                label: format_score(report.systemic.get(h))
+                for h, label in zip(grid.horizon_ids, labels, strict=True)
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def goal_rows(grid: Grid, report: ScoreReport) -> list[charts.GoalRow]:
+    rows: list[charts.GoalRow] = []
+    for item in grid.items:
+        if item.id in report.not_addressed:
+            continue
+        for horizon in grid.horizons:
+            rows.append(
+                {
+                    "item": item_label(grid, item.id),
+                    "horizon": text(horizon.label, grid.language),
+                    "score": report.items[item.id].get(horizon.id),
+                }
+            )
+    return rows
+
+
+def _peer_value_label(dimension: str, value: Any) -> str:
+    if dimension == "region":
+        region = REGIONS_BY_CODE.get(value)
+        return region.name if region else str(value)
+    if dimension == "legal_family":
+        return LEGAL_FAMILIES.get(value, str(value))
+    if dimension == "size_band":
+        return SIZE_BANDS.get(value, str(value))
+    return str(value)
+
+
+# ---------------------------------------------------------------------------
+# Sections
+# ---------------------------------------------------------------------------
+
+
+def _scores_section(current: Scored) -> None:
+    grid, report = current.grid, current.report
+    st.subheader("Scores par thème et par horizon")
+    st.dataframe(score_table(grid, report), hide_index=True, width="stretch")
+    completion = report.completion
+    st.caption(
+        f"Scores sur 100. {completion.answered} réponses sur {completion.expected} attendues."
+    )
+    horizons = [text(h.label, grid.language) for h in grid.horizons]
+    chart = charts.goals_chart(goal_rows(grid, report), horizons)
+    st.altair_chart(chart, width="stretch", theme=None)
+
+
+def _priorities_section(current: Scored) -> None:
+    grid, report = current.grid, current.report
+    st.subheader("Priorités")
+    ranked = [p for p in priorities(grid, report) if p.gap > 0]
+    if not ranked:
+        st.info("Aucun écart entre l'état des lieux et l'objectif à 1 an pour l'instant.")
+        return
+    goal_label = text(grid.horizons[1].label, grid.language) if len(grid.horizons) > 1 else ""
+    st.markdown(
+        f"Les thèmes où l'écart entre l'état des lieux et l'{goal_label.lower()} est le "
+        "plus grand :"
+    )
+    st.markdown(
+        "\n".join(
+            f"{p.rank}. **{item_label(grid, p.item_id)}** : de {format_score(p.current)} "
+            f"à {format_score(p.goal)} ({format_points(p.gap)} points)"
+            for p in ranked
+        )
+    )
+    rows: list[charts.GapRow] = [
+        {"item": item_label(grid, p.item_id), "gap": p.gap} for p in ranked
+    ]
+    st.altair_chart(charts.priorities_chart(rows), width="stretch", theme=None)
+
+
+def _progress_section(history: list[Scored], current: Scored) -> None:
+    st.subheader("Progression d'une campagne à l'autre")
+    earlier = [s for s in history if s.summary.year < current.summary.year]
+    if not earlier:
+        st.info("La progression s'affichera à partir de votre deuxième campagne.")
+        return
+    grid = current.grid
+    series = st.radio(
+        "Afficher",
+        ("Ensemble", "Chaque thème"),
+        horizontal=True,
+        key=f"{PREFIX}:series",
+    )
+    rows: list[charts.ProgressRow] = []
+    for scored in [*earlier, current]:
+        year = str(scored.summary.year)
+        now = scored.grid.current_horizon
+        if series == "Ensemble":
+            rows.append(
+                {"campaign": year, "series": "Ensemble", "score": scored.report.overall[now]}
+            )
+        else:
+            for item in scored.grid.items:
+                rows.append(
+                    {
+                        "campaign": year,
+                        "series": item_label(scored.grid, item.id),
+                        "score": scored.report.items[item.id].get(now),
+                    }
+                )
+    campaigns_order = sorted({r["campaign"] for r in rows})
+    st.altair_chart(
+        charts.progress_chart(rows, campaigns=campaigns_order), width="stretch", theme=None
+    )
+
+    last = max(earlier, key=lambda s: s.summary.year)
+    results = attainment(grid, last.report, current.report)
+    if not results:
+        return
+    goal_label = text(grid.horizons[1].label, grid.language)
+    st.markdown(
+        f"**Objectifs fixés en {last.summary.year} ({goal_label.lower()}) : "
+        f"atteints en {current.summary.year} ?**"
+    )
+    table = []
+    for key, result in results.items():
+        if result.target is None and result.achieved is None:
+            continue
+        verdict = (
+            NO_SCORE
+            if result.reached is None
+            else ("✅ Atteint" if result.reached else "❌ Non atteint")
+        )
+        table.append(
+            {
+                "Thème": "Ensemble" if key == OVERALL else item_label(grid, key),
+                f"Objectif {last.summary.year}": format_score(result.target),
+                f"État des lieux {current.summary.year}": format_score(result.achieved),
+                "Écart": format_points(result.delta),
+                "Résultat": verdict,
+            }
+        )
+    if table:
+        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+
+
+def _peers_section(engine: Any, actor: Actor, current: Scored) -> None:
+    st.subheader("Comparaison avec des organisations comparables")
+    k = get_settings().min_group_size
+    try:
+        peers = aggregation.peer_comparison(
+            engine, actor, current.summary.organisation_id, current.summary.campaign_id
+        )
+    except PermissionDenied as error:
+        st.info(error.message)
+        return
+    now = current.grid.current_horizon
+    groups: list[charts.PeerGroup] = []
+    for peer in peers:
+        summary = peer.aggregate.overall.get(now)
+        if summary is None:
+            continue
+        groups.append(
+            {
+                "group": f"{peer.label} : {_peer_value_label(peer.dimension, peer.value)}",
+                "n": peer.aggregate.n,
+                "q1": summary.q1,
+                "median": summary.median,
+                "q3": summary.q3,
+            }
+        )
+    if not groups:
+        st.info(
+            f"Comparaison indisponible : elle n'apparaît que lorsqu'au moins {k} organisations "
+            "comparables (même région, même famille juridique ou même tranche de taille) ont "
+            "soumis leur auto-évaluation de la campagne, pour que personne ne soit "
+            "identifiable."
+        )
+        return
+    own = current.report.overall.get(now)
+    st.altair_chart(charts.peer_chart(own, groups), width="stretch", theme=None)
+    st.caption(
+        f"État des lieux, score d'ensemble. Boîte : du 1er au 3e quartile ; trait : médiane. "
+        f"Seuls les groupes d'au moins {k} organisations ayant soumis sont montrés."
+    )
+
+
+def _downloads_section(current: Scored) -> None:
+    st.subheader("Télécharger")
+    grid, report = current.grid, current.report
+    year = current.summary.year
+    meta = {
+        "organisation_id": current.summary.organisation_id,
+        "campagne": year,
+        "statut": current.state.status,
+        "revision": current.state.revision,
+    }
+    left, right = st.columns(2)
+    left.download_button(
+        "Résultats (CSV)",
+        exports.results_csv(grid, report, current.state.answers),
+        file_name=f"resultats-{year}.csv",
+        mime="text/csv",
+        key=f"{PREFIX}:csv",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Résultats (JSON)",
+        exports.results_json(grid, report, current.state.answers, meta=meta),
+        file_name=f"resultats-{year}.json",
+        mime="application/json",
+        key=f"{PREFIX}:json",
+        on_click="ignore",
+    )
+
+
+def coverage(
+    grid: Grid, report: ScoreReport, actions: list[Any], today: date | None = None
+) -> tuple[list[tuple[str, str, int]], list[tuple[str, str]], list[Any]]:
+    """Which goals have actions: ``(covered, uncovered, late)``.
+
+    ``covered``: (item label, horizon label, number of live actions);
+    ``uncovered``: goals (addressed item × goal horizon) with no live action;
+    ``late``: live actions past their due date.  Abandoned actions do not count.
+    """
+    today = today or date.today()
+    live = [a for a in actions if getattr(a, "status", None) != "dropped"]
+    counts: dict[tuple[str, str | None], int] = {}
+    for a in live:
+        counts[(a.item_id, a.horizon_id)] = counts.get((a.item_id, a.horizon_id), 0) + 1
+    covered: list[tuple[str, str, int]] = []
+    uncovered: list[tuple[str, str]] = []
+    labels = {h.id: text(h.label, grid.language) for h in grid.horizons}
+    for item in grid.items:
+        if item.id in report.not_addressed:
+            continue
+        for horizon in grid.goal_horizons:
+            n = counts.get((item.id, horizon), 0)
+            if n:
+                covered.append((item_label(grid, item.id), labels[horizon], n))
+            else:
+                uncovered.append((item_label(grid, item.id), labels[horizon]))
+    late = [a for a in live if a.status != "done" and a.due_on is not None and a.due_on < today]
+    return covered, uncovered, late
+
+
+def _coverage_section(engine: Any, actor: Actor, current: Scored) -> None:
+    st.subheader("Plan d'action : couverture des objectifs")
+    try:
+        actions = action_plan.list_actions(
+            engine, actor, current.summary.organisation_id, campaign_id=current.summary.campaign_id
+        )
+    except PermissionDenied as error:
+        st.info(error.message)
+        return
+    covered, uncovered, late = coverage(current.grid, current.report, list(actions))
+    if covered:
+        st.markdown(
+            "**Objectifs avec des actions :** "
+            + " ; ".join(f"{item} – {horizon} ({n})" for item, horizon, n in covered)
+        )
+    if uncovered:
+        st.warning(
+            "**Objectifs sans action :** "
+            + " ; ".join(f"{item} – {horizon}" for item, horizon in uncovered)
+        )
+    elif covered:
+        st.success("Chaque objectif a au moins une action.")
+    if late:
+        st.error(
+            "**Actions en retard :** "
+            + " ; ".join(f"{a.title} (échéance {a.due_on:%d/%m/%Y})" for a in late)
+        )
+    if uncovered or not covered:
+        st.caption("Ajoutez des actions depuis la page « Plan d'action ».")
+
+
+def render() -> None:
+    """Draw the page."""
+    actor = state.require_actor()
+    st.title("Résultats")
+    if actor.organisation_id is None:
+        state.refuse("Cette page est réservée aux membres d'une organisation.")
+        return
+    engine = state.engine()
+    try:
+        summaries = assessments.list_assessments(engine, actor, actor.organisation_id)
+    except PermissionDenied as error:
+        state.refuse(error.message)
+        return
+    if not summaries:
+        st.info("Aucune auto-évaluation pour l'instant : commencez par « Mon auto-évaluation ».")
+        return
+    by_year = {s.year: s for s in summaries}
+    years = sorted(by_year, reverse=True)
+    year = st.selectbox(
+        "Campagne", years, key=f"{PREFIX}:year", format_func=lambda y: f"Campagne {y}"
+    )
+    history = [_score(engine, actor, by_year[y]) for y in sorted(by_year) if y <= year]
+    current = history[-1]
+    if current.state.status != "submitted":
+        st.info(
+            "Résultats provisoires : cette auto-évaluation n'est pas encore soumise "
+            "(elle n'entre pas dans les comparaisons)."
+        )
+    _scores_section(current)
+    _priorities_section(current)
+    _progress_section(history[:-1], current)
+    _peers_section(engine, actor, current)
+    _coverage_section(engine, actor, current)
+    _downloads_section(current)

@@ -1,0 +1,260 @@
+"""Real-browser fixtures: the app served by ``streamlit run app.py``, driven by chromium.
+
+* ``live_server`` (session) — ``streamlit run app.py --server.headless true`` on
+  a free port, in demo mode, on a temporary SQLite database already holding
+  the demo data and accounts (:data:`DEMO_PASSWORD`); waits for
+  ``/_stcore/health``.  Its log is in the error when it does not start.
+* ``fresh_server`` (session) — the same on a database that does not exist yet.
+* ``browser`` (session) — Debian's chromium (``shutil.which("chromium")``)
+  through Playwright, headless.  Missing chromium: the tests skip, except
+  under ``CI=true`` where they fail.
+* ``context`` / ``page`` — a fresh browser profile (cookies) per test, French.
+* :func:`sign_in`, :func:`sign_out`, :func:`wait_for_app`, :func:`screenshot` —
+  steps shared by the journeys (``test-artifacts/screenshots/NAME.png``).
+
+Every test here is marked ``browser``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from assessment import db, demo, grid_store
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+DEMO_PASSWORD = demo.DEMO_PASSWORD
+DEMO_EMAILS = {account.role.value: account.email for account in demo.DEMO_ACCOUNTS}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+START_TIMEOUT = 90.0
+STEP_TIMEOUT_MS = 30_000
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def _missing(reason: str) -> None:
+    if _in_ci():
+        pytest.fail(f"{reason} (CI=true: browser tests must run)")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    database_url: str
+    log: Path
+
+
+def _seed(database_url: str) -> None:
+    engine = db.create_database_engine(database_url)
+    try:
+        db.migrate(engine)
+        grid_store.sync_grids_from_dir(engine, ROOT / "guide")
+        demo.prepare_demo_database(engine, orgs=60, campaigns=3)
+    finally:
+        engine.dispose()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited ({process.returncode}):\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"streamlit not healthy after {START_TIMEOUT} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
+    if path is None:
+        _missing("chromium is not installed (apt-get install chromium)")
+    assert path is not None
+    return path
+
+
+def _start_server(folder: Path, *, seeded: bool) -> Iterator[LiveServer]:
+    database_url = f"sqlite:///{folder / 'app.sqlite3'}"
+    if seeded:
+        _seed(database_url)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ASSESSMENT_MODE": "demo",
+        "ASSESSMENT_DATA_DIR": str(folder),
+        "ASSESSMENT_GRIDS_DIR": str(ROOT / "guide"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("ASSESSMENT_SETTINGS", None)
+    log = folder / "streamlit.log"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+        try:
+            _wait_healthy(url, process, log)
+            yield LiveServer(url, database_url, log)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on a database holding the demo data and accounts (shared by the session)."""
+    yield from _start_server(tmp_path_factory.mktemp("live"), seeded=True)
+
+
+@pytest.fixture(scope="session")
+def fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app as on a fresh machine: no database file yet (created on start)."""
+    yield from _start_server(tmp_path_factory.mktemp("fresh"), seeded=False)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[object]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the playwright package is not installed")
+    with sync_playwright() as playwright:
+        try:
+            launched = playwright.chromium.launch(
+                executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True
+            )
+        except Exception as exc:  # a chromium that cannot start: same rule as missing
+            _missing(f"chromium at {chromium_path} does not start: {exc}")
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def context(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(
+        locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(context):  # type: ignore[no-untyped-def]
+    return context.new_page()
+
+
+# ---------------------------------------------------------------------------
+# steps
+# ---------------------------------------------------------------------------
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """Save the whole page, once the app has settled, as ``test-artifacts/screenshots/NAME.png``."""
+    wait_for_app(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+_APP_SETTLED = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app !== null
+    && app.getAttribute('data-test-script-state') === 'notRunning'
+    && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && document.querySelector('[data-testid="stSkeleton"]') === null;
+}"""
+
+
+def wait_for_app(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until Streamlit has connected, run the script, and drawn every widget
+    (widgets are loaded lazily: a grey skeleton stands in until their code arrives)."""
+    page.wait_for_selector('[data-testid="stApp"]', state="attached")
+    page.wait_for_function(_APP_SETTLED)
+
+
+def heading(page, text: str):  # type: ignore[no-untyped-def]
+    return page.get_by_role("heading", name=text, exact=True)
+
+
+def sign_in(page, server: LiveServer, email: str, password: str = DEMO_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    """Fill the sign-in form and wait for the signed-in app (the sidebar's sign-out)."""
+    page.goto(server.url)
+    wait_for_app(page)
+    heading(page, "Connexion").wait_for()
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
+    page.get_by_role("button", name="Se connecter", exact=True).click()
+    signed_in(page).wait_for()
+    wait_for_app(page)
+
+
+def signed_in(page):  # type: ignore[no-untyped-def]
+    """The sidebar's sign-out button: there only when signed in."""
+    return page.get_by_test_id("stSidebar").get_by_role("button", name="Se déconnecter")
+
+
+def sign_out(page) -> None:  # type: ignore[no-untyped-def]
+    signed_in(page).click()
+    page.get_by_text("Vous êtes déconnecté.").wait_for()
+    heading(page, "Connexion").wait_for()
+    wait_for_app(page)

@@ -1,0 +1,1 @@
+"""Tests of the Streamlit app shell (AppTest) and its sign-in routes."""

@@ -1,0 +1,106 @@
+"""« Résultats » as a user sees it: scores, chart, priorities, progress, peers, downloads."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import Engine
+from streamlit import dataframe_util
+
+from assessment import aggregation, campaigns
+from assessment.campaigns import create_campaign
+
+from .test_filling import SYSTEM, Env, fill_required, make_env, new_org
+
+RESULTS = "resultats"
+
+
+@pytest.fixture
+def env(web_db: Engine, cookies: dict[str, str]) -> Env:
+    aggregation.clear_caches()
+    return make_env(web_db, cookies)
+
+
+def _charts(at) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Each chart's specification, its data (sent apart, as Arrow) back under "data"."""
+    out = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        if chart.proto.HasField("data"):
+            frame = dataframe_util.convert_arrow_bytes_to_pandas_df(chart.proto.data.data)
+            spec["data"] = {"values": frame.to_dict("records")}
+        out.append(spec)
+    return out
+
+
+def _info(at) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(str(i.value) for i in at.info)
+
+
+def test_scores_table_and_goals_chart(env: Env) -> None:
+    fill_required(env.engine, env.grid, env.org, env.campaign, level=2)
+    at = env.app(RESULTS).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    row = table[table["Thème"] == "Gouvernance"].iloc[0]
+    assert row["État des lieux"] == "50 / 100"
+    assert row["Objectif à 1 an"] == "75 / 100"
+    assert table[table["Thème"] == "Environnement"].iloc[0]["État des lieux"] == "Non traité"
+    assert "Résultats provisoires" in _info(at)  # not submitted yet
+    specs = _charts(at)
+    goals = specs[0]
+    assert goals["title"] == "État des lieux et objectifs par thème"
+    assert {v["item"] for v in goals["data"]["values"]} == {"Gouvernance"}
+    # priorities: the gap to the 1-year goal
+    assert any("Gouvernance" in str(m.value) and "+25 points" in str(m.value) for m in at.markdown)
+    labels = [d.label for d in at.get("download_button")]
+    assert labels == ["Résultats (CSV)", "Résultats (JSON)"]
+
+
+def test_peer_comparison_only_from_five_organisations(env: Env) -> None:
+    fill_required(env.engine, env.grid, env.org, env.campaign, submit=True)
+    for _ in range(3):
+        fill_required(env.engine, env.grid, new_org(env.engine), env.campaign, submit=True)
+    at = env.app(RESULTS).run()
+    assert "Comparaison indisponible" in _info(at)
+    assert not [s for s in _charts(at) if s.get("title", "").startswith("Comparaison")]
+
+    fill_required(env.engine, env.grid, new_org(env.engine), env.campaign, level=3, submit=True)
+    at = env.app(RESULTS).run()
+    assert "Comparaison indisponible" not in _info(at)
+    peers = next(s for s in _charts(at) if s.get("title", "").startswith("Comparaison"))
+    groups = [v["group"] for v in peers["data"]["values"]]
+    assert "Même région : Bretagne (5 org.)" in groups
+    assert "Même famille juridique : Association (5 org.)" in groups
+
+
+def test_progress_and_last_years_goals(env: Env) -> None:
+    today = date.today()
+    last = create_campaign(
+        env.engine,
+        SYSTEM,
+        year=env.year - 1,
+        opens_on=today - timedelta(days=400),
+        closes_on=today + timedelta(days=1),
+    )
+    fill_required(env.engine, env.grid, env.org, last, level=1, submit=True)  # goal 1y: 2
+    campaigns.close_campaign(env.engine, SYSTEM, last)
+    fill_required(env.engine, env.grid, env.org, env.campaign, level=2)  # now: 2
+    at = env.app(RESULTS).run()
+    assert not at.exception
+    progress = next(s for s in _charts(at) if s.get("title", "").startswith("Progression"))
+    assert [(v["campaign"], v["score"]) for v in progress["data"]["values"]] == [
+        (str(env.year - 1), 25.0),
+        (str(env.year), 50.0),
+    ]
+    attained = at.dataframe[1].value
+    row = attained[attained["Thème"] == "Gouvernance"].iloc[0]
+    assert row["Résultat"] == "✅ Atteint"
+
+
+def test_action_plan_coverage(env: Env) -> None:
+    fill_required(env.engine, env.grid, env.org, env.campaign)
+    at = env.app(RESULTS).run()
+    assert "Objectifs sans action" in "\n".join(str(w.value) for w in at.warning)
