@@ -66,3 +66,20 @@ def test_ruff_is_clean() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _setting_names() -> list[str]:
+    from assessment import settings
+
+    return ["ASSESSMENT_SETTINGS", *settings._ENV_NAMES.values()]
+
+
+@pytest.mark.parametrize("name", _setting_names())
+def test_every_setting_is_documented(name: str) -> None:
+    assert f"`{name}`" in README, f"setting {name} is not documented in README.md"
+
+
+def test_every_settings_field_has_an_environment_variable() -> None:
+    from assessment import settings
+
+    assert set(settings._ENV_NAMES) == set(settings.Settings.model_fields)
