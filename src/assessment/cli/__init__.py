@@ -13,7 +13,7 @@ from assessment import __version__
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="assessment")
 def main() -> None:
-    """Self-assessment of ESS enterprises against the Guide des bonnes pratiques."""
+    """Auto-évaluation des entreprises de l'ESS (Guide des bonnes pratiques)."""
 
 
 def _register() -> None:

@@ -43,12 +43,13 @@ def _load_all(paths: tuple[Path, ...]) -> tuple[list[GridLoadResult], list[GridP
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=_EXISTING_PATH)
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--strict", is_flag=True, help="Les avertissements comptent comme des erreurs.")
 def validate(paths: tuple[Path, ...], strict: bool) -> None:
-    """Check grid files (or every *.yaml / *.yml of folders).
+    """Vérifie des grilles (fichiers, ou tous les *.yaml / *.yml de dossiers).
 
-    Prints FILE:LINE:COL: message on stderr for each problem and exits with
-    status 1; prints a short OK summary and exits with 0 when all are valid.
+    Chaque problème est écrit sur la sortie d'erreur sous la forme
+    FICHIER:LIGNE:COLONNE: message, et le code de sortie est 1 ; sinon un
+    résumé « OK » et le code 0.
     """
     results, folder_problems = _load_all(paths)
     problems = [*folder_problems, *(p for r in results for p in r.problems)]
@@ -80,14 +81,14 @@ def validate(paths: tuple[Path, ...], strict: bool) -> None:
 
 @click.command("schema")
 def schema() -> None:
-    """Print the JSON Schema of the grid format (for editors such as VS Code)."""
+    """Affiche le schéma JSON du format des grilles (pour les éditeurs, p. ex. VS Code)."""
     click.echo(json.dumps(grid_json_schema(), indent=2, ensure_ascii=False))
 
 
 @click.command("show")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def show(path: Path) -> None:
-    """Print a readable outline of a grid: scale, horizons, items and questions."""
+    """Affiche le plan lisible d'une grille : échelle, horizons, items et questions."""
     result = load_grid_file(path)
     if result.grid is None or result.problems:
         for problem in result.problems:

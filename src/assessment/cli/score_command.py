@@ -145,13 +145,13 @@ def _load_grid(path: Path) -> Grid:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
 def score_command(grid_path: Path, answers_path: Path) -> None:
-    """Score ANSWERS against GRID and print the scores as JSON.
+    """Calcule les scores des réponses ANSWERS sur la grille GRID (JSON).
 
-    GRID is a grid YAML file.  ANSWERS is a YAML or JSON file
-    ``{grid: ID, answers: {QUESTION: {HORIZON: value}}, not_addressed: [ids]}``
-    (``version:`` optional).  Scores run from 0 to 100, unrounded, ``null``
-    when there is nothing to score.  Answers that do not fit the grid are all
-    reported on stderr and the exit status is 1.
+    GRID est un fichier de grille YAML.  ANSWERS est un fichier YAML ou JSON
+    {grid: ID, answers: {QUESTION: {HORIZON: valeur}}, not_addressed: [ids]}
+    (version: facultatif).  Les scores vont de 0 à 100, non arrondis, null
+    quand il n'y a rien à noter.  Les réponses qui ne correspondent pas à la
+    grille sont toutes signalées sur la sortie d'erreur, code de sortie 1.
     """
     try:
         grid = _load_grid(grid_path)
