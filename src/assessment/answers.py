@@ -46,6 +46,7 @@ from assessment.grid import (
     YesNoQuestion,
     text,
 )
+from assessment.messages import ANSWER_MESSAGES
 
 __all__ = [
     "AnswerError",
@@ -78,38 +79,11 @@ T = TypeVar("T")
 # Errors and French messages
 # ---------------------------------------------------------------------------
 
-_MESSAGES: dict[str, str] = {
-    "answers_not_a_mapping": "les réponses doivent être un tableau question → horizon → valeur",
-    "unknown_question": "cette question n'existe pas dans la grille",
-    "not_a_mapping": "les réponses d'une question doivent être un tableau horizon → valeur "
-    "(reçu : {value})",
-    "unknown_horizon": "horizon inconnu (horizons de la grille : {horizons})",
-    "horizon_not_asked": "cette question n'est pas posée pour cet horizon "
-    "(horizons de la question : {horizons})",
-    "level_wrong_type": "un niveau de l'échelle ({scale}) est attendu, pas {value}",
-    "level_off_scale": "{value} n'est pas un niveau de l'échelle ({scale})",
-    "number_wrong_type": "un nombre est attendu, pas {value}",
-    "number_not_finite": "{value} n'est pas un nombre utilisable",
-    "number_not_integer": "un nombre entier est attendu, pas {value}",
-    "number_below_min": "{value} est inférieur au minimum ({min})",
-    "number_above_max": "{value} est supérieur au maximum ({max})",
-    "text_wrong_type": "un texte est attendu, pas {value}",
-    "text_too_long": "le texte fait {length} caractères, au-delà du maximum de {max}",
-    "yes_no_wrong_type": "oui ou non (true / false) est attendu, pas {value}",
-    "choice_wrong_type": "une option ({options}) est attendue, pas {value}",
-    "choice_multiple_wrong_type": "une liste d'options ({options}) est attendue, pas {value}",
-    "choice_unknown_option": "{value} n'est pas une option de la question ({options})",
-    "not_addressed_unknown": "« non traité cette année » : {value} n'est ni un thème ni une "
-    "question de la grille",
-    "not_addressed_not_optional": "{value} ne peut pas être marqué « non traité cette année » : "
-    "il n'est pas facultatif",
-}
-
 
 class AnswerError(ValueError):
     """An answer that does not fit the grid.
 
-    ``code`` is a stable key (see ``_MESSAGES``), ``params`` its parameters, and
+    ``code`` is a stable key (see ``messages.ANSWER_MESSAGES``), ``params`` its parameters, and
     ``str(error)`` (also ``error.message``) a French, user-facing sentence that
     names the question and the horizon, e.g.
     ``"gouv-ag (État des lieux) : 7 n'est pas un niveau de l'échelle (0, 1, 2, 3, 4)"``.
@@ -581,7 +555,7 @@ def _error(
     plan: GridPlan, question_id: Any, horizon_id: Any, code: str, params: Mapping[str, Any]
 ) -> AnswerError:
     shown = {k: _param_text(k, v) for k, v in params.items()}
-    body = _MESSAGES[code].format(**shown)
+    body = ANSWER_MESSAGES[code].format(**shown)
     if question_id is None:
         message = body[0].upper() + body[1:]
     elif horizon_id is None:
