@@ -132,7 +132,13 @@ def _peer_value_label(dimension: str, value: Any) -> str:
 def _scores_section(current: Scored) -> None:
     grid, report = current.grid, current.report
     st.subheader("Scores par thème et par horizon")
-    st.dataframe(score_table(grid, report), hide_index=True, width="stretch")
+    st.dataframe(
+        score_table(grid, report),
+        hide_index=True,
+        width="stretch",
+        # wide enough for « Approche systémique et transversale » (cut off otherwise)
+        column_config={"Thème": st.column_config.TextColumn(width="large")},
+    )
     completion = report.completion
     st.caption(
         f"Scores sur 100. {completion.answered} réponses sur {completion.expected} attendues."

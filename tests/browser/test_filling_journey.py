@@ -1,0 +1,355 @@
+"""Filling journey in a real browser: an organisation admin fills the whole
+default grid through the form, reloads half-way, submits, then reads the results.
+
+The journey runs on its own server (seeded with the demo data, like
+``live_server``) and its own organisation and admin account, created through
+the core API before the browser starts: it never depends on, nor changes, the
+demo organisation the other journeys use.
+
+Every answer is given by clicking the radio button in the page; the test waits
+for the page's « Progression : N / … réponses » counter (drawn after the answer
+is stored) instead of sleeping.  Screenshots: ``test-artifacts/screenshots/filling-*.png``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from assessment import accounts, assessments, campaigns, db, grid_store, organisations
+from assessment.grid import Grid, LevelQuestion, text
+from assessment.permissions import Actor, Role
+from assessment.scoring import score
+from assessment.web.pages.filling import SYSTEMIC
+from assessment.web.pages.results import format_score
+
+from .conftest import (
+    DEMO_PASSWORD,
+    LiveServer,
+    _start_server,
+    heading,
+    screenshot,
+    sign_in,
+    wait_for_app,
+)
+
+pytestmark = pytest.mark.browser
+
+RELOAD_AFTER_ITEM = 4
+"""The page is reloaded once this many items are filled."""
+VIEWPORT = {"width": 1280, "height": 900}
+TALL_MAX = 12_000
+"""Tallest whole-page capture (px): Streamlit scrolls inside the page, so a
+whole-page screenshot needs a viewport as tall as the content."""
+THEME_TOGGLED = "ethique"
+"""The theme unticked then ticked again in the « Thèmes traités » step."""
+
+
+@dataclass(frozen=True)
+class OrgAdmin:
+    email: str
+    actor: Actor
+    engine: Engine
+    grid: Grid
+    campaign: campaigns.CampaignInfo
+
+
+@pytest.fixture(scope="module")
+def filling_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on its own demo database: this journey submits, the others stay unaffected."""
+    yield from _start_server(tmp_path_factory.mktemp("filling"), seeded=True)
+
+
+@pytest.fixture(scope="module")
+def org_admin(filling_server: LiveServer) -> Iterator[OrgAdmin]:
+    """A new organisation (no earlier assessment) and its admin account, via the core API."""
+    engine = db.create_database_engine(filling_server.database_url)
+    system = Actor.system()
+    token = uuid.uuid4()
+    organisation_id = organisations.create_organisation(
+        engine,
+        system,
+        name="Association Parcours de Remplissage",
+        region="53",
+        legal_family="association",
+        size_band="10-49",
+        siren=organisations.siren_with_key(f"{token.int % 10**8:08d}"),
+    )
+    email = f"admin-{token.hex[:10]}@remplissage.test"
+    user_id = accounts.create_user(
+        engine,
+        system,
+        email=email,
+        password=DEMO_PASSWORD,
+        role=Role.ORG_ADMIN,
+        organisation_id=organisation_id,
+    )
+    campaign = campaigns.current_campaign(engine)
+    assert campaign is not None, "the demo data opens a campaign today"
+    grid = grid_store.get_grid(engine, campaign.grid_id, campaign.grid_version)
+    actor = Actor(
+        user_id=user_id, email=email, role=Role.ORG_ADMIN, organisation_id=organisation_id
+    )
+    try:
+        yield OrgAdmin(email, actor, engine, grid, campaign)
+    finally:
+        engine.dispose()
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _sections(grid: Grid) -> list[tuple[str, list[LevelQuestion]]]:
+    """Each item (then the systemic view) with its required level questions, in page order."""
+    sections: dict[str, list[LevelQuestion]] = {item.id: [] for item in grid.items}
+    for item, question in grid.questions():
+        if isinstance(question, LevelQuestion) and question.is_required:
+            sections.setdefault(item.id if item is not None else SYSTEMIC, []).append(question)
+    return list(sections.items())
+
+
+def _levels(index: int) -> tuple[int, int, int]:
+    """The levels given to the ``index``-th question (current, 1-year, 3-year goals):
+    varied, goals at or above the current state, so that the results differ by item."""
+    current = index % 3
+    goal_1y = min(4, current + 1 + index % 2)
+    return current, goal_1y, min(4, goal_1y + 1 + index % 4 // 3)
+
+
+def _key_class(question_id: str, horizon_id: str) -> str:
+    """CSS class Streamlit gives the widget of ``filling.widget_key(question, horizon)``."""
+    return f"st-key-fill-q-{question_id}-{horizon_id}"
+
+
+def _progress(page, answered: int):  # type: ignore[no-untyped-def]
+    return page.get_by_text(re.compile(rf"^Progression : {answered} / \d+ réponses$"))
+
+
+def _choose(page, question_id: str, horizon_id: str, level: int, answered: int) -> None:  # type: ignore[no-untyped-def]
+    """Click one level, then wait until the page shows it stored (the counter moves)."""
+    box = page.locator(f".{_key_class(question_id, horizon_id)}")
+    box.get_by_test_id("stRadioOption").nth(level).click()
+    box.locator(f'input[value="{level}"]:checked').wait_for(state="attached")
+    _progress(page, answered).wait_for()
+    wait_for_app(page)
+
+
+_CHECKED_LEVELS = """() => {
+  const out = {};
+  for (const box of document.querySelectorAll('[class*="st-key-fill-q-"]')) {
+    const key = [...box.classList].find((c) => c.startsWith('st-key-fill-q-'));
+    const checked = box.querySelector('input[type="radio"]:checked');
+    if (key && box.querySelector('input[type="radio"]')) {
+      out[key] = checked ? Number(checked.value) : null;
+    }
+  }
+  return out;
+}"""
+
+
+def _checked_levels(page) -> dict[str, int | None]:  # type: ignore[no-untyped-def]
+    """Every level radio group of the page: its key class → the level ticked (or ``None``)."""
+    return dict(page.evaluate(_CHECKED_LEVELS))
+
+
+def _stored(admin: OrgAdmin) -> assessments.AssessmentState:
+    found = assessments.find_assessment(
+        admin.engine, admin.actor, admin.actor.organisation_id or 0, admin.campaign.id
+    )
+    assert found is not None, "the page opens the assessment on the first visit"
+    return found
+
+
+def _tall_screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    """The whole page: the viewport grows to the content's height for the capture."""
+    wait_for_app(page)
+    height = page.evaluate(
+        "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0"
+    )
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(TALL_MAX, max(900, height))})
+    try:
+        return screenshot(page, name)
+    finally:
+        page.set_viewport_size(VIEWPORT)
+
+
+def _sidebar_link(page, title: str):  # type: ignore[no-untyped-def]
+    return page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True)
+
+
+def _choose_themes(page, admin: OrgAdmin) -> None:  # type: ignore[no-untyped-def]
+    """Step 1: every theme ticked; untick one (stored), tick it again (stored): all eight kept."""
+    grid = admin.grid
+    themes = page.locator('[class*="st-key-fill-theme-"] input[type="checkbox"]')
+    themes.nth(len(grid.items) - 1).wait_for(state="attached")
+    assert themes.count() == len(grid.items) == 8
+    assert all(themes.nth(i).is_checked() for i in range(themes.count()))
+
+    toggled = page.locator(f".st-key-fill-theme-{THEME_TOGGLED}")
+    toggled.get_by_test_id("stCheckbox").locator("label").click()
+    page.get_by_text("Non traité cette année", exact=True).first.wait_for()
+    wait_for_app(page)
+    assert _stored(admin).not_addressed == {THEME_TOGGLED}
+    assert page.locator(f'[class*="{_key_class("eth-referentiel", "current")}"]').count() == 0
+
+    toggled.get_by_test_id("stCheckbox").locator("label").click()
+    page.locator(f".{_key_class('eth-referentiel', 'current')}").wait_for()
+    wait_for_app(page)
+    assert _stored(admin).not_addressed == frozenset()
+    assert page.get_by_text("Non traité cette année", exact=True).count() == 0
+    assert all(themes.nth(i).is_checked() for i in range(themes.count()))
+
+
+# ---------------------------------------------------------------------------
+# the journey
+# ---------------------------------------------------------------------------
+
+
+def test_admin_fills_every_item_reloads_submits_and_reads_results(
+    filling_server: LiveServer,
+    org_admin: OrgAdmin,
+    page,  # type: ignore[no-untyped-def]
+) -> None:
+    started = time.monotonic()
+    grid = org_admin.grid
+    sections = _sections(grid)
+    assert [s for s, _ in sections[:-1]] == [item.id for item in grid.items]
+    assert sections[-1][0] == SYSTEMIC and sections[-1][1], "the systemic view has level questions"
+    horizons = list(grid.horizon_ids)
+    assert horizons == ["current", "goal_1y", "goal_3y"]
+
+    # -- sign in through the form, open « Mon auto-évaluation »
+    sign_in(page, filling_server, org_admin.email)
+    _sidebar_link(page, "Mon auto-évaluation").click()  # the home page of an organisation
+    heading(page, "Mon auto-évaluation").wait_for()
+    wait_for_app(page)
+    _progress(page, 0).wait_for()
+    _choose_themes(page, org_admin)
+    screenshot(page, "filling-01-themes")
+
+    # -- fill every required level question, every horizon
+    expected: dict[str, dict[str, int]] = {}
+    answered = 0
+    index = 0
+    for number, (_section, questions) in enumerate(sections, start=1):
+        for question in questions:
+            levels = _levels(index)
+            for horizon in grid.question_horizons(question):
+                level = levels[horizons.index(horizon)]
+                answered += 1
+                _choose(page, question.id, horizon, level, answered)
+                expected.setdefault(question.id, {})[horizon] = level
+            index += 1
+        if number != RELOAD_AFTER_ITEM:
+            continue
+        # -- half-way: reload, nothing is lost (browser and database)
+        last = page.locator(f".{_key_class(questions[-1].id, horizons[0])}")
+        last.scroll_into_view_if_needed()
+        screenshot(page, "filling-02-before-reload")
+        stored = _stored(org_admin)
+        assert stored.answers == expected
+        page.reload()
+        wait_for_app(page)
+        heading(page, "Mon auto-évaluation").wait_for()
+        _progress(page, answered).wait_for()
+        assert _stored(org_admin).answers == expected
+        assert _stored(org_admin).revision == stored.revision
+        shown = _checked_levels(page)
+        wanted = {
+            _key_class(q, h): v for q, by_horizon in expected.items() for h, v in by_horizon.items()
+        }
+        assert {k: shown.get(k) for k in wanted} == wanted
+        assert all(v is None for k, v in shown.items() if k not in wanted)
+        page.get_by_text(re.compile(r"^✅ Enregistré à \d\d:\d\d$")).wait_for()
+        last.scroll_into_view_if_needed()
+        screenshot(page, "filling-03-after-reload")
+    filled_at = time.monotonic()
+
+    # -- everything stored; the page agrees
+    final = _stored(org_admin)
+    assert final.answers == expected
+    assert final.status == "draft"
+    assert sum(len(v) for v in expected.values()) == answered
+    shown = _checked_levels(page)
+    assert {k: v for k, v in shown.items() if v is not None} == {
+        _key_class(q, h): v for q, by_horizon in expected.items() for h, v in by_horizon.items()
+    }
+
+    # -- submit, with the confirmation
+    assert page.get_by_text("Soumission impossible").count() == 0
+    submit = page.get_by_role("button", name="Soumettre", exact=True)
+    submit.scroll_into_view_if_needed()
+    assert submit.is_enabled()
+    screenshot(page, "filling-04-complete")
+    submit.click()
+    confirm = page.get_by_role("button", name="Confirmer la soumission", exact=True)
+    confirm.wait_for()
+    page.get_by_text("Confirmez-vous la soumission ?").wait_for()
+    confirm.scroll_into_view_if_needed()
+    screenshot(page, "filling-05-submit-confirmation")
+    assert _stored(org_admin).status == "draft"  # nothing happens before confirming
+    confirm.click()
+
+    # -- read-only view
+    page.get_by_text("Auto-évaluation soumise : elle est en lecture seule.").wait_for()
+    wait_for_app(page)
+    assert _stored(org_admin).status == "submitted"
+    main = page.get_by_test_id("stMain")
+    assert main.get_by_test_id("stRadio").count() == 0
+    assert main.get_by_role("button", name="Soumettre", exact=True).count() == 0
+    main.get_by_role("button", name="Rouvrir l'auto-évaluation").wait_for()
+    labels = {h.id: text(h.label, grid.language) for h in grid.horizons}
+    scale = {lv.value: text(lv.label, grid.language) for lv in grid.scale}
+    for _, questions in sections:
+        question = questions[0]
+        label = text(question.label, grid.language)
+        block = main.locator('[data-testid="stMarkdownContainer"] p', has_text=label[:60]).first
+        shown_text = block.inner_text()
+        for horizon, level in expected[question.id].items():
+            line = f"{labels[horizon]} : {level} – {scale[level]}"
+            assert line in shown_text, (line, shown_text)
+    page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
+    _tall_screenshot(page, "filling-06-read-only")
+
+    # -- « Résultats »: the chart is drawn, the overall score shown
+    _sidebar_link(page, "Résultats").click()
+    page.wait_for_url(re.compile(r"/resultats$"))
+    heading(page, "Résultats").wait_for()
+    wait_for_app(page)
+    assert page.get_by_text("Résultats provisoires").count() == 0  # it is submitted
+    chart = page.get_by_test_id("stVegaLiteChart").first
+    marks = chart.locator("canvas.marks, svg.marks").first
+    marks.wait_for()
+    box = marks.bounding_box()
+    assert box is not None and box["width"] > 100 and box["height"] > 100, box
+    report = score(grid, final.answers, final.not_addressed)
+    overall = [format_score(report.overall.get(h)) for h in horizons]
+    assert all(value.endswith(" / 100") for value in overall), overall
+    # st.dataframe draws on a canvas; its cells are also in a hidden accessible table
+    table = page.get_by_test_id("stDataFrame").first
+    row = table.locator('tr[role="row"]').filter(has_text="Ensemble").first
+    row.wait_for(state="attached")
+    cells = row.locator('td[role="gridcell"]').all_text_contents()
+    assert cells == ["Ensemble", *overall], (cells, overall)
+    _tall_screenshot(page, "filling-07-results")
+
+    # -- « Plan d'action »
+    _sidebar_link(page, "Plan d'action").click()
+    page.wait_for_url(re.compile(r"/plan-action$"))
+    heading(page, "Plan d'action").wait_for()
+    _tall_screenshot(page, "filling-08-action-plan")
+
+    finished = time.monotonic()
+    print(
+        f"\nfilling journey: {answered} answers in {filled_at - started:.0f} s, "
+        f"whole journey {finished - started:.0f} s"
+    )
