@@ -140,3 +140,49 @@ def test_peer_chart_without_groups_or_own_score() -> None:
         None, [{"group": "Ensemble", "n": 9, "q1": 1.0, "median": 2.0, "q3": 3.0}]
     ).to_dict()
     assert _marks(spec) == ["bar", "tick", "text"]
+
+
+def _every_chart() -> dict[str, dict[str, Any]]:
+    goals: list[charts.GoalRow] = [{"item": "Éthique", "horizon": HORIZONS[0], "score": 50.0}]
+    progress: list[charts.ProgressRow] = [{"campaign": "2025", "series": "Ensemble", "score": 40.0}]
+    gaps: list[charts.GapRow] = [{"item": "Éthique", "gap": 20.0}]
+    peers: list[charts.PeerGroup] = [
+        {"group": "Même région", "n": 5, "q1": 30.0, "median": 50.0, "q3": 70.0}
+    ]
+    return {
+        "goals": charts.goals_chart(goals, HORIZONS).to_dict(),
+        "goals-empty": charts.goals_chart([], HORIZONS).to_dict(),
+        "progress": charts.progress_chart(progress).to_dict(),
+        "priorities": charts.priorities_chart(gaps).to_dict(),
+        "peers": charts.peer_chart(52.0, peers).to_dict(),
+        "peers-empty": charts.peer_chart(None, []).to_dict(),
+    }
+
+
+def test_charts_use_the_app_font_everywhere() -> None:
+    for name, spec in _every_chart().items():
+        config = spec["config"]
+        assert config["font"] == charts.FONT, name
+        assert config["font"].startswith('"Source Sans"'), name  # Streamlit's font
+        assert config["font"].endswith("sans-serif"), name
+        assert config["title"]["font"] == charts.FONT, name
+        for part in ("axis", "legend", "header"):
+            assert config[part]["labelFont"] == config[part]["titleFont"] == charts.FONT, (
+                name,
+                part,
+            )
+        assert config["text"]["font"] == charts.FONT, name  # value labels on the bars
+
+
+def test_chart_titles_keep_room_for_accented_capitals() -> None:
+    for name, spec in _every_chart().items():
+        title = spec["config"]["title"]
+        # « État », « Écart »: large enough to tell É from E, and room above it
+        assert title["fontSize"] >= 15, name
+        assert title["lineHeight"] > title["fontSize"], name
+        assert title["offset"] >= 8, name
+        assert spec["padding"]["top"] >= 12, name
+        axis = spec["config"]["axis"]
+        assert axis["labelFontSize"] >= 11 and axis["titleFontSize"] >= 12, name
+        assert spec["config"]["legend"]["labelFontSize"] >= 11, name
+    assert _every_chart()["goals"]["title"] == "État des lieux et objectifs par thème"

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from assessment.answers import missing_required
 from assessment.grid import Grid
 from assessment.scoring import (
     OVERALL,
@@ -16,6 +17,7 @@ from assessment.scoring import (
     Completion,
     Scorer,
     ScoreReport,
+    SectionCompletion,
     attainment,
     gaps,
     priorities,
@@ -273,6 +275,84 @@ def test_completion(grid: Grid) -> None:
     assert completion.ratio == pytest.approx(3 / 17)
 
 
+def test_completion_splits_required_and_optional_cells(grid: Grid) -> None:
+    answers = {"a1": {"now": 1, "y1": 2}, "a-notes": {"now": "  "}, "s2": {"now": 3}}
+    completion = score(grid, answers, ["b"]).completion
+    # required: a1, a2 (a); c1, c2 (c: c1 may be skipped, but is required when kept); s1, s2
+    assert completion.required_items == {"a": (2, 6), "b": (0, 0), "c": (0, 4)}
+    assert completion.required_systemic == (1, 4)
+    assert (completion.required_answered, completion.required_expected) == (3, 14)
+    # optional: the text question's three horizons (a blank text is not an answer)
+    assert (completion.optional_answered, completion.optional_expected) == (0, 3)
+    assert completion.required_ratio == pytest.approx(3 / 14)
+    assert completion.section("a") == SectionCompletion(2, 6, 0, 3)
+    assert completion.section(None) == SectionCompletion(1, 4, 0, 0)
+    assert completion.section("unknown") == SectionCompletion(0, 0, 0, 0)
+    # the original counts are unchanged
+    assert (completion.answered, completion.expected) == (3, 17)
+
+
+def test_complete_assessment_is_complete_whatever_the_optional_answers() -> None:
+    g = make_grid(
+        item(
+            "a",
+            level("lv"),
+            number("n", min=0, max=100),
+            text_q("t"),
+            number("must", required=True, horizons=["now"]),
+        )
+    )
+    answers = {
+        "lv": {"now": 1, "y1": 2, "y3": 3},
+        "must": {"now": 12},
+        "t": {"now": "Un commentaire"},
+    }
+    completion = score(g, answers).completion
+    assert completion.section("a") == SectionCompletion(4, 4, 1, 6)
+    assert completion.counts == SectionCompletion(4, 4, 1, 6)
+    assert completion.counts.complete and completion.required_ratio == 1.0
+    assert completion.ratio == pytest.approx(5 / 10)  # the old ratio counts everything
+    assert not missing_required(g, answers)
+    assert completion.counts.summary() == "4 / 4 réponses obligatoires · 1 / 6 facultatives"
+    assert (
+        completion.section("a").summary(compact=True) == "4 / 4 obligatoires · 1 / 6 facultatives"
+    )
+
+
+def test_required_counts_agree_with_missing_required() -> None:
+    g = big_grid()  # conditional (show_if) questions, several question types
+    for seed in range(5):
+        answers = full_answers(g, seed=seed)
+        half = {q: v for i, (q, v) in enumerate(sorted(answers.items())) if i % 2}
+        for given in (answers, half, {}):
+            completion = score(g, given).completion
+            missing = missing_required(g, given)
+            assert completion.required_expected - completion.required_answered == len(missing)
+            for item_id, (done, wanted) in completion.required_items.items():
+                assert wanted - done == sum(1 for m in missing if m[0] == item_id)
+
+
+@pytest.mark.parametrize(
+    ("counts", "compact", "expected"),
+    [
+        (
+            SectionCompletion(114, 114, 0, 87),
+            False,
+            "114 / 114 réponses obligatoires · 0 / 87 facultatives",
+        ),
+        (SectionCompletion(12, 12, 0, 9), True, "12 / 12 obligatoires · 0 / 9 facultatives"),
+        (SectionCompletion(1, 1, 0, 0), False, "1 / 1 réponse obligatoire"),
+        (SectionCompletion(0, 0, 2, 3), False, "2 / 3 réponses facultatives"),
+        (SectionCompletion(0, 0, 0, 1), True, "0 / 1 facultative"),
+        (SectionCompletion(0, 0, 0, 0), False, "Aucune réponse attendue"),
+    ],
+)
+def test_completion_summary_in_french(
+    counts: SectionCompletion, compact: bool, expected: str
+) -> None:
+    assert counts.summary(compact=compact) == expected
+
+
 def test_completion_with_nothing_expected() -> None:
     g = make_grid(item("a", level("q"), optional=True))
     completion = score(g, {}, ["a"]).completion
@@ -288,7 +368,22 @@ def test_to_dict_is_json_ready(grid: Grid) -> None:
     assert data["systemic"]["y3"] == 25.0
     assert data["completion"]["items"]["a"] == {"answered": 1, "expected": 9}
     assert data["completion"]["systemic"] == {"answered": 1, "expected": 4}
-    assert set(data["completion"]) == {"answered", "expected", "ratio", "items", "systemic"}
+    assert list(data["completion"]) == [
+        "answered",
+        "expected",
+        "ratio",
+        "items",
+        "systemic",
+        "required_answered",
+        "required_expected",
+        "required_items",
+        "required_systemic",
+    ]
+    # the text a-notes and the number b2 are optional: 17 of the 23 cells are required
+    completion = data["completion"]
+    assert (completion["required_answered"], completion["required_expected"]) == (2, 17)
+    assert data["completion"]["required_items"]["a"] == {"answered": 1, "expected": 6}
+    assert data["completion"]["required_systemic"] == {"answered": 1, "expected": 4}
 
 
 def test_report_is_frozen(grid: Grid) -> None:

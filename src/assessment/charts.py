@@ -36,6 +36,15 @@ SHAPES: tuple[str, ...] = (
     "wedge",
 )
 INK = "#222222"
+FONT = '"Source Sans", "Source Sans Pro", "Source Sans 3", sans-serif'
+"""Streamlit's own font (« Source Sans » in Streamlit ≥ 1.4x, « Source Sans Pro »
+before), so that a chart reads like the page around it."""
+TITLE_FONT_SIZE = 16
+LABEL_FONT_SIZE = 12
+AXIS_TITLE_FONT_SIZE = 13
+PADDING = {"top": 14, "right": 8, "bottom": 8, "left": 8}
+"""Room above the title: accented capitals (« É ») rise above the font size Vega
+measures, and were clipped at the top of the canvas."""
 SCORE_DOMAIN = (0.0, 100.0)
 SCORE_AXIS_TITLE = "Score (sur 100)"
 
@@ -81,8 +90,56 @@ def _fmt(score: float | None) -> str:
     return "" if score is None else f"{score:.0f}".replace(".", ",")
 
 
-def _empty(title: str, message: str = "Pas encore de données") -> alt.Chart:
+def styled(chart: alt.TopLevelMixin) -> Any:
+    """``chart`` in the app's font, with sizes and padding that keep accents legible.
+
+    Applied last, to the chart a function returns (a configured chart cannot be
+    layered any more).
+    """
     return (
+        chart.properties(padding=PADDING)
+        .configure(font=FONT)
+        .configure_title(
+            font=FONT,
+            fontSize=TITLE_FONT_SIZE,
+            fontWeight=600,
+            color=INK,
+            offset=12,
+            anchor="start",
+            lineHeight=TITLE_FONT_SIZE + 6,
+        )
+        .configure_axis(
+            labelFont=FONT,
+            titleFont=FONT,
+            labelFontSize=LABEL_FONT_SIZE,
+            titleFontSize=AXIS_TITLE_FONT_SIZE,
+            titleFontWeight=600,
+            titlePadding=10,
+            labelColor=INK,
+            titleColor=INK,
+        )
+        .configure_legend(
+            labelFont=FONT,
+            titleFont=FONT,
+            labelFontSize=LABEL_FONT_SIZE,
+            titleFontSize=AXIS_TITLE_FONT_SIZE,
+            titleFontWeight=600,
+            titlePadding=6,
+            labelColor=INK,
+            titleColor=INK,
+        )
+        .configure_header(
+            labelFont=FONT,
+            titleFont=FONT,
+            labelFontSize=LABEL_FONT_SIZE,
+            titleFontSize=AXIS_TITLE_FONT_SIZE,
+        )
+        .configure_text(font=FONT)
+    )
+
+
+def _empty(title: str, message: str = "Pas encore de données") -> Any:
+    return styled(
         alt.Chart(alt.Data(values=[{"message": message}]), title=title)
         .mark_text(size=14, color=INK)
         .encode(text="message:N")
@@ -144,8 +201,10 @@ def goals_chart(
         ),
     )
     labels = base.mark_text(align="left", dx=3, fontSize=10, color=INK).encode(text="label:N")
-    return alt.layer(bars, labels).properties(
-        title=title, height=alt.Step(max(10, 36 // max(n, 1))), width="container"
+    return styled(
+        alt.layer(bars, labels).properties(
+            title=title, height=alt.Step(max(10, 36 // max(n, 1))), width="container"
+        )
     )
 
 
@@ -213,7 +272,9 @@ def progress_chart(
         .encode(text="label:N")
         .transform_filter(alt.datum.is_last)
     )
-    return alt.layer(lines, points, labels).properties(title=title, width="container", height=320)
+    return styled(
+        alt.layer(lines, points, labels).properties(title=title, width="container", height=320)
+    )
 
 
 def priorities_chart(
@@ -242,7 +303,9 @@ def priorities_chart(
     )
     bars = base.mark_bar(fill=SHADES[2], stroke=INK, strokeWidth=1)
     labels = base.mark_text(align="left", dx=3, fontSize=10, color=INK).encode(text="label:N")
-    return alt.layer(bars, labels).properties(title=title, width="container", height=alt.Step(24))
+    return styled(
+        alt.layer(bars, labels).properties(title=title, width="container", height=alt.Step(24))
+    )
 
 
 def peer_chart(
@@ -305,4 +368,6 @@ def peer_chart(
             y=y, x=alt.X("own:Q", scale=x_scale), text="own_label:N"
         )
         layers += [own_point, own_text]
-    return alt.layer(*layers).properties(title=title, width="container", height=alt.Step(56))
+    return styled(
+        alt.layer(*layers).properties(title=title, width="container", height=alt.Step(56))
+    )

@@ -52,6 +52,7 @@ __all__ = [
     "Priority",
     "ScoreReport",
     "Scorer",
+    "SectionCompletion",
     "attainment",
     "gaps",
     "priorities",
@@ -81,6 +82,13 @@ class Completion:
     to ``(answered, expected)``; ``systemic`` is that pair for the systemic
     section, ``None`` when the grid has none.  ``ratio`` is ``answered /
     expected``, and 1.0 when nothing is expected.
+
+    The ``required_*`` fields count the cells of *required* questions only
+    (``question.is_required``), the ones that block submission: ``required_expected
+    - required_answered == len(missing_required(...))``.  ``required_items`` and
+    ``required_systemic`` are the per-section pairs.  The optional counts are the
+    difference (:attr:`optional_answered`, :attr:`optional_expected`); use
+    :meth:`section` for one section's four counts.
     """
 
     answered: int
@@ -88,8 +96,50 @@ class Completion:
     ratio: float
     items: dict[str, tuple[int, int]]
     systemic: tuple[int, int] | None
+    required_answered: int = 0
+    required_expected: int = 0
+    required_items: dict[str, tuple[int, int]] = field(default_factory=dict)
+    required_systemic: tuple[int, int] | None = None
+
+    @property
+    def optional_answered(self) -> int:
+        return self.answered - self.required_answered
+
+    @property
+    def optional_expected(self) -> int:
+        return self.expected - self.required_expected
+
+    @property
+    def required_ratio(self) -> float:
+        """``required_answered / required_expected``; 1.0 when nothing is required."""
+        if not self.required_expected:
+            return 1.0
+        return self.required_answered / self.required_expected
+
+    @property
+    def counts(self) -> SectionCompletion:
+        """The whole assessment's counts, split into required and optional."""
+        return SectionCompletion(
+            self.required_answered,
+            self.required_expected,
+            self.optional_answered,
+            self.optional_expected,
+        )
+
+    def section(self, item_id: str | None) -> SectionCompletion:
+        """One item's counts (``None``: the systemic section); zeros if unknown."""
+        if item_id is None:
+            answered, expected = self.systemic or (0, 0)
+            req_answered, req_expected = self.required_systemic or (0, 0)
+        else:
+            answered, expected = self.items.get(item_id, (0, 0))
+            req_answered, req_expected = self.required_items.get(item_id, (0, 0))
+        return SectionCompletion(
+            req_answered, req_expected, answered - req_answered, expected - req_expected
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; the ``required_*`` keys follow the original ones."""
         return {
             "answered": self.answered,
             "expected": self.expected,
@@ -100,7 +150,55 @@ class Completion:
                 if self.systemic is None
                 else {"answered": self.systemic[0], "expected": self.systemic[1]}
             ),
+            "required_answered": self.required_answered,
+            "required_expected": self.required_expected,
+            "required_items": {
+                k: {"answered": a, "expected": e} for k, (a, e) in self.required_items.items()
+            },
+            "required_systemic": (
+                None
+                if self.required_systemic is None
+                else {"answered": self.required_systemic[0], "expected": self.required_systemic[1]}
+            ),
         }
+
+
+def _plural(n: int, singular: str, plural: str) -> str:
+    return singular if n <= 1 else plural
+
+
+@dataclass(frozen=True, slots=True)
+class SectionCompletion:
+    """Answered / expected cells of one section (or of everything), required vs optional."""
+
+    required_answered: int
+    required_expected: int
+    optional_answered: int
+    optional_expected: int
+
+    @property
+    def complete(self) -> bool:
+        """Every required cell is answered (optional ones may stay empty)."""
+        return self.required_answered >= self.required_expected
+
+    def summary(self, *, compact: bool = False) -> str:
+        """French, e.g. ``114 / 114 réponses obligatoires · 0 / 87 facultatives``.
+
+        ``compact`` drops « réponses » (``12 / 12 obligatoires · 0 / 9 facultatives``).
+        A part with nothing expected is left out; ``Aucune réponse attendue`` if both are.
+        """
+        parts = []
+        if self.required_expected:
+            noun = _plural(self.required_expected, "obligatoire", "obligatoires")
+            if not compact:
+                noun = _plural(self.required_expected, "réponse ", "réponses ") + noun
+            parts.append(f"{self.required_answered} / {self.required_expected} {noun}")
+        if self.optional_expected:
+            noun = _plural(self.optional_expected, "facultative", "facultatives")
+            if not compact and not parts:
+                noun = _plural(self.optional_expected, "réponse ", "réponses ") + noun
+            parts.append(f"{self.optional_answered} / {self.optional_expected} {noun}")
+        return " · ".join(parts) if parts else "Aucune réponse attendue"
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,17 +349,23 @@ class Scorer:
 
         items: dict[str, HorizonScores] = {}
         completion_items: dict[str, tuple[int, int]] = {}
+        required_items: dict[str, tuple[int, int]] = {}
         overall_num: list[list[float]] = [[] for _ in range(n)]
         overall_den: list[list[float]] = [[] for _ in range(n)]
-        total_answered = total_expected = 0
+        total_answered = total_expected = required_answered = required_expected = 0
 
         for grp in self._groups:
-            scores, answered, expected = self._score_group(grp, answers, skipped, visible, n)
+            scores, answered, expected, required = self._score_group(
+                grp, answers, skipped, visible, n
+            )
             ident: str = grp.id  # type: ignore[assignment]
             items[ident] = dict(zip(horizons, scores, strict=True))
             completion_items[ident] = (answered, expected)
+            required_items[ident] = required
             total_answered += answered
             total_expected += expected
+            required_answered += required[0]
+            required_expected += required[1]
             weight = grp.weight
             for i, value in enumerate(scores):
                 if value is not None:
@@ -273,14 +377,18 @@ class Scorer:
         }
         systemic: HorizonScores = {}
         completion_systemic: tuple[int, int] | None = None
+        required_systemic: tuple[int, int] | None = None
         if self._systemic is not None:
-            scores, answered, expected = self._score_group(
+            scores, answered, expected, required = self._score_group(
                 self._systemic, answers, skipped, visible, n
             )
             systemic = dict(zip(horizons, scores, strict=True))
             completion_systemic = (answered, expected)
+            required_systemic = required
             total_answered += answered
             total_expected += expected
+            required_answered += required[0]
+            required_expected += required[1]
 
         completion = Completion(
             answered=total_answered,
@@ -288,6 +396,10 @@ class Scorer:
             ratio=total_answered / total_expected if total_expected else 1.0,
             items=completion_items,
             systemic=completion_systemic,
+            required_answered=required_answered,
+            required_expected=required_expected,
+            required_items=required_items,
+            required_systemic=required_systemic,
         )
         return ScoreReport(overall, items, systemic, completion, skipped)
 
@@ -298,16 +410,21 @@ class Scorer:
         skipped: frozenset[str],
         visible: Callable[[QuestionPlan, str], bool] | None,
         n: int,
-    ) -> tuple[list[float | None], int, int]:
+    ) -> tuple[list[float | None], int, int, tuple[int, int]]:
+        """Scores per horizon, answered and expected cells, and that pair for the
+        required questions only."""
         if skipped and grp.id in skipped:
-            return [None] * n, 0, 0
+            return [None] * n, 0, 0, (0, 0)
         num: list[list[float]] = [[] for _ in range(n)]
         den: list[list[float]] = [[] for _ in range(n)]
-        answered = expected = 0
+        answered = expected = req_answered = req_expected = 0
         for sq in grp.questions:
             qplan = sq.plan
             if skipped and qplan.id in skipped:
                 continue
+            if qplan.required:  # counted as the difference made by this question
+                req_answered -= answered
+                req_expected -= expected
             per_horizon = answers.get(qplan.id)
             if (
                 per_horizon is not None
@@ -345,7 +462,15 @@ class Scorer:
                 if scorefn is not None:
                     num[i].append(weight * scorefn(value))
                     den[i].append(weight)
-        return [_mean(num[i], den[i]) for i in range(n)], answered, expected
+            if qplan.required:
+                req_answered += answered
+                req_expected += expected
+        return (
+            [_mean(num[i], den[i]) for i in range(n)],
+            answered,
+            expected,
+            (req_answered, req_expected),
+        )
 
 
 def _mean(num: list[float], den: list[float]) -> float | None:

@@ -7,8 +7,9 @@ the core API before the browser starts: it never depends on, nor changes, the
 demo organisation the other journeys use.
 
 Every answer is given by clicking the radio button in the page; the test waits
-for the page's « Progression : N / … réponses » counter (drawn after the answer
-is stored) instead of sleeping.  Screenshots: ``test-artifacts/screenshots/filling-*.png``.
+for the page's « Progression : N / … réponses obligatoires · … facultatives »
+counter (drawn after the answer is stored) instead of sleeping.
+Screenshots: ``test-artifacts/screenshots/filling-*.png``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from assessment import accounts, assessments, campaigns, db, grid_store, organis
 from assessment.grid import Grid, LevelQuestion, text
 from assessment.permissions import Actor, Role
 from assessment.scoring import score
+from assessment.web.pages import filling
 from assessment.web.pages.filling import SYSTEMIC
 from assessment.web.pages.results import format_score
 
@@ -130,8 +132,28 @@ def _key_class(question_id: str, horizon_id: str) -> str:
     return f"st-key-fill-q-{question_id}-{horizon_id}"
 
 
-def _progress(page, answered: int):  # type: ignore[no-untyped-def]
-    return page.get_by_text(re.compile(rf"^Progression : {answered} / \d+ réponses$"))
+def _progress(page, answered: int, expected: int | None = None):  # type: ignore[no-untyped-def]
+    """The counter once ``answered`` required answers (of ``expected``, if given) are stored."""
+    of = r"\d+" if expected is None else str(expected)
+    return page.get_by_text(
+        re.compile(
+            rf"^Progression : {answered} / {of} réponses obligatoires · \d+ / \d+ facultatives$"
+        )
+    )
+
+
+EMOJI = re.compile("[\u2600-\u27bf\u2b00-\u2bff\ufe0f\U0001f000-\U0001faff]")
+"""Emoji draw as empty boxes in a browser without an emoji font (Debian's chromium)."""
+
+
+def _no_emoji(page) -> None:  # type: ignore[no-untyped-def]
+    shown = page.get_by_test_id("stMain").inner_text()
+    assert not EMOJI.findall(shown), EMOJI.findall(shown)
+
+
+def _saved_indicator(page):  # type: ignore[no-untyped-def]
+    """The single « Enregistré à HH:MM » (after a Material icon, no emoji)."""
+    return page.get_by_test_id("stMain").get_by_text(re.compile(r"Enregistré à \d\d:\d\d$"))
 
 
 def _choose(page, question_id: str, horizon_id: str, level: int, answered: int) -> None:  # type: ignore[no-untyped-def]
@@ -269,7 +291,14 @@ def test_admin_fills_every_item_reloads_submits_and_reads_results(
         }
         assert {k: shown.get(k) for k in wanted} == wanted
         assert all(v is None for k, v in shown.items() if k not in wanted)
-        page.get_by_text(re.compile(r"^✅ Enregistré à \d\d:\d\d$")).wait_for()
+        # one « Enregistré à » for the whole assessment, at the stored time, none per item
+        saved = _saved_indicator(page)
+        saved.first.wait_for()
+        assert saved.count() == 1
+        at = filling._hhmm(_stored(org_admin).updated_at)
+        assert saved.inner_text().endswith(f"Enregistré à {at}"), saved.inner_text()
+        assert page.get_by_text("· Enregistré à").count() == 0
+        _no_emoji(page)
         last.scroll_into_view_if_needed()
         screenshot(page, "filling-03-after-reload")
     filled_at = time.monotonic()
@@ -283,6 +312,13 @@ def test_admin_fills_every_item_reloads_submits_and_reads_results(
     assert {k: v for k, v in shown.items() if v is not None} == {
         _key_class(q, h): v for q, by_horizon in expected.items() for h, v in by_horizon.items()
     }
+
+    # -- complete: every required answer, whatever the optional ones
+    report = score(grid, final.answers, final.not_addressed)
+    required = report.completion.required_expected
+    assert required == answered
+    _progress(page, answered, required).wait_for()
+    _no_emoji(page)
 
     # -- submit, with the confirmation
     assert page.get_by_text("Soumission impossible").count() == 0
@@ -317,6 +353,15 @@ def test_admin_fills_every_item_reloads_submits_and_reads_results(
         for horizon, level in expected[question.id].items():
             line = f"{labels[horizon]} : {level} – {scale[level]}"
             assert line in shown_text, (line, shown_text)
+    # only the answers given: no « — » line per empty horizon, one line per item instead
+    assert main.get_by_text(re.compile(r" : —$")).count() == 0
+    empty_lines = main.get_by_text(re.compile(r"^\d+ questions? facultatives? non renseignées?$"))
+    assert empty_lines.count() == len(sections), empty_lines.all_inner_texts()
+    height = page.evaluate(
+        "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0"
+    )
+    assert height < 7_000, height  # was ~9,800 px with a line per empty optional cell
+    _no_emoji(page)
     page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
     _tall_screenshot(page, "filling-06-read-only")
 
@@ -331,7 +376,6 @@ def test_admin_fills_every_item_reloads_submits_and_reads_results(
     marks.wait_for()
     box = marks.bounding_box()
     assert box is not None and box["width"] > 100 and box["height"] > 100, box
-    report = score(grid, final.answers, final.not_addressed)
     overall = [format_score(report.overall.get(h)) for h in horizons]
     assert all(value.endswith(" / 100") for value in overall), overall
     # st.dataframe draws on a canvas; its cells are also in a hidden accessible table
@@ -340,12 +384,21 @@ def test_admin_fills_every_item_reloads_submits_and_reads_results(
     row.wait_for(state="attached")
     cells = row.locator('td[role="gridcell"]').all_text_contents()
     assert cells == ["Ensemble", *overall], (cells, overall)
+    optional = report.completion.optional_expected
+    page.get_by_text(
+        f"Scores sur 100. {required} / {required} réponses obligatoires · 0 / {optional} "
+        "facultatives.",
+        exact=True,
+    ).wait_for()
+    _no_emoji(page)
     _tall_screenshot(page, "filling-07-results")
 
     # -- « Plan d'action »
     _sidebar_link(page, "Plan d'action").click()
     page.wait_for_url(re.compile(r"/plan-action$"))
     heading(page, "Plan d'action").wait_for()
+    wait_for_app(page)
+    _no_emoji(page)
     _tall_screenshot(page, "filling-08-action-plan")
 
     finished = time.monotonic()

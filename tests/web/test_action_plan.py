@@ -43,7 +43,12 @@ def test_member_adds_edits_and_filters_actions(env: Env) -> None:
     table = at.dataframe[0].value
     assert list(table["Action"]) == ["Relire les statuts en conseil", "Former les nouveaux élus"]
     assert list(table["Objectif"]) == ["Objectif à 1 an", "Objectif à 1 an"]
-    assert list(table["En retard"]) == ["⚠️ oui", ""]
+    assert list(table["En retard"]) == ["Oui", ""]  # words: no emoji font needed
+    # Material icons, not emoji (empty boxes without an emoji font)
+    expanders = {str(e.proto.label): str(e.proto.icon) for e in at.expander}
+    assert expanders["Ajouter une action"] == ":material/add:"
+    late_one = next(k for k in expanders if k.startswith("Relire les statuts en conseil"))
+    assert late_one.endswith(" · en retard") and expanders[late_one] == ":material/warning:"
     assert "1 en retard" in "\n".join(str(c.value) for c in at.caption)
 
     # filter: late only

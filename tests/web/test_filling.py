@@ -8,6 +8,7 @@ reuse them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,6 +23,7 @@ from assessment.campaigns import create_campaign
 from assessment.grid import Grid
 from assessment.organisations import create_organisation, siren_with_key
 from assessment.permissions import Actor, Role
+from assessment.scoring import score
 from assessment.web import auth_routes
 from assessment.web.pages import filling
 
@@ -160,6 +162,29 @@ def markdown_text(at: AppTest) -> str:
     )
 
 
+EMOJI = re.compile("[\u2600-\u27bf\u2b00-\u2bff\ufe0f\U0001f000-\U0001faff]")
+"""Emoji and pictographs: empty boxes in a browser without an emoji font (Debian's
+chromium); the pages use Streamlit's Material icons (``:material/...:``) instead."""
+
+
+def progress_text(at: AppTest) -> str:
+    return str(at.get("progress")[0].proto.text)
+
+
+def captions(at: AppTest) -> list[str]:
+    return [str(c.value) for c in at.caption]
+
+
+def shown_text(at: AppTest) -> str:
+    """Every text a user reads on the page: markdown, captions, alerts, widget labels."""
+    parts = [markdown_text(at), progress_text(at) if at.get("progress") else ""]
+    for kind in ("success", "info", "warning", "error", "title", "subheader"):
+        parts += [str(e.value) for e in at.get(kind)]
+    parts += [str(e.proto.label) for e in at.get("expander")]
+    parts += [w.label for w in [*at.radio, *at.checkbox, *at.button, *at.number_input]]
+    return "\n".join(parts)
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -184,12 +209,22 @@ def test_answer_is_saved_and_comes_back_in_a_new_session(env: Env) -> None:
     at.radio(key=key("gouv-regles", "current")).set_value(2).run()
     at.radio(key=key("gouv-regles", "goal_3y")).set_value(4).run()
     assert not at.exception
-    assert "Enregistré à" in markdown_text(at)
+    saved = [str(m.value) for m in at.markdown if "Enregistré à" in str(m.value)]
+    assert len(saved) == 1 and re.fullmatch(
+        r":material/check_circle: Enregistré à \d\d:\d\d", saved[0]
+    )
+    # one indicator for the whole assessment, none per item (it could not survive a reload)
+    assert not [c for c in captions(at) if "Enregistré" in c]
     stored = assessments.find_assessment(env.engine, SYSTEM, env.org, env.campaign)
     assert stored is not None
     assert stored.answers["gouv-regles"] == {"current": 2, "goal_3y": 4}
 
     again = env.app().run()  # a refresh, or another sign-in
+    # the same single indicator after the reload, from the stored time
+    assert stored.updated_at is not None
+    reloaded = f":material/check_circle: Enregistré à {filling._hhmm(stored.updated_at)}"
+    assert [str(m.value) for m in again.markdown if "Enregistré à" in str(m.value)] == [reloaded]
+    assert not [c for c in captions(again) if "Enregistré" in c]
     assert again.radio(key=key("gouv-regles", "current")).value == 2
     assert again.radio(key=key("gouv-regles", "goal_3y")).value == 4
     assert again.radio(key=key("gouv-regles", "goal_1y")).value is None
@@ -280,3 +315,105 @@ def test_start_from_last_years_answers(env: Env) -> None:
     assert not at.exception
     assert at.radio(key=key("gouv-regles", "current")).value == 1
     assert at.radio(key=key("gouv-regles", "goal_1y")).value == 2
+
+
+def test_progress_counts_required_and_optional_answers_apart(env: Env) -> None:
+    at = env.app().run()
+    before = progress_text(at)
+    match = re.fullmatch(
+        r"Progression : 0 / (\d+) réponses obligatoires · 0 / (\d+) facultatives", before
+    )
+    assert match, before
+    required, optional = map(int, match.groups())
+    assert required > 0 and optional > 0
+    assert at.get("progress")[0].proto.value == 0
+    # under each item: the same split, compact
+    assert any(
+        re.fullmatch(r"0 / \d+ obligatoires · 0 / \d+ facultatives", c) for c in captions(at)
+    )
+
+    # every required answer given, no optional one: complete, the bar full
+    fill_required(env.engine, env.grid, env.org, env.campaign)
+    done = env.app().run()
+    report = score(env.grid, *_stored_answers(env))
+    counts = report.completion.counts
+    assert counts.required_answered == counts.required_expected > 0
+    assert progress_text(done) == (
+        f"Progression : {counts.required_expected} / {counts.required_expected} réponses "
+        f"obligatoires · 0 / {counts.optional_expected} facultatives"
+    )
+    assert done.get("progress")[0].proto.value == 100
+    kept = report.completion.section(KEPT_ITEM)
+    assert (
+        f"{kept.required_expected} / {kept.required_expected} obligatoires "
+        f"· 0 / {kept.optional_expected} facultatives"
+    ) in captions(done)
+
+
+def _stored_answers(env: Env) -> tuple[dict[str, Any], frozenset[str]]:
+    stored = assessments.find_assessment(env.engine, SYSTEM, env.org, env.campaign)
+    assert stored is not None
+    return dict(stored.answers), frozenset(stored.not_addressed)
+
+
+def test_read_only_view_lists_answered_questions_only(env: Env) -> None:
+    assessment_id = fill_required(env.engine, env.grid, env.org, env.campaign)
+    state = assessments.get_assessment(env.engine, SYSTEM, assessment_id)
+    # one optional question answered at one horizon only
+    rev = assessments.save_answer(
+        env.engine,
+        SYSTEM,
+        assessment_id,
+        "gouv-taux-participation-ag",
+        "current",
+        42,
+        expected_revision=state.revision,
+    )
+    assessments.submit(env.engine, SYSTEM, assessment_id, expected_revision=rev)
+    at = env.app().run()
+    assert not at.exception
+    assert "lecture seule" in str(at.success[0].value)
+    # no placeholder line for the questions left empty...
+    assert " : —" not in markdown_text(at)
+    assert not [m for m in at.markdown if "Précisez le dispositif" in str(m.value)]
+    # ...but one short line per item: the six optional questions of « Gouvernance »,
+    # less the one answered and the one hidden (asked only if voting at a distance)
+    optional = [
+        q for _, q in env.grid.questions() if q.id.startswith("gouv-") and not q.is_required
+    ]
+    assert len(optional) == 6
+    assert "4 questions facultatives non renseignées" in captions(at)
+    # the optional answer given is shown, at its horizon only
+    block = next(str(m.value) for m in at.markdown if "Taux de participation" in str(m.value))
+    assert block.endswith("État des lieux : 42 %")
+    assert "Objectif à 1 an" not in block
+    # the required answers are there, every horizon
+    rules = next(
+        str(m.value) for m in at.markdown if "Les règles de fonctionnement" in str(m.value)
+    )
+    for line in ("État des lieux : 2 – ", "Objectif à 1 an : 3 – ", "Objectif à 3 ans : 3 – "):
+        assert line in rules
+    # items not addressed: one line each, nothing else
+    not_addressed = [i for i in env.grid.items if i.optional and i.id != KEPT_ITEM]
+    assert captions(at).count("Non traité cette année") == len(not_addressed)
+    assert len(at.markdown) < 40  # was one block per question of the grid
+
+
+def test_unanswered_text_agrees_in_number() -> None:
+    assert filling.unanswered_text(1) == "1 question facultative non renseignée"
+    assert filling.unanswered_text(3) == "3 questions facultatives non renseignées"
+    assert filling.unanswered_text(2, 1) == (
+        "1 question obligatoire non renseignée · 2 questions facultatives non renseignées"
+    )
+
+
+def test_no_emoji_on_the_page(env: Env) -> None:
+    at = env.app().run()
+    at.radio(key=key("gouv-regles", "current")).set_value(3).run()
+    at.radio(key=key("gouv-regles", "goal_1y")).set_value(1).run()  # a goal warning
+    assert "Enregistré à" in shown_text(at)
+    assert not EMOJI.findall(shown_text(at))
+    # alerts carry Material icons, which the app ships with its own font
+    assert [w.proto.icon for w in at.warning if "en dessous" in str(w.value)] == [
+        ":material/warning:"
+    ]

@@ -156,7 +156,7 @@ def _action_fields(grid: Grid, key: str, action: Any | None, disabled: bool) -> 
 
 def _add_form(engine: Any, actor: Actor, grid: Grid, campaign_id: int | None) -> None:
     with (
-        st.expander("➕ Ajouter une action", expanded=False),
+        st.expander("Ajouter une action", expanded=False, icon=":material/add:"),
         st.form(f"{PREFIX}:add", clear_on_submit=True),
     ):
         values = _action_fields(grid, f"{PREFIX}:new", None, False)
@@ -174,9 +174,11 @@ def _add_form(engine: Any, actor: Actor, grid: Grid, campaign_id: int | None) ->
 
 
 def _edit_form(engine: Any, actor: Actor, grid: Grid, action: Any, editable: bool) -> None:
-    late = " · ⚠️ en retard" if is_late(action) else ""
-    label = f"{action.title} — {STATUS_LABELS.get(action.status, action.status)}{late}"
-    with st.expander(label):
+    late = is_late(action)
+    label = f"{action.title} — {STATUS_LABELS.get(action.status, action.status)}"
+    if late:
+        label += " · en retard"
+    with st.expander(label, icon=":material/warning:" if late else None):
         with st.form(f"{PREFIX}:edit:{action.id}"):
             values = _action_fields(grid, f"{PREFIX}:a{action.id}", action, not editable)
             left, right = st.columns(2)
@@ -220,7 +222,7 @@ def overview(grid: Grid, actions: Sequence[Any], today: date | None = None) -> p
                 "Responsable": a.owner,
                 "Échéance": a.due_on.strftime("%d/%m/%Y") if a.due_on else "",
                 "Statut": STATUS_LABELS.get(a.status, a.status),
-                "En retard": "⚠️ oui" if is_late(a, today) else "",
+                "En retard": "Oui" if is_late(a, today) else "",
             }
             for a in actions
         ],

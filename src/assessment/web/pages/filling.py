@@ -13,8 +13,9 @@ How it stays fast and safe
       page says so and offers « Recharger », it never overwrites silently.
     * Each item is an ``st.fragment``: changing an answer reruns that item
       only.  When a change must show elsewhere (overall progress, a question
-      of another section that depends on it, a save conflict), the item asks
-      for a full rerun.
+      of another section that depends on it, a save conflict, the single
+      « Enregistré à HH:MM » indicator when the minute has changed), the item
+      asks for a full rerun.
     * Per-grid display data (labels, level descriptors...) is compiled once
       per grid object (:class:`FormPlan`), never per rerun.
 """
@@ -44,7 +45,7 @@ from assessment.grid import (
     text,
 )
 from assessment.permissions import Action, Actor, PermissionDenied, Target, can
-from assessment.scoring import Scorer
+from assessment.scoring import Scorer, ScoreReport, SectionCompletion
 from assessment.web import state
 
 PREFIX = "fill"
@@ -185,7 +186,8 @@ class Draft:
     answers: dict[str, dict[str, Any]]
     not_addressed: set[str]
     saved_at: str | None = None
-    section_saved_at: dict[str, str] = field(default_factory=dict)
+    """When the assessment was last saved (HH:MM, Paris): the one « Enregistré à »
+    indicator, taken from the stored ``updated_at`` so that it survives a reload."""
     stale: bool = False
     read_only_message: str | None = None
     errors: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -311,8 +313,11 @@ def _on_change(question_id: str, horizon_id: str) -> None:
     else:
         draft.answers.setdefault(question_id, {})[horizon_id] = value
     now = _hhmm()
+    if now != draft.saved_at:
+        # the « Enregistré à » indicator is drawn outside the item: refresh it (at
+        # most once a minute, so most changes still rerun their item only)
+        draft.full_rerun = True
     draft.saved_at = now
-    draft.section_saved_at[view.section] = now
     if (previous is None) != (value is None) or view.affects_other_sections:
         draft.full_rerun = True
 
@@ -457,7 +462,7 @@ def _answer_widget(view: QuestionView, horizon: str, label: str, disabled: bool)
             )
     error = draft.errors.get((question.id, horizon)) if draft else None
     if error:
-        st.error(error, icon="⚠️")
+        st.error(error, icon=":material/error:")
 
 
 def _question(view: QuestionView, plan: FormPlan, draft: Draft, warnings: dict[Any, str]) -> None:
@@ -513,7 +518,7 @@ def _question(view: QuestionView, plan: FormPlan, draft: Draft, warnings: dict[A
     for horizon in shown:
         message = warnings.get((question.id, horizon))
         if message:
-            st.warning(message, icon="⚠️")
+            st.warning(message, icon=":material/warning:")
 
 
 def _escape(value: str) -> str:
@@ -543,15 +548,8 @@ def _section_body(section: str) -> None:
         if (w.item_id or SYSTEMIC) == section
     }
     report = Scorer.for_grid(grid).score(draft.answers, draft.not_addressed)
-    done, expected = (
-        report.completion.items.get(section, (0, 0))
-        if section != SYSTEMIC
-        else report.completion.systemic or (0, 0)
-    )
-    status = f"{done} / {expected} réponses"
-    if section in draft.section_saved_at:
-        status += f" · Enregistré à {draft.section_saved_at[section]}"
-    st.caption(status)
+    counts = report.completion.section(None if section == SYSTEMIC else section)
+    st.caption(section_status(counts))
     for view in views:
         _question(view, plan, draft, warnings)
 
@@ -589,17 +587,29 @@ def _themes_step(plan: FormPlan, draft: Draft) -> None:
                 st.checkbox(label, value=True, disabled=True, key=theme_key(item.id))
 
 
-def _progress(report: Any, draft: Draft) -> None:
+def progress_text(counts: SectionCompletion) -> str:
+    """« Progression : 114 / 114 réponses obligatoires · 0 / 87 facultatives »."""
+    return f"Progression : {counts.summary()}"
+
+
+def section_status(counts: SectionCompletion) -> str:
+    """Under an item's title: « 12 / 12 obligatoires · 0 / 9 facultatives »."""
+    return counts.summary(compact=True)
+
+
+def saved_text(saved_at: str) -> str:
+    return f":material/check_circle: Enregistré à {saved_at}"
+
+
+def _progress(report: ScoreReport, draft: Draft) -> None:
     completion = report.completion
     columns = st.columns([3, 1])
     with columns[0]:
-        st.progress(
-            min(1.0, completion.ratio),
-            text=f"Progression : {completion.answered} / {completion.expected} réponses",
-        )
+        # the bar is full once every required answer is given (optional ones are extra)
+        st.progress(min(1.0, completion.required_ratio), text=progress_text(completion.counts))
     with columns[1]:
         if draft.saved_at:
-            st.markdown(f"✅ Enregistré à {draft.saved_at}")
+            st.markdown(saved_text(draft.saved_at))
 
 
 MISSING_SHOWN = 15
@@ -697,7 +707,42 @@ def _format_answer(view: QuestionView, value: Any) -> str:
     return str(value)
 
 
+def answered_cells(plan: FormPlan, view: QuestionView, draft: Draft) -> list[str]:
+    """« Horizon : réponse » for each visible horizon the question is answered at."""
+    question = view.question
+    given = draft.answers.get(question.id, {})
+    return [
+        f"{plan.horizon_labels[h]} : {_format_answer(view, given[h])}"
+        for h in view.horizons
+        if given.get(h) is not None
+        and (
+            question.show_if is None
+            or answers_mod.is_visible(plan.grid, question, h, draft.answers)
+        )
+    ]
+
+
+def unanswered_text(optional: int, required: int = 0) -> str:
+    """« 3 questions facultatives non renseignées » (and the required ones, if any)."""
+    parts = []
+    if required:
+        parts.append(
+            f"{required} question obligatoire non renseignée"
+            if required == 1
+            else f"{required} questions obligatoires non renseignées"
+        )
+    if optional:
+        parts.append(
+            f"{optional} question facultative non renseignée"
+            if optional == 1
+            else f"{optional} questions facultatives non renseignées"
+        )
+    return " · ".join(parts)
+
+
 def _read_only(plan: FormPlan, draft: Draft, actor: Actor) -> None:
+    """The submitted answers: per item, only the questions answered, then one line for
+    the empty ones; an item not addressed is one line."""
     st.success("Auto-évaluation soumise : elle est en lecture seule.")
     grid = plan.grid
     for section, views in plan.sections.items():
@@ -705,19 +750,23 @@ def _read_only(plan: FormPlan, draft: Draft, actor: Actor) -> None:
         if section in draft.not_addressed:
             st.caption("Non traité cette année")
             continue
+        empty_optional = empty_required = 0
         for view in views:
             question = view.question
             if question.id in draft.not_addressed:
                 continue
-            given = draft.answers.get(question.id, {})
-            cells = [
-                f"{plan.horizon_labels[h]} : {_format_answer(view, given.get(h))}"
-                for h in view.horizons
-                if question.show_if is None
-                or answers_mod.is_visible(grid, question, h, draft.answers)
-            ]
+            cells = answered_cells(plan, view, draft)
             if cells:
                 st.markdown(f"**{_escape(view.label)}**  \n" + "  \n".join(cells))
+            elif question.show_if is None or any(
+                answers_mod.is_visible(grid, question, h, draft.answers) for h in view.horizons
+            ):
+                if question.is_required:
+                    empty_required += 1
+                else:
+                    empty_optional += 1
+        if empty_optional or empty_required:
+            st.caption(unanswered_text(empty_optional, empty_required))
     target = Target(organisation_id=draft.organisation_id)
     if can(actor, Action.REOPEN_ASSESSMENT, target) and st.button(
         "Rouvrir l'auto-évaluation", key=f"{PREFIX}:reopen"

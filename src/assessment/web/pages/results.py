@@ -26,6 +26,8 @@ from assessment.web import state
 PREFIX = "results"
 NOT_ADDRESSED = "Non traité"
 NO_SCORE = "—"
+REACHED = "Atteint"
+NOT_REACHED = "Non atteint"
 
 
 def format_score(value: float | None) -> str:
@@ -38,6 +40,11 @@ def format_points(value: float | None) -> str:
         return NO_SCORE
     shown = round(value)
     return f"+{shown}" if shown > 0 else str(shown)
+
+
+def completion_text(report: ScoreReport) -> str:
+    """« 114 / 114 réponses obligatoires · 0 / 87 facultatives. »"""
+    return f"{report.completion.counts.summary()}."
 
 
 def item_label(grid: Grid, item_id: str) -> str:
@@ -139,10 +146,7 @@ def _scores_section(current: Scored) -> None:
         # wide enough for « Approche systémique et transversale » (cut off otherwise)
         column_config={"Thème": st.column_config.TextColumn(width="large")},
     )
-    completion = report.completion
-    st.caption(
-        f"Scores sur 100. {completion.answered} réponses sur {completion.expected} attendues."
-    )
+    st.caption(f"Scores sur 100. {completion_text(report)}")
     horizons = [text(h.label, grid.language) for h in grid.horizons]
     chart = charts.goals_chart(goal_rows(grid, report), horizons)
     st.altair_chart(chart, width="stretch", theme=None)
@@ -222,9 +226,7 @@ def _progress_section(history: list[Scored], current: Scored) -> None:
         if result.target is None and result.achieved is None:
             continue
         verdict = (
-            NO_SCORE
-            if result.reached is None
-            else ("✅ Atteint" if result.reached else "❌ Non atteint")
+            NO_SCORE if result.reached is None else (REACHED if result.reached else NOT_REACHED)
         )
         table.append(
             {
