@@ -1,9 +1,10 @@
 """Anonymised aggregates of submitted assessments (k-anonymity, k = ``min_group_size``).
 
 What is aggregated
-    Only **submitted** assessments.  Each one is scored with the grid version
-    it was answered against (:class:`assessment.scoring.Scorer`, compiled once
-    per grid) and contributes its overall and per-item scores at every horizon.
+    Only **submitted** assessments.  Each one contributes its overall and
+    per-item scores at every horizon, as stored when it was submitted
+    (:mod:`assessment.score_store`: :class:`assessment.scoring.Scorer` with the
+    grid version it was answered against).
     Statistics per group and per (item or overall, horizon): number of values,
     mean, first quartile, median, third quartile (linear interpolation,
     ``statistics.quantiles(method="inclusive")``, as a spreadsheet's
@@ -40,20 +41,25 @@ Permissions
     default to, and may only be about, that region.
 
 Speed (100,000 organisations × 3 campaigns)
-    Scores are cached per assessment **revision** in the process
-    (:class:`ScoreCache`; a revision changes on every write, so a cached score
-    is never stale).  Each call reads one light row per submitted assessment
-    (ids, revision, organisation attributes: no answers) and loads answers
-    only for the assessments not yet scored, from the submission snapshot
-    (one JSON document per assessment) rather than the answer rows.  Finished
-    aggregates are memoised per data fingerprint (count, revision sum and
-    latest change of the submitted assessments and of the organisations), so
-    a dashboard redrawn without new submissions costs one small query.
-    The first call of a process scores every submitted assessment in scope
-    (about 0.1 ms each plus reading its snapshot); call :func:`warm` at start
-    up to pay that before the first user.  A score table maintained by the
-    storage layer on submit would make the cache survive restarts: the
-    :class:`ScoreCache` interface is the place to plug it in.
+    Scores are not computed here: they are stored when an assessment is
+    submitted (:mod:`assessment.score_store`, table ``assessment_scores``, one
+    packed float64 vector per assessment).  Each call runs one SQL query
+    joining ``assessments``, ``organisations``, ``campaigns`` and
+    ``assessment_scores``, with the scope, the ``where`` filters and the
+    campaigns in SQL (and, when several campaigns are selected and ``year`` is
+    not a dimension, the latest assessment per organisation picked by a
+    ``row_number()`` window); a group's vectors are joined into one
+    ``array('d')`` and each statistic reads its column as a strided slice.  So
+    the first call of a process costs about what later ones do: no warm-up,
+    in every process behind a load balancer.  ``items=False`` leaves the item
+    statistics out (the overall score is all a peer box plot or a dashboard
+    total shows).  A submitted assessment found without stored scores at its
+    revision (normally none: :func:`assessment.db.migrate` backfills) is
+    scored here from its answers and kept in the in-process
+    :class:`ScoreCache` per revision.  Finished aggregates are memoised per
+    data fingerprint (count, revision sum and latest change of the submitted
+    assessments, and of the organisations), so a dashboard redrawn without new
+    submissions costs two small queries.
 """
 
 from __future__ import annotations
@@ -65,10 +71,13 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from math import fsum
+from operator import attrgetter
 from typing import Any, Literal
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy.sql import Select
 
+from assessment import score_store
 from assessment import tables as t
 from assessment.db import read_session
 from assessment.grid import Grid
@@ -104,6 +113,8 @@ Metric = tuple[str, str]
 """``(item id or OVERALL, horizon id)``."""
 GroupKey = tuple[Any, ...]
 GridLoader = Callable[[Engine, str, str], Grid]
+GridKey = tuple[str, str]
+"""``(grid id, version)``."""
 
 
 # ---------------------------------------------------------------------------
@@ -242,42 +253,28 @@ def suppressed_cells(
 
 
 class ScoreCache:
-    """Scores per ``(database, assessment id)``, valid for one revision.
+    """Score vectors computed here, per ``(database, assessment id)``, valid for one
+    revision.
 
-    In memory, shared by the threads of the process.  ``get`` returns the
-    metric → score mapping cached for exactly that revision, else ``None``.
+    Only for submitted assessments found without stored scores (see
+    :mod:`assessment.score_store`, whose vector format they use); in memory,
+    shared by the threads of the process.  ``get`` returns the vector cached
+    for exactly that revision, else ``None``.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: dict[
-            tuple[str, int], tuple[int, tuple[Metric, ...], tuple[float | None, ...]]
-        ] = {}
+        self._entries: dict[tuple[str, int], tuple[int, bytes]] = {}
 
-    def get(self, db: str, assessment_id: int, revision: int) -> dict[Metric, float | None] | None:
+    def get(self, db: str, assessment_id: int, revision: int) -> bytes | None:
         entry = self._entries.get((db, assessment_id))
         if entry is None or entry[0] != revision:
             return None
-        return dict(zip(entry[1], entry[2], strict=True))
+        return entry[1]
 
-    def get_vector(
-        self, db: str, assessment_id: int, revision: int
-    ) -> tuple[tuple[Metric, ...], tuple[float | None, ...]] | None:
-        entry = self._entries.get((db, assessment_id))
-        if entry is None or entry[0] != revision:
-            return None
-        return entry[1], entry[2]
-
-    def put(
-        self,
-        db: str,
-        assessment_id: int,
-        revision: int,
-        layout: tuple[Metric, ...],
-        vector: tuple[float | None, ...],
-    ) -> None:
+    def put(self, db: str, assessment_id: int, revision: int, vector: bytes) -> None:
         with self._lock:
-            self._entries[(db, assessment_id)] = (revision, layout, vector)
+            self._entries[(db, assessment_id)] = (revision, vector)
 
     def clear(self) -> None:
         with self._lock:
@@ -289,9 +286,10 @@ class ScoreCache:
 
 SCORES = ScoreCache()
 _grids: dict[tuple[str, str, str], Grid] = {}
-_layouts: dict[str, tuple[Metric, ...]] = {}
 _results: OrderedDict[Hashable, Any] = OrderedDict()
 _RESULTS_MAX = 256
+_CHUNK = 500
+"""Ids per ``IN (...)`` list."""
 _lock = threading.Lock()
 
 
@@ -300,7 +298,6 @@ def clear_caches() -> None:
     SCORES.clear()
     with _lock:
         _grids.clear()
-        _layouts.clear()
         _results.clear()
 
 
@@ -324,18 +321,6 @@ def _grid(engine: Engine, grid_id: str, version: str, loader: GridLoader | None)
     return grid
 
 
-def _layout(grid: Grid) -> tuple[Metric, ...]:
-    layout = _layouts.get(grid.key)
-    if layout is None:
-        horizons = grid.horizon_ids
-        layout = tuple(
-            [(OVERALL, h) for h in horizons] + [(i.id, h) for i in grid.items for h in horizons]
-        )
-        with _lock:
-            _layouts[grid.key] = layout
-    return layout
-
-
 # ---------------------------------------------------------------------------
 # Reading
 # ---------------------------------------------------------------------------
@@ -344,16 +329,14 @@ def _layout(grid: Grid) -> tuple[Metric, ...]:
 @dataclass(frozen=True, slots=True)
 class _Row:
     assessment_id: int
-    revision: int
     organisation_id: int
-    campaign_id: int
-    grid_id: str
-    grid_version: str
-    not_addressed: tuple[str, ...]
     region: str
     legal_family: str
     size_band: str
     year: int
+    grid: GridKey
+    scores: bytes
+    """The stored vector (:mod:`assessment.score_store`)."""
 
     def dim(self, name: str) -> Any:
         return getattr(self, name)
@@ -379,109 +362,137 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def _rows(engine: Engine, campaign_ids: Sequence[int] | None) -> list[_Row]:
+def _query(
+    campaign_ids: Sequence[int] | None,
+    filters: Mapping[str, Any],
+    latest_only: bool,
+    any_of: Sequence[Mapping[str, Any]] = (),
+) -> Select[Any]:
+    """Submitted assessments in scope with their organisation's dimensions, the
+    campaign's year and their stored scores (``NULL`` when there are none).
+
+    ``filters``: equalities that must all hold; ``any_of``: sets of equalities
+    one of which must hold (several scopes read at once)."""
     a = t.Assessment.__table__
     o = t.Organisation.__table__
     c = t.Campaign.__table__
-    stmt = (
-        select(
-            a.c.id,
-            a.c.revision,
-            a.c.organisation_id,
-            a.c.campaign_id,
-            a.c.grid_id,
-            a.c.grid_version,
-            a.c.not_addressed,
-            o.c.region,
-            o.c.legal_family,
-            o.c.size_band,
-            c.c.year,
-        )
-        .join(o, o.c.id == a.c.organisation_id)
-        .join(c, c.c.id == a.c.campaign_id)
-        .where(a.c.status == "submitted")
-    )
+    s = t.AssessmentScore.__table__
+    dimension = {
+        "region": o.c.region,
+        "legal_family": o.c.legal_family,
+        "size_band": o.c.size_band,
+        "year": c.c.year,
+    }
+    columns = [
+        a.c.id,
+        a.c.revision,
+        a.c.organisation_id,
+        o.c.region,
+        o.c.legal_family,
+        o.c.size_band,
+        c.c.year,
+        a.c.grid_id,
+        a.c.grid_version,
+    ]
+    conditions = [a.c.status == "submitted"]
     if campaign_ids is not None:
-        stmt = stmt.where(a.c.campaign_id.in_(list(campaign_ids)))
-    with read_session(engine) as session:
-        return [
-            _Row(
-                assessment_id=r[0],
-                revision=r[1],
-                organisation_id=r[2],
-                campaign_id=r[3],
-                grid_id=r[4],
-                grid_version=r[5],
-                not_addressed=tuple(r[6] or ()),
-                region=r[7],
-                legal_family=r[8],
-                size_band=r[9],
-                year=r[10],
-            )
-            for r in session.execute(stmt)
-        ]
-
-
-_CHUNK = 500
-
-
-def _load_answers(engine: Engine, ids: Sequence[int]) -> dict[int, dict[str, dict[str, Any]]]:
-    """Submitted answers: the latest open submission snapshot, else the answer rows."""
-    s = t.Submission.__table__
-    ans = t.Answer.__table__
-    out: dict[int, dict[str, dict[str, Any]]] = {}
-    with read_session(engine) as session:
-        for start in range(0, len(ids), _CHUNK):
-            chunk = list(ids[start : start + _CHUNK])
-            stmt = (
-                select(s.c.assessment_id, s.c.snapshot)
-                .where(s.c.assessment_id.in_(chunk), s.c.reopened_at.is_(None))
-                .order_by(s.c.assessment_id, s.c.id)
-            )
-            for assessment_id, snapshot in session.execute(stmt):
-                if isinstance(snapshot, Mapping) and isinstance(snapshot.get("answers"), Mapping):
-                    out[assessment_id] = snapshot["answers"]  # the latest wins (ordered by id)
-            missing = [i for i in chunk if i not in out]
-            if missing:
-                rows = session.execute(
-                    select(
-                        ans.c.assessment_id, ans.c.question_id, ans.c.horizon_id, ans.c.value
-                    ).where(ans.c.assessment_id.in_(missing))
-                )
-                for assessment_id, question_id, horizon_id, value in rows:
-                    if value is not None:
-                        out.setdefault(assessment_id, {}).setdefault(question_id, {})[
-                            horizon_id
-                        ] = value
-    return out
-
-
-def _scores(
-    engine: Engine, rows: Sequence[_Row], loader: GridLoader | None
-) -> dict[int, tuple[tuple[Metric, ...], tuple[float | None, ...]]]:
-    db = _db_key(engine)
-    out: dict[int, tuple[tuple[Metric, ...], tuple[float | None, ...]]] = {}
-    todo: list[_Row] = []
-    for row in rows:
-        cached = SCORES.get_vector(db, row.assessment_id, row.revision)
-        if cached is None:
-            todo.append(row)
-        else:
-            out[row.assessment_id] = cached
-    if not todo:
-        return out
-    answers = _load_answers(engine, [r.assessment_id for r in todo])
-    for row in todo:
-        grid = _grid(engine, row.grid_id, row.grid_version, loader)
-        layout = _layout(grid)
-        report = Scorer.for_grid(grid).score(answers.get(row.assessment_id, {}), row.not_addressed)
-        vector = tuple(
-            report.overall.get(h) if item == OVERALL else report.items[item].get(h)
-            for item, h in layout
+        conditions.append(a.c.campaign_id.in_(list(campaign_ids)))
+    conditions += [dimension[name] == value for name, value in filters.items()]
+    if any_of and all(any_of):  # an empty set of equalities would match everything
+        conditions.append(
+            or_(*[and_(*[dimension[n] == v for n, v in scope.items()]) for scope in any_of])
         )
-        SCORES.put(db, row.assessment_id, row.revision, layout, vector)
-        out[row.assessment_id] = (layout, vector)
-    return out
+    joined = a.join(o, o.c.id == a.c.organisation_id).join(c, c.c.id == a.c.campaign_id)
+    if not latest_only:
+        return (
+            select(*columns, s.c.revision, s.c.scores)
+            .select_from(joined.outerjoin(s, s.c.assessment_id == a.c.id))
+            .where(*conditions)
+        )
+    rank = (
+        func.row_number()
+        .over(partition_by=a.c.organisation_id, order_by=(c.c.year.desc(), a.c.id.desc()))
+        .label("rank")
+    )
+    ranked = select(*columns, rank).select_from(joined).where(*conditions).subquery()
+    return (
+        select(*[ranked.c[col.name] for col in columns], s.c.revision, s.c.scores)
+        .select_from(ranked.outerjoin(s, s.c.assessment_id == ranked.c.id))
+        .where(ranked.c.rank == 1)
+    )
+
+
+def _rows(
+    engine: Engine,
+    campaign_ids: Sequence[int] | None,
+    filters: Mapping[str, Any],
+    *,
+    latest_only: bool,
+    loader: GridLoader | None,
+    any_of: Sequence[Mapping[str, Any]] = (),
+) -> list[_Row]:
+    """The submitted assessments in scope, each with its score vector."""
+    stmt = _query(campaign_ids, filters, latest_only, any_of)
+    rows: list[_Row] = []
+    unscored: list[tuple[Any, ...]] = []
+    sizes: dict[GridKey, int] = {}
+    with read_session(engine) as session:
+        for r in session.execute(stmt):
+            grid = (r[7], r[8])
+            size = sizes.get(grid)
+            if size is None:
+                size = sizes[grid] = 8 * len(_layout(engine, grid, loader))
+            vector = r[10]
+            if r[9] != r[1] or vector is None or len(vector) != size:
+                unscored.append(tuple(r[:9]))  # no stored scores at this revision
+                continue
+            rows.append(_Row(r[0], r[2], r[3], r[4], r[5], r[6], grid, vector))
+    if unscored:
+        rows += _score_unscored(engine, unscored, loader)
+    return rows
+
+
+def _layout(engine: Engine, grid: GridKey, loader: GridLoader | None) -> tuple[Metric, ...]:
+    return score_store.layout(_grid(engine, grid[0], grid[1], loader))
+
+
+def _score_unscored(
+    engine: Engine, unscored: Sequence[tuple[Any, ...]], loader: GridLoader | None
+) -> list[_Row]:
+    """Score here (cached per revision) submitted assessments without stored scores."""
+    a = t.Assessment.__table__
+    db = _db_key(engine)
+    vectors: dict[int, bytes] = {}
+    todo = []
+    for row in unscored:
+        cached = SCORES.get(db, row[0], row[1])
+        if cached is None:
+            todo.append(row[0])
+        else:
+            vectors[row[0]] = cached
+    if todo:
+        details = []
+        with read_session(engine) as session:
+            for start in range(0, len(todo), _CHUNK):
+                details += session.execute(
+                    select(
+                        a.c.id, a.c.revision, a.c.grid_id, a.c.grid_version, a.c.not_addressed
+                    ).where(a.c.id.in_(todo[start : start + _CHUNK]))
+                ).all()
+            answers = score_store.submitted_answers(session, todo)
+        for assessment_id, revision, grid_id, version, not_addressed in details:
+            grid = _grid(engine, grid_id, version, loader)
+            report = Scorer.for_grid(grid).score(
+                answers.get(assessment_id, {}), tuple(not_addressed or ())
+            )
+            vector = score_store.encode(grid, report)
+            SCORES.put(db, assessment_id, revision, vector)
+            vectors[assessment_id] = vector
+    return [
+        _Row(row[0], row[2], row[3], row[4], row[5], row[6], (row[7], row[8]), vectors[row[0]])
+        for row in unscored
+        if row[0] in vectors  # else deleted meanwhile
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -507,6 +518,7 @@ def aggregate(
     where: Mapping[Dimension, Any] | None = None,
     min_group_size: int | None = None,
     grid_loader: GridLoader | None = None,
+    items: bool = True,
 ) -> AggregateReport:
     """Anonymised statistics of submitted assessments, grouped ``by`` dimensions.
 
@@ -514,7 +526,9 @@ def aggregate(
     scope (``None``: national; a regional chamber always gets its own region).
     ``where``: equality filters on other dimensions (e.g. ``{"size_band":
     "10-49"}``).  ``min_group_size`` defaults to the settings' (5) and may only
-    be raised.  Raises :class:`assessment.permissions.PermissionDenied`.
+    be raised.  ``items=False``: overall scores only (every ``GroupAggregate.items``
+    is empty; less to read).  ``grid_loader`` is only used for an assessment
+    without stored scores.  Raises :class:`assessment.permissions.PermissionDenied`.
     """
     region = _scope(actor, region)
     k = max(get_settings().min_group_size, min_group_size or 0)
@@ -527,58 +541,90 @@ def aggregate(
         filters["region"] = region
     ids = tuple(sorted(campaign_ids)) if campaign_ids is not None else None
 
-    fingerprint = _fingerprint(engine, ids)
-    memo_key = (
-        _db_key(engine),
-        fingerprint,
-        ids,
-        by,
-        tuple(sorted(filters.items())),
-        k,
-        grid_loader,
-    )
-    with _lock:
-        cached = _results.get(memo_key)
-        if cached is not None:
-            _results.move_to_end(memo_key)
-            return cached  # type: ignore[no-any-return]
+    memo_key = _memo_key(engine, _fingerprint(engine, ids), ids, by, filters, k, grid_loader, items)
+    cached = _memo_get(memo_key)
+    if cached is not None:
+        return cached
 
-    rows = [r for r in _rows(engine, ids) if all(r.dim(d) == v for d, v in filters.items())]
-    if "year" not in by:
-        latest: dict[int, _Row] = {}
-        for r in rows:
-            kept = latest.get(r.organisation_id)
-            if kept is None or (r.year, r.assessment_id) > (kept.year, kept.assessment_id):
-                latest[r.organisation_id] = r
-        rows = list(latest.values())
-    scores = _scores(engine, rows, grid_loader)
-    report = _build(rows, scores, by, k, region, ids or ())
+    # One organisation counts once per group: without ``year`` among the dimensions,
+    # its latest submitted assessment among the campaigns (one per campaign at most).
+    latest_only = "year" not in by and (ids is None or len(ids) > 1)
+    rows = _rows(engine, ids, filters, latest_only=latest_only, loader=grid_loader)
+    report = _build(rows, _layouts_of(engine, rows, grid_loader), by, k, region, ids or (), items)
+    _memo_put(memo_key, report)
+    return report
+
+
+def _memo_key(
+    engine: Engine,
+    fingerprint: tuple[Any, ...],
+    ids: tuple[int, ...] | None,
+    by: tuple[str, ...],
+    filters: Mapping[str, Any],
+    k: int,
+    loader: GridLoader | None,
+    items: bool,
+) -> Hashable:
+    return (_db_key(engine), fingerprint, ids, by, tuple(sorted(filters.items())), k, loader, items)
+
+
+def _memo_get(key: Hashable) -> AggregateReport | None:
     with _lock:
-        _results[memo_key] = report
+        cached = _results.get(key)
+        if cached is not None:
+            _results.move_to_end(key)
+        return cached  # type: ignore[no-any-return]
+
+
+def _memo_put(key: Hashable, report: AggregateReport) -> None:
+    with _lock:
+        _results[key] = report
         while len(_results) > _RESULTS_MAX:
             _results.popitem(last=False)
-    return report
+
+
+def _layouts_of(
+    engine: Engine, rows: Iterable[_Row], loader: GridLoader | None
+) -> dict[GridKey, tuple[Metric, ...]]:
+    return {key: _layout(engine, key, loader) for key in {r.grid for r in rows}}
 
 
 def _build(
     rows: Sequence[_Row],
-    scores: Mapping[int, tuple[tuple[Metric, ...], tuple[float | None, ...]]],
+    layouts: Mapping[GridKey, tuple[Metric, ...]],
     by: tuple[str, ...],
     k: int,
     region: str | None,
     campaign_ids: tuple[int, ...],
+    with_items: bool = True,
 ) -> AggregateReport:
     members: dict[GroupKey, list[_Row]] = defaultdict(list)
     for r in rows:
         members[tuple(r.dim(d) for d in by)].append(r)
 
+    wanted = {
+        key: [
+            (m, metric)
+            for m, metric in enumerate(metrics)
+            if metric[0] == OVERALL or (with_items and metric[0] != score_store.SYSTEMIC)
+        ]
+        for key, metrics in layouts.items()
+    }
+
     def collect(group_rows: Iterable[_Row]) -> dict[Metric, list[float]]:
-        values: dict[Metric, list[float]] = defaultdict(list)
+        """Each metric's scores in the group (NaN, no score, left out), read column by
+        column from the group's vectors joined into one array."""
+        blobs: dict[GridKey, list[bytes]] = defaultdict(list)
         for r in group_rows:
-            layout, vector = scores[r.assessment_id]
-            for metric, value in zip(layout, vector, strict=True):
-                if value is not None:
-                    values[metric].append(value)
+            blobs[r.grid].append(r.scores)
+        values: dict[Metric, list[float]] = {}
+        for key, vectors in blobs.items():
+            width = len(layouts[key])
+            numbers = score_store.vectors(vectors, width)
+            for m, metric in wanted[key]:
+                column = [v for v in numbers[m::width] if v == v]
+                if column:
+                    values.setdefault(metric, []).extend(column)
         return values
 
     counts = {key: len({r.organisation_id for r in rs}) for key, rs in members.items()}
@@ -627,10 +673,12 @@ def peer_comparison(
     *,
     dimensions: Sequence[Dimension] = ("region", "legal_family", "size_band"),
     grid_loader: GridLoader | None = None,
+    items: bool = True,
 ) -> list[PeerGroup]:
     """The organisation's peers in one campaign: same region, same legal
     family, same size band — each only when the group has at least ``k``
     organisations (the organisation itself counts when it has submitted).
+    ``items=False``: overall scores only (see :func:`aggregate`).
 
     Requires reading the organisation and reading aggregates.
     """
@@ -650,28 +698,54 @@ def peer_comparison(
         "legal_family": org.legal_family,
         "size_band": org.size_band,
     }
+    # Each group is what ``aggregate(campaign_ids=[campaign_id], region=..., where=...)``
+    # gives (same permission checks, same memo); those not memoised are read in one query.
     limit = aggregate_regions(actor)
-    out: list[PeerGroup] = []
+    k = get_settings().min_group_size
+    ids = (campaign_id,)
+    fingerprint = _fingerprint(engine, ids)
+    scopes = []
     for dimension in dimensions:
         value = attributes[dimension]
-        region = value if dimension == "region" else limit
-        where = {} if dimension == "region" else {dimension: value}
-        report = aggregate(
-            engine,
-            actor,
-            campaign_ids=[campaign_id],
-            region=region,
-            where=where,  # type: ignore[arg-type]
-            grid_loader=grid_loader,
+        region = _scope(actor, value if dimension == "region" else limit)
+        filters = {} if dimension == "region" else {dimension: value}
+        if region is not None:
+            filters["region"] = region
+        key = _memo_key(engine, fingerprint, ids, (), filters, k, grid_loader, items)
+        scopes.append((dimension, value, region, filters, key, _memo_get(key)))
+    todo = [scope for scope in scopes if scope[5] is None]
+    rows: list[_Row] = []
+    layouts: dict[GridKey, tuple[Metric, ...]] = {}
+    if todo:
+        rows = _rows(
+            engine, ids, {}, latest_only=False, loader=grid_loader, any_of=[s[3] for s in todo]
         )
-        if report.total is not None:
-            out.append(PeerGroup(dimension, DIMENSION_LABELS_FR[dimension], value, report.total))
-    return out
+        layouts = _layouts_of(engine, rows, grid_loader)
+    reports: dict[str, AggregateReport] = {}
+    for dimension, _value, region, filters, key, cached in scopes:
+        if cached is None:
+            names = tuple(filters)
+            wanted = tuple(filters.values())
+            get = attrgetter(*names)
+            if len(names) == 1:
+                wanted = wanted[0]
+            members = [r for r in rows if get(r) == wanted]
+            cached = _build(members, layouts, (), k, region, ids, items)
+            _memo_put(key, cached)
+        reports[dimension] = cached
+    return [
+        PeerGroup(dimension, DIMENSION_LABELS_FR[dimension], value, report.total)
+        for dimension, value, *_ in scopes
+        if (report := reports[dimension]).total is not None
+    ]
 
 
 def warm(engine: Engine, campaign_ids: Sequence[int] | None = None) -> int:
-    """Score every submitted assessment not yet cached (start-up, CLI); returns how many
-    assessments are in scope."""
-    rows = _rows(engine, campaign_ids)
-    _scores(engine, rows, None)
-    return len(rows)
+    """Read the scores of every submitted assessment in scope, scoring (and caching in
+    the process) those without stored scores; returns how many are in scope.
+
+    Not needed at start-up any more (scores are stored on submission); kept for
+    a database whose scores were not backfilled.
+    """
+    ids = tuple(campaign_ids) if campaign_ids is not None else None
+    return len(_rows(engine, ids, {}, latest_only=False, loader=None))

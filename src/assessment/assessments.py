@@ -11,6 +11,9 @@ Never lose work:
   otherwise :class:`StaleRevision` tells the user to reload;
 * a submitted assessment is read-only (:class:`ReadOnly`) until an admin
   reopens it, which keeps the submitted version in ``submissions``;
+* submitting stores the assessment's scores (:mod:`assessment.score_store`)
+  in the same transaction, and reopening deletes them, so aggregates read
+  them instead of re-scoring answers;
 * every change is in the audit trail (who, when, what, old and new value).
 
 An assessment keeps the grid version it was started on, even when a newer
@@ -29,6 +32,7 @@ from sqlalchemy import Engine, Row, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from assessment import score_store
 from assessment.answers import AnswerError, Cell, check_not_addressed, missing_required
 from assessment.answers import normalize_value as _normalize_value
 from assessment.db import NotFound, read_session, write_session
@@ -720,6 +724,10 @@ def submit(engine: Engine, actor: Actor, assessment_id: int, *, expected_revisio
                 submitted_by=actor.user_id,
             )
         )
+        score_store.replace(
+            session,
+            [score_store.score_row(assessment_id, revision, grid, answers, not_addressed, now)],
+        )
         _record_audit(session, actor, assessment_id, "submitted", revision)
         return revision
 
@@ -748,5 +756,6 @@ def reopen(engine: Engine, actor: Actor, assessment_id: int, *, expected_revisio
             .values(reopened_at=now, reopened_by=actor.user_id)
             .execution_options(synchronize_session=False)
         )
+        score_store.remove(session, assessment_id)
         _record_audit(session, actor, assessment_id, "reopened", revision)
         return revision

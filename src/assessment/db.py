@@ -200,17 +200,26 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, *, backfill: bool = True) -> None:
     """Bring the schema to the latest migration (idempotent; safe under concurrency).
 
     On SQLite the whole upgrade runs in one ``BEGIN IMMEDIATE`` transaction; on
     PostgreSQL a transaction-level advisory lock serialises concurrent starts.
+    Then, unless ``backfill`` is false, the scores of submitted assessments that
+    have none stored are computed and stored
+    (:func:`assessment.score_store.backfill`: batched, idempotent; a no-op
+    query when none is missing, a one-off pass after the upgrade that added
+    the table).
     """
     bind = engine.execution_options(**{_BEGIN_OPTION: "immediate"})
     with bind.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(724201401)"))
         command.upgrade(alembic_config(conn), "head")
+    if backfill:
+        from assessment import score_store
+
+        score_store.backfill(engine)
 
 
 def dispose_engines() -> None:

@@ -6,8 +6,10 @@ Two halves:
   :class:`AnswerGenerator` turn a seeded :class:`random.Random` into
   organisations and answers;
 * **bulk writes**: :func:`seed_demo` streams them into the database in large
-  executemany batches (PostgreSQL: ``COPY`` for the answers), a few
-  transactions in all, never the ORM per row.
+  executemany batches (PostgreSQL: ``COPY`` for the answers and scores), a few
+  transactions in all, never the ORM per row.  Submitted assessments get their
+  stored scores (:mod:`assessment.score_store`) in the same transactions, as
+  :func:`assessment.assessments.submit` would write them.
 
 What the data looks like (figures from the reference notes on ESS employers):
 organisations spread over the 18 regions roughly by ESS weight; about 78 %
@@ -34,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, text
 
+from assessment import score_store
 from assessment.accounts import create_user
 from assessment.db import read_session, write_connection, write_session
 from assessment.grid import (
@@ -48,6 +51,7 @@ from assessment.grid_store import DEFAULT_GRID_ID, get_grid, latest_version
 from assessment.organisations import siren_with_key
 from assessment.permissions import Actor, Role
 from assessment.regions import REGIONS_BY_CODE
+from assessment.scoring import Scorer
 from assessment.tables import (
     ActionPlanAction,
     Assessment,
@@ -585,9 +589,11 @@ def _sqlite_timestamp(value: datetime) -> str:
 class _BulkSink:
     """Buffers assessment and answer rows and writes them in large batches.
 
-    Assessments go through Core ``insert`` executemany; answers through
-    executemany of a plain ``INSERT`` on SQLite and ``COPY`` on PostgreSQL.
-    Assessments are always written before the answers that refer to them.
+    Assessments go through Core ``insert`` executemany; answers and the
+    stored scores of submitted assessments (:mod:`assessment.score_store`)
+    through executemany of a plain ``INSERT`` on SQLite and ``COPY`` on
+    PostgreSQL.  Assessments are always written before the rows that refer to
+    them.
     """
 
     ANSWER_COLUMNS = "assessment_id, question_id, horizon_id, value, comment, updated_at"
@@ -598,6 +604,7 @@ class _BulkSink:
         self.postgres = conn.dialect.name == "postgresql"
         self.assessments: list[dict[str, Any]] = []
         self.answers: list[tuple[Any, ...]] = []
+        self.scores: list[tuple[Any, ...]] = []
         self.assessment_count = 0
         self.answer_count = 0
 
@@ -622,29 +629,36 @@ class _BulkSink:
         if len(self.answers) >= self.batch:
             self.flush()
 
+    def add_scores(self, values: tuple[Any, ...]) -> None:
+        """``values`` from :func:`assessment.score_store.bulk_values`."""
+        self.scores.append(values)
+
     def flush(self) -> None:
         if self.assessments:
             self.conn.execute(insert(Assessment), self.assessments)
             self.assessment_count += len(self.assessments)
             self.assessments.clear()
-        if not self.answers:
-            return
+        if self.answers:
+            self._write("answers", self.ANSWER_COLUMNS, self.answers)
+            self.answer_count += len(self.answers)
+            self.answers.clear()
+        if self.scores:
+            self._write("assessment_scores", score_store.BULK_COLUMNS, self.scores)
+            self.scores.clear()
+
+    def _write(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
         if self.postgres:
             raw = self.conn.connection.driver_connection
             assert raw is not None
             with (
                 raw.cursor() as cursor,
-                cursor.copy(f"COPY answers ({self.ANSWER_COLUMNS}) FROM STDIN") as copy,
+                cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
             ):
-                for row in self.answers:
+                for row in rows:
                     copy.write_row(row)
         else:
-            self.conn.exec_driver_sql(
-                f"INSERT INTO answers ({self.ANSWER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                self.answers,
-            )
-        self.answer_count += len(self.answers)
-        self.answers.clear()
+            marks = ", ".join("?" * len(rows[0]))
+            self.conn.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
 def _check_empty(engine: Engine) -> None:
@@ -684,6 +698,7 @@ def seed_demo(
     rng = random.Random(seed)
     say = progress or (lambda _message: None)
     generator = AnswerGenerator(grid)
+    scorer = Scorer.for_grid(grid)
     organisations = generate_organisations(
         orgs, rng, campaigns=campaigns, optional_items=len(generator.optional_items)
     )
@@ -727,6 +742,7 @@ def seed_demo(
                 org_rows.append(row)
             conn.execute(insert(Organisation), org_rows)
             sink = _BulkSink(conn)
+            computed_at = sink.timestamp(created)
             action_rows: list[dict[str, Any]] = []
             for offset, org in enumerate(chunk):
                 organisation_id = start + offset + 1
@@ -748,6 +764,7 @@ def seed_demo(
                     )
                     assessment_id = next_assessment
                     next_assessment += 1
+                    revision = len(generated.cells) + (1 if submitted else 0)
                     sink.add_assessment(
                         {
                             "id": assessment_id,
@@ -756,7 +773,7 @@ def seed_demo(
                             "grid_id": grid_id,
                             "grid_version": version,
                             "status": generated.status,
-                            "revision": len(generated.cells) + (1 if submitted else 0),
+                            "revision": revision,
                             "not_addressed": generated.not_addressed,
                             "created_at": at,
                             "updated_at": at,
@@ -768,6 +785,16 @@ def seed_demo(
                     for question_id, horizon_id, value, comment in generated.cells:
                         sink.add_answer(
                             assessment_id, question_id, horizon_id, value, comment, stamp
+                        )
+                    if submitted:
+                        answers: dict[str, dict[str, Any]] = {}
+                        for question_id, horizon_id, value, _comment in generated.cells:
+                            answers.setdefault(question_id, {})[horizon_id] = value
+                        report = scorer.score(answers, generated.not_addressed)
+                        sink.add_scores(
+                            score_store.bulk_values(
+                                assessment_id, revision, grid, report, computed_at
+                            )
                         )
                     if year_index == last and rng.random() < 0.15:
                         for _ in range(rng.randint(1, 3)):

@@ -28,6 +28,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -271,6 +272,30 @@ class Submission(Base):
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reopened_at: Mapped[datetime | None]
     reopened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class AssessmentScore(Base):
+    """The scores of a submitted assessment, stored when it is submitted.
+
+    One row per *submitted* assessment (deleted when it is reopened), computed
+    at ``revision`` with its own grid version; read by
+    :mod:`assessment.aggregation` instead of re-scoring answers.  Written by
+    :mod:`assessment.score_store` (see there for the representation).
+    """
+
+    __tablename__ = "assessment_scores"
+
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    revision: Mapped[int] = mapped_column(Integer)
+    """The assessment's revision the scores were computed at (its submitted revision)."""
+    grid_id: Mapped[str] = mapped_column(String(63))
+    grid_version: Mapped[str] = mapped_column(String(40))
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    scores: Mapped[bytes] = mapped_column(LargeBinary)
+    """Packed float64 vector (NaN: no score) in the order of
+    :func:`assessment.score_store.layout` for the grid version."""
 
 
 class AuditEvent(Base):

@@ -65,11 +65,24 @@ def db_group() -> None:
 @db_group.command("upgrade")
 @_friendly_errors
 def db_upgrade() -> None:
-    """Crée ou met à jour le schéma (idempotent) et publie les grilles du dossier des grilles."""
+    """Crée ou met à jour le schéma (idempotent), calcule les scores manquants des
+    auto-évaluations soumises et publie les grilles du dossier des grilles."""
+    from assessment import score_store
+
     settings = get_settings()
     engine = get_engine()
-    migrate(engine)
+    migrate(engine, backfill=False)
     click.echo(f"Schéma à jour : {engine.url.render_as_string(hide_password=True)}")
+    shown = [0]
+
+    def progress(done: int) -> None:
+        if done >= shown[0] + 10_000:
+            shown[0] = done
+            click.echo(f"  … scores de {done} auto-évaluations soumises")
+
+    stored = score_store.backfill(engine, progress=progress)
+    if stored:
+        click.echo(f"Scores enregistrés pour {stored} auto-évaluations soumises.")
     if settings.grids_dir.is_dir():
         for synced in sync_grids_from_dir(engine, settings.grids_dir):
             state = "publiée" if synced.added else "déjà à jour"
