@@ -246,7 +246,11 @@ def _peers_section(engine: Any, actor: Actor, current: Scored) -> None:
     k = get_settings().min_group_size
     try:
         peers = aggregation.peer_comparison(
-            engine, actor, current.summary.organisation_id, current.summary.campaign_id
+            engine,
+            actor,
+            current.summary.organisation_id,
+            current.summary.campaign_id,
+            items=False,  # the page compares overall scores only
         )
     except PermissionDenied as error:
         st.info(error.message)
