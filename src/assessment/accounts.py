@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assessment.db import NotFound, read_session, write_session
+from assessment.errors import UserError
 from assessment.organisations import load_organisation, organisation_target
 from assessment.permissions import ORGANISATION_ROLES, Action, Actor, Role, Target, can, require
 from assessment.regions import is_region
@@ -49,12 +50,11 @@ _EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SIGN_IN_REFUSED = "Adresse e-mail ou mot de passe incorrect."
 
 
-class SignInError(Exception):
+class SignInError(UserError):
     """Sign-in refused.  The message is the same whether the address exists or not."""
 
     def __init__(self, message: str = _SIGN_IN_REFUSED) -> None:
         super().__init__(message)
-        self.message = message
 
 
 class SignInThrottled(SignInError):
@@ -67,12 +67,8 @@ class SignInThrottled(SignInError):
         self.retry_after = retry_after
 
 
-class AccountError(ValueError):
+class AccountError(UserError, ValueError):
     """Account data refused (French message)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from assessment.db import NotFound, read_session, write_session
+from assessment.errors import UserError
 from assessment.grid import Grid, text
 from assessment.grid_store import DEFAULT_GRID_ID, get_grid, latest_version
 from assessment.organisations import load_organisation, organisation_target
@@ -45,12 +46,8 @@ EXPORT_COLUMNS = (
 )
 
 
-class ActionPlanError(ValueError):
+class ActionPlanError(UserError, ValueError):
     """An action that cannot be saved (French message naming the field)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
+from assessment.errors import UserError
 from assessment.grid import (
     ChoiceQuestion,
     Condition,
@@ -80,7 +81,7 @@ T = TypeVar("T")
 # ---------------------------------------------------------------------------
 
 
-class AnswerError(ValueError):
+class AnswerError(UserError, ValueError):
     """An answer that does not fit the grid.
 
     ``code`` is a stable key (see ``messages.ANSWER_MESSAGES``), ``params`` its parameters, and
@@ -101,7 +102,6 @@ class AnswerError(ValueError):
         self.question_id = question_id
         self.horizon_id = horizon_id
         self.code = code
-        self.message = message
         self.params: dict[str, Any] = dict(params or {})
 
     def __repr__(self) -> str:

@@ -36,6 +36,7 @@ from assessment import score_store
 from assessment.answers import AnswerError, Cell, check_not_addressed, missing_required
 from assessment.answers import normalize_value as _normalize_value
 from assessment.db import NotFound, read_session, write_session
+from assessment.errors import UserError
 from assessment.grid import Grid
 from assessment.grid_store import get_grid
 from assessment.organisations import load_organisation, organisation_target
@@ -62,24 +63,19 @@ STALE_MESSAGE = (
 # ---------------------------------------------------------------------------
 
 
-class StaleRevision(Exception):
+class StaleRevision(UserError):
     """The assessment changed since the caller loaded it (``current_revision``)."""
 
     def __init__(self, current_revision: int) -> None:
         super().__init__(STALE_MESSAGE)
         self.current_revision = current_revision
-        self.message = STALE_MESSAGE
 
 
-class ReadOnly(Exception):
+class ReadOnly(UserError):
     """The assessment cannot be changed now (submitted, or campaign closed)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
-
-class MissingAnswers(Exception):
+class MissingAnswers(UserError):
     """Submission refused: required cells ``(item_id, question_id, horizon_id)`` are empty."""
 
     def __init__(self, missing: list[Cell]) -> None:
@@ -92,15 +88,10 @@ class MissingAnswers(Exception):
         )
         super().__init__(message)
         self.missing = missing
-        self.message = message
 
 
-class AssessmentError(ValueError):
+class AssessmentError(UserError, ValueError):
     """A request that does not make sense for this assessment (French message)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # ---------------------------------------------------------------------------

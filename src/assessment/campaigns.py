@@ -15,17 +15,14 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from assessment.db import NotFound, read_session, write_session
+from assessment.errors import UserError
 from assessment.grid_store import DEFAULT_GRID_ID, PUBLISHED, latest_version
 from assessment.permissions import Action, Actor, require
 from assessment.tables import Campaign, GridVersion, utcnow
 
 
-class CampaignError(ValueError):
+class CampaignError(UserError, ValueError):
     """A campaign that cannot be created or changed (French message)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
+from assessment.errors import UserError
 from assessment.settings import get_settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -231,9 +232,5 @@ def dispose_engines() -> None:
         _prepared.clear()
 
 
-class NotFound(LookupError):
+class NotFound(UserError, LookupError):
     """A record that does not exist; ``message`` is French and safe to show."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message

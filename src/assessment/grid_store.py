@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assessment.db import NotFound, read_session, write_session
+from assessment.errors import UserError
 from assessment.grid import Grid
 from assessment.grid_loader import GridError, GridLoadResult, check_grid_dir, load_grid_text
 from assessment.permissions import Action, Actor, can, require
@@ -39,13 +40,14 @@ DRAFT = "draft"
 _CACHE_SIZE = 32
 
 
-class GridStoreError(ValueError):
+class GridStoreError(UserError, ValueError):
     """A grid version that cannot be stored or published (French message)."""
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message if not problems else message + "\n" + "\n".join(problems))
-        self.message = message
+        super().__init__(message)
         self.problems = problems or []
+        if self.problems:  # str() lists the grid's problems too
+            self.args = (message + "\n" + "\n".join(self.problems),)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assessment.db import NotFound, read_session, write_connection, write_session
+from assessment.errors import UserError
 from assessment.permissions import Action, Actor, Role, Target, can, require
 from assessment.regions import REGIONS_BY_CODE, normalise_region
 from assessment.tables import Organisation, utcnow
@@ -173,13 +174,12 @@ class FieldProblem:
         return f"{FIELD_LABELS_FR.get(self.field, self.field)} : {self.message}"
 
 
-class OrganisationError(ValueError):
+class OrganisationError(UserError, ValueError):
     """Organisation data refused; ``problems`` name each field (French)."""
 
     def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__(" ; ".join(str(p) for p in problems))
         self.problems = problems
-        self.message = " ; ".join(str(p) for p in problems)
-        super().__init__(self.message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -601,12 +601,12 @@ def _decode(data: bytes | str) -> str:
         ) from exc
 
 
-class OrganisationImportError(ValueError):
+class OrganisationImportError(UserError, ValueError):
     """The CSV file cannot be read at all (encoding, header)."""
 
     def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
         super().__init__(" ; ".join(problems))
+        self.problems = problems
 
 
 def _delimiter(text: str) -> str:

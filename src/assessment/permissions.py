@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from assessment.errors import UserError
+
 
 class Role(StrEnum):
     MEMBER = "member"
@@ -105,14 +107,13 @@ class Target:
     region: str | None = None
 
 
-class PermissionDenied(PermissionError):
+class PermissionDenied(UserError, PermissionError):
     """Raised by :func:`require`; ``message`` is French and safe to show."""
 
     def __init__(self, actor: Actor, action: Action, message: str) -> None:
         super().__init__(message)
         self.actor = actor
         self.action = action
-        self.message = message
 
 
 _OWN_ORG_MEMBER = frozenset(

@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from assessment.errors import UserError
+
 SETTINGS_FILE_NAME = "assessment.toml"
 SQLITE_FILE_NAME = "assessment.sqlite3"
 
@@ -40,7 +42,7 @@ _ENV_NAMES: dict[str, str] = {
 }
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError, ValueError):
     """A settings file or variable that cannot be used (French message)."""
 
 
