@@ -13,17 +13,11 @@ from pathlib import Path
 
 import streamlit as st
 from starlette.middleware import Middleware
-from streamlit.runtime.pages_manager import PagesManager
 
 from assessment.web.auth_routes import BrowserIdMiddleware, auth_routes
 from assessment.web.startup import ready_engine
 
 SCRIPT = Path(__file__).resolve().parent / "src" / "assessment" / "web" / "main.py"
-
-# main.py sits next to the ``pages`` package (modules with ``render()``, not
-# scripts).  Streamlit's first run of a process would otherwise take that folder
-# for a v1 multipage app; the pages are declared with st.navigation instead.
-PagesManager.uses_pages_directory = False
 
 BASE_PATH = str(st.get_option("server.baseUrlPath") or "")
 

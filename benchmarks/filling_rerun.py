@@ -6,7 +6,7 @@ Usage::
 
 What is measured, with ``streamlit.testing`` (``AppTest``) and the default grid:
 
-* **page**: the filling page (:mod:`assessment.web.pages.filling`) of a
+* **page**: the filling page (:mod:`assessment.web.views.filling`) of a
   signed-in organisation admin, on a fresh SQLite database (default grid
   synced, one organisation, an open campaign).  Each measured rerun changes
   one level answer, so the rerun includes the save
@@ -46,7 +46,7 @@ st.session_state[state.ACTOR_KEY] = Actor(
     user_id=None, email="admin@bench.test", role=Role.ORG_ADMIN, organisation_id=__ORG_ID__
 )
 st.session_state[state.RESOLVED_KEY] = True
-from assessment.web.pages import filling
+from assessment.web.views import filling
 
 filling.render()
 """

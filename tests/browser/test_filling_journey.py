@@ -28,9 +28,9 @@ from assessment import accounts, assessments, campaigns, db, grid_store, organis
 from assessment.grid import Grid, LevelQuestion, text
 from assessment.permissions import Actor, Role
 from assessment.scoring import score
-from assessment.web.pages import filling
-from assessment.web.pages.filling import SYSTEMIC
-from assessment.web.pages.results import format_score
+from assessment.web.views import filling
+from assessment.web.views.filling import SYSTEMIC
+from assessment.web.views.results import format_score
 
 from .conftest import (
     DEMO_PASSWORD,

@@ -32,7 +32,7 @@ from assessment import accounts, db, demo, grid_store
 from assessment.permissions import Actor, Role
 from assessment.settings import get_settings
 from assessment.web import auth_routes, startup, state
-from assessment.web.pages import signin
+from assessment.web.views import signin
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN_SCRIPT = ROOT / "src" / "assessment" / "web" / "main.py"

@@ -25,7 +25,7 @@ from assessment.organisations import create_organisation, siren_with_key
 from assessment.permissions import Actor, Role
 from assessment.scoring import score
 from assessment.web import auth_routes
-from assessment.web.pages import filling
+from assessment.web.views import filling
 
 from .conftest import errors_text, new_app, open_page, warnings_text
 

@@ -14,7 +14,7 @@ from assessment import accounts, demo
 from assessment.permissions import Actor, Role
 from assessment.web import auth_routes, state
 from assessment.web.navigation import VISIBLE_PAGES_KEY
-from assessment.web.pages import signin
+from assessment.web.views import signin
 
 from .conftest import (
     BROWSER_ID,

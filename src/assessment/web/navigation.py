@@ -10,7 +10,7 @@ role's pages are shown in the menu:
   checks permissions again on every call, so a refusal here is a courtesy,
   never the only guard.
 
-Pages are modules of :mod:`assessment.web.pages` exposing ``render() -> None``,
+Pages are modules of :mod:`assessment.web.views` exposing ``render() -> None``,
 imported when first shown.
 """
 
@@ -26,7 +26,7 @@ from streamlit.navigation.page import StreamlitPage
 from assessment.permissions import ORGANISATION_ROLES, ROLE_LABELS_FR, Actor, Role
 from assessment.web import state
 
-PAGES_PACKAGE = "assessment.web.pages"
+PAGES_PACKAGE = "assessment.web.views"
 VISIBLE_PAGES_KEY = "_nav_visible_pages"
 """``st.session_state`` key: url paths of the pages in this run's menu (in order)."""
 
@@ -118,7 +118,7 @@ def _page_runner(spec: PageSpec) -> Callable[[], None]:
 
 def _signin_runner(next_path: str) -> Callable[[], None]:
     def run() -> None:
-        from assessment.web.pages import signin
+        from assessment.web.views import signin
 
         signin.render(next_path=next_path)
 

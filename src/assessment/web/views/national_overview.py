@@ -6,7 +6,7 @@ import streamlit as st
 
 from assessment.regions import REGIONS_BY_CODE
 from assessment.web import state
-from assessment.web.pages import _aggregates
+from assessment.web.views import _aggregates
 
 
 def _region_name(code: object) -> str:

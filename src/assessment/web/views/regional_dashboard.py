@@ -12,7 +12,7 @@ import streamlit as st
 from assessment.organisations import LEGAL_FAMILIES
 from assessment.regions import REGIONS_BY_CODE
 from assessment.web import state
-from assessment.web.pages import _aggregates
+from assessment.web.views import _aggregates
 
 
 def render() -> None:
