@@ -38,8 +38,9 @@ _FR = Locale.parse(LOCALE)
 # another such mark or an opening bracket.  Not inside URLs (``?q=``), hence
 # the look-ahead: the mark ends a word (followed by space, end, closing
 # punctuation or another mark).
-_TIGHT_MARKS = re.compile(r"(?<=[^\s?!;(\[{«\u202f\u00a0])[ \u00a0]?([?!;])(?=$|[\s?!)\]»*_.,\"'’])")
-_SPACED_MARKS = re.compile(r"(?<=\S) ([?!;])(?=$|[\s?!)\]»*_.,\"'’])")
+_MARK_END = r"(?=$|[\s?!)\]»*_.,\"'’])"
+_TIGHT_MARKS = re.compile(r"(?<=[^\s?!;(\[{«\u202f\u00a0])[ \u00a0]?([?!;])" + _MARK_END)
+_SPACED_MARKS = re.compile(r"(?<=\S) ([?!;])" + _MARK_END)
 # A colon that ends a word and is followed by a space or the end: not a time
 # (12:18), a URL (https://), an icon code (:material/x:) or a Markdown
 # directive (:red[...]).
