@@ -1,12 +1,30 @@
 """Accounts: users, argon2id password hashing, sign-in throttling, web sessions.
 
 * Passwords are hashed with argon2id (``argon2-cffi``'s :class:`PasswordHasher`);
-  only the hash is stored.
-* Sign-in failures are counted per e-mail address in the database (known
-  addresses or not, so that throttling reveals nothing): after
-  ``ThrottlePolicy.free_failures`` failures, each further attempt waits an
-  exponentially growing delay (capped).  Attempts are refused while blocked;
-  nothing sleeps, and the clock is injectable.
+  only the hash is stored.  Nobody sets another user's password: staff and
+  organisation admins create accounts *by invitation* (:func:`invite_user`) or
+  *reset* them (:func:`issue_reset`), which gives a random temporary password,
+  shown once, that the user must replace at first sign-in
+  (``must_change_password``: the actor can do nothing else, see
+  :func:`assessment.permissions.can`).  Only the operator
+  (:func:`create_user`, the CLI and the demo seed) chooses a password.
+* Staff never reach answers through accounts: they invite only the *first*
+  admin of an organisation that has no active admin, never add anyone to an
+  organisation that has one, never reset an organisation's account (its admins
+  do).  Every account action that touches an organisation is in its trail
+  (:mod:`assessment.admin_audit`), shown to its admins.
+* An account the actor may not see answers exactly like an unknown id
+  (:class:`NotFound`, same message); inviting an address that already has an
+  account the inviter may not see looks exactly like a fresh invitation (and
+  creates nothing).
+* Sign-in throttling follows OWASP's authentication guidance (see
+  :class:`ThrottlePolicy`): failures slow further attempts down per address
+  *and client*, so an attacker elsewhere cannot lock a user out; per address
+  across clients, per client across addresses (spraying) and globally, each
+  with a higher allowance; a client that signed in to an address before keeps
+  its way in.  Attempts are checked and counted atomically before the password
+  is checked, so N concurrent attempts count as N and at most the allowance of
+  password checks run.  Nothing sleeps; the clock is injectable.
 * Web sessions are server-side rows keyed by the sha256 of a random token
   (``secrets.token_urlsafe(32)``): several app processes on one database share
   sign-ins.  A session ends after ``session_ttl_minutes`` without use or
@@ -18,20 +36,34 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, delete, or_, select, update
+from sqlalchemy import Connection, Engine, Table, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assessment.db import NotFound, read_session, write_session
+from assessment import admin_audit
+from assessment.admin_audit import AdminEventInfo
+from assessment.db import NotFound, read_session, write_connection, write_session
 from assessment.errors import UserError
-from assessment.organisations import load_organisation, organisation_target
-from assessment.permissions import ORGANISATION_ROLES, Action, Actor, Role, Target, can, require
+from assessment.organisations import load_organisation, organisation_target, visible_organisation
+from assessment.permissions import (
+    ORGANISATION_ROLES,
+    STAFF_ROLES,
+    Action,
+    Actor,
+    PermissionDenied,
+    Role,
+    Target,
+    can,
+    require,
+)
 from assessment.regions import is_region
 from assessment.settings import get_settings
 from assessment.tables import AppSecret, SignInThrottle, User, WebSession, utcnow
@@ -40,13 +72,19 @@ Clock = Callable[[], datetime]
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 1024
+TEMPORARY_PASSWORD_BYTES = 12
+"""``secrets.token_urlsafe(12)``: 16 characters, 96 bits."""
 SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
 """``last_seen_at`` is refreshed at most this often (saves a write per page view)."""
+CLIENT_MAX_LENGTH = 64
+LOCAL_CLIENT = "local"
+"""The client of a sign-in that came with no address (CLI, tests, localhost)."""
 
 password_hasher = PasswordHasher()
 """argon2id with argon2-cffi's defaults; tests may swap in cheaper parameters."""
 
-_EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL_PATTERN = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+EMAIL_MAX_LENGTH = 320
 _SIGN_IN_REFUSED = "Adresse e-mail ou mot de passe incorrect."
 
 
@@ -58,7 +96,7 @@ class SignInError(UserError):
 
 
 class SignInThrottled(SignInError):
-    """Too many failures for this address: wait ``retry_after`` before trying again."""
+    """Too many recent failures: wait ``retry_after`` before trying again."""
 
     def __init__(self, retry_after: timedelta) -> None:
         minutes = max(1, -(-int(retry_after.total_seconds()) // 60))
@@ -71,39 +109,24 @@ class AccountError(UserError, ValueError):
     """Account data refused (French message)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ThrottlePolicy:
-    """How sign-in failures slow further attempts down for one address."""
-
-    free_failures: int = 5
-    first_delay: timedelta = timedelta(seconds=30)
-    max_delay: timedelta = timedelta(minutes=15)
-    forget_after: timedelta = timedelta(hours=1)
-    """Failures older than this no longer count."""
-
-    def delay(self, failures: int) -> timedelta:
-        if failures < self.free_failures:
-            return timedelta(0)
-        factor = 2 ** min(failures - self.free_failures, 20)
-        return min(self.first_delay * factor, self.max_delay)
-
-
-DEFAULT_THROTTLE = ThrottlePolicy()
-
-
 # ---------------------------------------------------------------------------
 # passwords
 # ---------------------------------------------------------------------------
 
 
+def _secret_bytes(password: str) -> bytes:
+    """The password as bytes (a lone surrogate is kept, never a crash)."""
+    return password.encode("utf-8", "surrogatepass")
+
+
 def hash_password(password: str) -> str:
     """The argon2id hash of ``password`` (a PHC string, salted)."""
-    return password_hasher.hash(password)
+    return password_hasher.hash(_secret_bytes(password))
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return password_hasher.verify(password_hash, password)
+        return password_hasher.verify(password_hash, _secret_bytes(password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -121,6 +144,14 @@ def password_problem(password: str) -> str | None:
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def _plausible_email(address: str) -> bool:
+    return len(address) <= EMAIL_MAX_LENGTH and bool(_EMAIL_PATTERN.match(address))
+
+
+def _temporary_password() -> str:
+    return secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
 
 
 _dummy_hash: str | None = None
@@ -149,6 +180,7 @@ class UserInfo:
     active: bool
     created_at: datetime
     last_sign_in_at: datetime | None
+    must_change_password: bool = False
 
     def actor(self) -> Actor:
         return Actor(
@@ -157,6 +189,7 @@ class UserInfo:
             role=self.role,
             organisation_id=self.organisation_id,
             region=self.region,
+            must_change_password=self.must_change_password,
         )
 
 
@@ -170,6 +203,7 @@ def _user_info(row: User) -> UserInfo:
         active=row.active,
         created_at=row.created_at,
         last_sign_in_at=row.last_sign_in_at,
+        must_change_password=row.must_change_password,
     )
 
 
@@ -177,12 +211,10 @@ def _actor_of(row: User) -> Actor:
     return _user_info(row).actor()
 
 
-def _check_new_user(
-    email: str, password: str, role: Role, organisation_id: int | None, region: str | None
-) -> str:
+def _check_new_user(email: str, role: Role, organisation_id: int | None, region: str | None) -> str:
     email = normalise_email(email)
-    if not _EMAIL_PATTERN.match(email) or len(email) > 320:
-        raise AccountError(f"« {email} » n'est pas une adresse e-mail valide.")
+    if not _plausible_email(email):
+        raise AccountError(f"« {email[:EMAIL_MAX_LENGTH]} » n'est pas une adresse e-mail valide.")
     if role is Role.SYSTEM:
         raise AccountError("Le rôle opérateur ne peut pas être donné à un compte.")
     if role in ORGANISATION_ROLES and organisation_id is None:
@@ -193,49 +225,55 @@ def _check_new_user(
         raise AccountError(f"« {region} » n'est pas un code de région connu.")
     if role is not Role.REGIONAL and region is not None:
         raise AccountError("Seuls les comptes de CRESS sont rattachés à une région.")
-    problem = password_problem(password)
-    if problem:
-        raise AccountError(problem)
     return email
 
 
-def _insert_user(
-    engine: Engine,
-    actor: Actor,
-    *,
-    email: str,
-    password: str,
-    role: Role,
-    organisation_id: int | None,
-    region: str | None,
-    permission: Action,
-) -> int:
-    role = Role(role)
-    email = _check_new_user(email, password, role, organisation_id, region)
-    password_hash = hash_password(password)  # slow: outside the write transaction
-    try:
-        with write_session(engine) as session:
-            if organisation_id is not None:
-                organisation = load_organisation(session, organisation_id)
-                require(actor, permission, organisation_target(organisation))
-            else:
-                require(actor, permission)
-            if session.scalar(select(User.id).where(User.email == email)) is not None:
-                raise AccountError("Un compte existe déjà avec cette adresse e-mail.")
-            row = User(
-                email=email,
-                password_hash=password_hash,
-                role=role.value,
-                organisation_id=organisation_id,
-                region=region,
-                active=True,
-                created_at=utcnow(),
-            )
-            session.add(row)
-            session.flush()
-            return row.id
-    except IntegrityError as exc:
-        raise AccountError("Un compte existe déjà avec cette adresse e-mail.") from exc
+_ACCOUNT_EXISTS = "Un compte existe déjà avec cette adresse e-mail."
+
+
+def _account_target(session: Session, row: User) -> Target:
+    """The permission target of an account: its organisation, or the staff."""
+    if row.organisation_id is None:
+        return Target(staff_account=True)
+    return organisation_target(load_organisation(session, row.organisation_id))
+
+
+def _not_found(user_id: int) -> NotFound:
+    return NotFound(f"Compte n° {user_id} introuvable.")
+
+
+def _visible_user(session: Session, actor: Actor, user_id: int) -> tuple[User, Target]:
+    """The account row if ``actor`` may see it (oneself, or may manage it); otherwise
+    :class:`NotFound` with the message of an unknown id."""
+    row = session.get(User, user_id)
+    if row is None or row.role == Role.SYSTEM.value:
+        raise _not_found(user_id)
+    target = _account_target(session, row)
+    if actor.user_id == row.id or can(actor, Action.MANAGE_ACCOUNT, target):
+        return row, target
+    raise _not_found(user_id)
+
+
+def _has_active_admin(session: Session, organisation_id: int) -> bool:
+    found = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.organisation_id == organisation_id,
+            User.role == Role.ORG_ADMIN.value,
+            User.active.is_(True),
+        )
+    )
+    return bool(found)
+
+
+def _revoke(session: Session, user_id: int, at: datetime) -> int:
+    result = session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def create_user(
@@ -248,115 +286,257 @@ def create_user(
     organisation_id: int | None = None,
     region: str | None = None,
 ) -> int:
-    """Create an account (national council or operator); returns its id."""
-    require(actor, Action.MANAGE_USERS)
-    return _insert_user(
-        engine,
-        actor,
+    """Create an account with a chosen password (the operator only: CLI, demo); its id."""
+    require(actor, Action.SET_PASSWORD)
+    role = Role(role)
+    email = _check_new_user(email, role, organisation_id, region)
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    password_hash = hash_password(password)  # slow: outside the write transaction
+    try:
+        with write_session(engine) as session:
+            if organisation_id is not None:
+                visible_organisation(session, actor, organisation_id)
+            if session.scalar(select(User.id).where(User.email == email)) is not None:
+                raise AccountError(_ACCOUNT_EXISTS)
+            row = _new_user(email, password_hash, role, organisation_id, region, temporary=False)
+            session.add(row)
+            session.flush()
+            admin_audit.record(
+                session,
+                actor,
+                "account_created",
+                organisation_id=organisation_id,
+                subject_user_id=row.id,
+                subject_email=email,
+                details={"role": role.value, "region": region},
+            )
+            return row.id
+    except IntegrityError as exc:
+        raise AccountError(_ACCOUNT_EXISTS) from exc
+
+
+def _new_user(
+    email: str,
+    password_hash: str,
+    role: Role,
+    organisation_id: int | None,
+    region: str | None,
+    *,
+    temporary: bool,
+) -> User:
+    return User(
         email=email,
-        password=password,
-        role=Role(role),
+        password_hash=password_hash,
+        role=role.value,
         organisation_id=organisation_id,
         region=region,
-        permission=Action.MANAGE_USERS,
+        active=True,
+        created_at=utcnow(),
+        must_change_password=temporary,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class Invitation:
-    user_id: int
+    """A temporary password to hand to the person (shown once, never stored).
+
+    The person signs in with it and must choose a new password before anything
+    else.
+    """
+
     email: str
     temporary_password: str
-    """To hand to the new member, who should change it (shown once, never stored)."""
 
 
-def invite_member(
+def invite_user(
     engine: Engine,
     actor: Actor,
-    organisation_id: int,
     *,
     email: str,
-    role: Role | str = Role.MEMBER,
-    password: str | None = None,
+    role: Role | str,
+    organisation_id: int | None = None,
+    region: str | None = None,
 ) -> Invitation:
-    """An organisation admin adds a member (or another admin) to their organisation."""
+    """Create an account by invitation (temporary password, to replace at first sign-in).
+
+    * an organisation's admin: a member or an admin of that organisation;
+    * the national body, or the organisation's chamber: the *first* admin of an
+      organisation that has no active admin (never a member, never once it has one);
+    * the national body: a chamber's account (``role="regional"``, ``region``)
+      or its own staff's (``role="national"``).
+
+    An address that already has an account the actor may not see gives an
+    invitation that looks the same and creates nothing (the attempt is in the
+    staff's trail); one the actor may see is refused.
+    """
     role = Role(role)
-    if role not in ORGANISATION_ROLES:
-        raise AccountError("On ne peut inviter que des membres ou des administrateurs.")
-    with read_session(engine) as session:
-        require(
+    email = _check_new_user(email, role, organisation_id, region)
+    temporary = _temporary_password()
+    password_hash = hash_password(temporary)  # slow: outside the write transaction
+    try:
+        with write_session(engine) as session:
+            kind = _require_invitation(session, actor, role, organisation_id)
+            existing = session.scalar(select(User).where(User.email == email))
+            if existing is not None:
+                if _may_see(session, actor, existing):
+                    raise AccountError(_ACCOUNT_EXISTS)
+                _record_invitation(session, actor, kind, organisation_id, None, email, role)
+                admin_audit.record(
+                    session,
+                    actor,
+                    "invitation_to_existing_address",
+                    subject_user_id=existing.id,
+                    subject_email=email,
+                    details={"organisation_id": organisation_id, "role": role.value},
+                )
+                return Invitation(email, _temporary_password())
+            row = _new_user(email, password_hash, role, organisation_id, region, temporary=True)
+            session.add(row)
+            session.flush()
+            _record_invitation(session, actor, kind, organisation_id, row.id, email, role, region)
+    except IntegrityError as exc:  # the same address invited at the same moment
+        raise AccountError(_ACCOUNT_EXISTS) from exc
+    return Invitation(email, temporary)
+
+
+def _require_invitation(
+    session: Session, actor: Actor, role: Role, organisation_id: int | None
+) -> str:
+    """Check that ``actor`` may invite this account; the trail's event kind."""
+    if organisation_id is None:
+        require(actor, Action.MANAGE_USERS, Target(staff_account=True))
+        return "account_invited"
+    organisation = visible_organisation(session, actor, organisation_id)
+    has_admin = _has_active_admin(session, organisation_id)
+    target = organisation_target(organisation, has_admin=has_admin)
+    if can(actor, Action.INVITE_MEMBER, target):
+        return "account_invited"
+    require(actor, Action.INVITE_FIRST_ADMIN, target)
+    if role is not Role.ORG_ADMIN:
+        raise PermissionDenied(
             actor,
-            Action.INVITE_MEMBER,
-            organisation_target(load_organisation(session, organisation_id)),
+            Action.INVITE_FIRST_ADMIN,
+            "Vous ne pouvez inviter que le premier administrateur de l'organisation : "
+            "c'est lui qui invitera ensuite ses membres.",
         )
-    password = password or secrets.token_urlsafe(12)
-    user_id = _insert_user(
-        engine,
+    return "first_admin_invited"
+
+
+def _may_see(session: Session, actor: Actor, row: User) -> bool:
+    try:
+        _visible_user(session, actor, row.id)
+    except NotFound:
+        return False
+    return True
+
+
+def _record_invitation(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    organisation_id: int | None,
+    user_id: int | None,
+    email: str,
+    role: Role,
+    region: str | None = None,
+) -> None:
+    details: dict[str, Any] = {"role": role.value}
+    if region is not None:
+        details["region"] = region
+    admin_audit.record(
+        session,
         actor,
-        email=email,
-        password=password,
-        role=role,
+        kind,
         organisation_id=organisation_id,
-        region=None,
-        permission=Action.INVITE_MEMBER,
+        subject_user_id=user_id,
+        subject_email=email,
+        details=details,
     )
-    return Invitation(user_id, normalise_email(email), password)
 
 
-def _require_user_access(actor: Actor, row: User) -> None:
-    """Oneself, the national council, or an admin of the user's organisation."""
-    if actor.user_id is not None and actor.user_id == row.id:
-        return
-    if row.organisation_id is not None and can(
-        actor, Action.INVITE_MEMBER, Target(organisation_id=row.organisation_id)
-    ):
-        return
-    require(actor, Action.MANAGE_USERS)
+def issue_reset(engine: Engine, actor: Actor, user_id: int) -> Invitation:
+    """A new temporary password for an account, which its user must replace at sign-in.
 
-
-def _load_user(session: Session, user_id: int) -> User:
-    row = session.get(User, user_id)
-    if row is None:
-        raise NotFound(f"Compte n° {user_id} introuvable.")
-    return row
-
-
-def get_user(engine: Engine, actor: Actor, user_id: int) -> UserInfo:
-    with read_session(engine) as session:
-        row = _load_user(session, user_id)
-        _require_user_access(actor, row)
-        return _user_info(row)
+    Its sessions end.  An organisation's accounts are reset by its admins; the
+    chambers' and the national staff's by the national body.  Staff never
+    reset an organisation's account: the temporary password would open it.
+    """
+    temporary = _temporary_password()
+    password_hash = hash_password(temporary)
+    with write_session(engine) as session:
+        row, target = _visible_user(session, actor, user_id)
+        if row.id == actor.user_id:
+            raise AccountError("Changez votre propre mot de passe dans « Mon compte ».")
+        require(actor, Action.RESET_ACCOUNT, target)
+        row.password_hash = password_hash
+        row.must_change_password = True
+        _revoke(session, row.id, utcnow())
+        admin_audit.record(
+            session,
+            actor,
+            "account_reset",
+            organisation_id=row.organisation_id,
+            subject_user_id=row.id,
+            subject_email=row.email,
+        )
+        return Invitation(row.email, temporary)
 
 
 def list_users(
-    engine: Engine, actor: Actor, *, organisation_id: int | None = None
+    engine: Engine,
+    actor: Actor,
+    *,
+    organisation_id: int | None = None,
+    staff_only: bool = False,
 ) -> list[UserInfo]:
-    """All accounts (national council), or one organisation's (also its admins)."""
+    """Every account (national body), only the staff's (``staff_only``), or one
+    organisation's (also its admins and its chamber)."""
     query = select(User).order_by(User.email)
-    if organisation_id is None:
-        require(actor, Action.MANAGE_USERS)
-    else:
-        if not can(actor, Action.MANAGE_USERS):
-            require(actor, Action.INVITE_MEMBER, Target(organisation_id=organisation_id))
-        query = query.where(User.organisation_id == organisation_id)
     with read_session(engine) as session:
+        if organisation_id is None:
+            require(actor, Action.MANAGE_USERS)
+            if staff_only:
+                query = query.where(User.role.in_([r.value for r in STAFF_ROLES]))
+        else:
+            organisation = visible_organisation(session, actor, organisation_id)
+            require(actor, Action.MANAGE_ACCOUNT, organisation_target(organisation))
+            query = query.where(User.organisation_id == organisation_id)
         return [_user_info(row) for row in session.scalars(query)]
 
 
+def organisation_has_admin(engine: Engine, actor: Actor, organisation_id: int) -> bool:
+    """Whether the organisation has an active admin (who then invites its members)."""
+    with read_session(engine) as session:
+        visible_organisation(session, actor, organisation_id)
+        return _has_active_admin(session, organisation_id)
+
+
 def set_user_active(engine: Engine, actor: Actor, user_id: int, active: bool) -> None:
-    """Deactivate (its sessions end at once) or reactivate an account."""
+    """Deactivate (its sessions end at once) or reactivate an account.
+
+    The national body: any account; a chamber: its region's organisations'
+    accounts; an organisation's admins: its accounts.
+    """
     with write_session(engine) as session:
-        row = _load_user(session, user_id)
-        _require_user_access(actor, row)
+        row, target = _visible_user(session, actor, user_id)
+        require(actor, Action.MANAGE_ACCOUNT, target)
         if actor.user_id == user_id and not active:
             raise AccountError("Vous ne pouvez pas désactiver votre propre compte.")
+        if row.active == active:
+            return
         row.active = active
         if not active:
-            session.execute(
-                update(WebSession)
-                .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
-                .values(revoked_at=utcnow())
-            )
+            _revoke(session, row.id, utcnow())
+        admin_audit.record(
+            session,
+            actor,
+            "account_reactivated" if active else "account_deactivated",
+            organisation_id=row.organisation_id,
+            subject_user_id=row.id,
+            subject_email=row.email,
+        )
 
 
 def change_password(
@@ -365,31 +545,52 @@ def change_password(
     user_id: int,
     *,
     new_password: str,
-    current_password: str | None = None,
+    current_password: str,
 ) -> None:
-    """Set a new password: oneself (with the current one), or the national council.
+    """Set one's own new password, giving the current (or temporary) one.
 
-    Every web session of the account ends.
+    Nobody sets another account's password (see :func:`issue_reset`).  Every
+    web session of the account ends; replacing a temporary password lifts
+    ``must_change_password``.
     """
+    if actor.user_id is None or actor.user_id != user_id:
+        require(actor, Action.SET_PASSWORD)  # refused to every signed-in user
     problem = password_problem(new_password)
     if problem:
         raise AccountError(problem)
     with read_session(engine) as session:
-        row = _load_user(session, user_id)
-        if actor.user_id == user_id:
-            if current_password is None or not verify_password(row.password_hash, current_password):
-                raise AccountError("Le mot de passe actuel est incorrect.")
-        else:
-            require(actor, Action.MANAGE_USERS)
+        row = session.get(User, user_id)
+        if row is None:
+            raise _not_found(user_id)
+        current_hash = row.password_hash
+    if not verify_password(current_hash, current_password):
+        raise AccountError("Le mot de passe actuel est incorrect.")
+    if new_password == current_password:
+        raise AccountError("Choisissez un mot de passe différent de l'actuel.")
     new_hash = hash_password(new_password)
     with write_session(engine) as session:
-        row = _load_user(session, user_id)
+        row = session.get(User, user_id)
+        if row is None or row.password_hash != current_hash:
+            raise AccountError("Le mot de passe vient d'être changé : reconnectez-vous.")
+        was_temporary = row.must_change_password
         row.password_hash = new_hash
-        session.execute(
-            update(WebSession)
-            .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
+        row.must_change_password = False
+        _revoke(session, row.id, utcnow())
+        admin_audit.record(
+            session,
+            actor,
+            "temporary_password_replaced" if was_temporary else "password_changed",
+            organisation_id=row.organisation_id,
+            subject_user_id=row.id,
+            subject_email=row.email,
         )
+
+
+def staff_trail(engine: Engine, actor: Actor, *, limit: int = 200) -> list[AdminEventInfo]:
+    """The trail of the staff's accounts (national body), latest first."""
+    require(actor, Action.MANAGE_USERS)
+    with read_session(engine) as session:
+        return admin_audit.events(session, organisation_id=None, limit=limit)
 
 
 # ---------------------------------------------------------------------------
@@ -397,74 +598,208 @@ def change_password(
 # ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class ThrottlePolicy:
+    """How failed sign-ins slow further attempts down (OWASP authentication guidance).
+
+    Four counters, each counting the failures of a ``window`` (then starting
+    again): one address from one client, one address from every client, one
+    client on every address (password spraying from one place), and every
+    attempt (distributed spraying).  Past a counter's allowance, each failure
+    makes the attempts it covers wait an exponentially growing delay (from
+    ``first_delay``, capped at ``max_delay``): nothing is refused for longer.
+    A client that signed in to an address (within ``trust_for``) is held only
+    to its own (address, client) counter, so an attacker hammering an address
+    elsewhere slows down only themselves.  Attempts made while waiting are
+    refused without checking the password and do not lengthen the wait.
+    """
+
+    free_failures: int = 5
+    """Per address and client."""
+    address_free_failures: int = 20
+    """Per address, from clients that never signed in to it."""
+    client_free_failures: int = 30
+    """Per client, across addresses."""
+    global_free_failures: int = 300
+    """Everything, across addresses and clients."""
+    first_delay: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(minutes=15)
+    window: timedelta = timedelta(hours=1)
+    """Failures older than this (counted from a counter's first) no longer count."""
+    trust_for: timedelta = timedelta(days=30)
+
+    def delay(self, failures: int, free: int | None = None) -> timedelta:
+        """The wait after the ``failures``-th failure of a counter allowing ``free``."""
+        free = self.free_failures if free is None else free
+        if failures < free:
+            return timedelta(0)
+        factor = 2 ** min(failures - free, 20)
+        return min(self.first_delay * factor, self.max_delay)
+
+
+DEFAULT_THROTTLE = ThrottlePolicy()
+_THROTTLE = cast(Table, SignInThrottle.__table__)
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class _Counters:
+    """The four counter keys of one attempt (addresses and clients stored hashed)."""
+
+    pair: str
+    address: str
+    client: str
+    everything: str = "*"
+
+    @classmethod
+    def of(cls, address: str, client: str) -> _Counters:
+        return cls(
+            pair=f"p:{_digest(address + chr(0) + client)}",
+            address=f"a:{_digest(address)}",
+            client=f"c:{_digest(client)}",
+        )
+
+    def keys(self) -> list[str]:
+        return sorted((self.pair, self.address, self.client, self.everything))
+
+    def allowance(self, key: str, policy: ThrottlePolicy) -> int:
+        if key == self.pair:
+            return policy.free_failures
+        if key == self.address:
+            return policy.address_free_failures
+        if key == self.client:
+            return policy.client_free_failures
+        return policy.global_free_failures
+
+
+def normalise_client(client: str | None) -> str:
+    """The client's address as counted (``local`` when unknown)."""
+    value = (client or "").strip()[:CLIENT_MAX_LENGTH]
+    return value or LOCAL_CLIENT
+
+
+def _insert_missing(conn: Connection, keys: Sequence[str], at: datetime) -> None:
+    rows = [{"key": key, "window_start": at, "failures": 0, "attempts": 0} for key in keys]
+    table = _THROTTLE
+    if conn.dialect.name == "postgresql":
+        conn.execute(postgresql.insert(table).on_conflict_do_nothing(), rows)
+    else:
+        conn.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)
+
+
+def _reserve(
+    engine: Engine, counters: _Counters, at: datetime, policy: ThrottlePolicy
+) -> timedelta | None:
+    """Check and count one attempt atomically; the wait if it must wait, else ``None``.
+
+    In one transaction the four counter rows are locked (``SELECT … FOR
+    UPDATE`` on PostgreSQL, in key order; SQLite's ``BEGIN IMMEDIATE`` takes
+    the write lock), the attempt is counted, and when it may go on it is
+    counted as a failure *before* the password is checked (success gives it
+    back): concurrent attempts never see a stale count.
+    """
+    table = _THROTTLE
+    keys = counters.keys()
+    with write_connection(engine) as conn:
+        _insert_missing(conn, keys, at)
+        rows = {
+            row.key: row
+            for row in conn.execute(
+                select(table).where(table.c.key.in_(keys)).order_by(table.c.key).with_for_update()
+            )
+        }
+        trusted = (until := rows[counters.pair].trusted_until) is not None and until > at
+        applies = [counters.pair] if trusted else keys
+        values: dict[str, dict[str, Any]] = {}
+        for key in keys:
+            row = rows[key]
+            fresh = at - row.window_start >= policy.window
+            values[key] = {
+                "window_start": at if fresh else row.window_start,
+                "failures": 0 if fresh else row.failures,
+                "attempts": 1 if fresh else row.attempts + 1,
+                "blocked_until": row.blocked_until,
+            }
+        waits = [
+            until - at
+            for key in applies
+            if (until := values[key]["blocked_until"]) is not None and until > at
+        ]
+        if not waits:
+            for key in keys:
+                failures = values[key]["failures"] + 1
+                delay = policy.delay(failures, counters.allowance(key, policy))
+                values[key]["failures"] = failures
+                if delay:
+                    values[key]["blocked_until"] = at + delay
+        for key in keys:
+            conn.execute(update(table).where(table.c.key == key).values(**values[key]))
+    return max(waits) if waits else None
+
+
+def _succeeded(session: Session, counters: _Counters, at: datetime, policy: ThrottlePolicy) -> None:
+    """The reserved failure was a success: forget the pair's failures, trust the client."""
+    table = _THROTTLE
+    session.execute(
+        update(table)
+        .where(table.c.key == counters.pair)
+        .values(failures=0, blocked_until=None, trusted_until=at + policy.trust_for)
+    )
+    session.execute(
+        update(table)
+        .where(
+            table.c.key.in_([counters.address, counters.client, counters.everything]),
+            table.c.failures > 0,
+        )
+        .values(failures=table.c.failures - 1)
+    )
+
+
 def authenticate(
     engine: Engine,
     email: str,
     password: str,
     *,
+    client: str | None = None,
     now: Clock = utcnow,
     policy: ThrottlePolicy = DEFAULT_THROTTLE,
 ) -> Actor:
     """The actor for these credentials, or :class:`SignInError`.
 
-    The same message whether the address is unknown, the password wrong or the
-    account deactivated; :class:`SignInThrottled` while the address is blocked
-    after repeated failures (even with the right password).
+    ``client`` is the address the attempt comes from (the web page gives the
+    connection's IP address).  The same message whether the address is
+    unknown, the password wrong or the account deactivated;
+    :class:`SignInThrottled` while this attempt must wait (see
+    :class:`ThrottlePolicy`), without checking the password.  An actor whose
+    password is temporary comes back with ``must_change_password``.
     """
     address = normalise_email(email)
-    started = now()
-    with read_session(engine) as session:
-        throttle = session.get(SignInThrottle, address)
-        if throttle is not None and throttle.blocked_until and throttle.blocked_until > started:
-            raise SignInThrottled(throttle.blocked_until - started)
-        user = session.scalar(select(User).where(User.email == address))
+    counters = _Counters.of(address, normalise_client(client))
+    wait = _reserve(engine, counters, now(), policy)
+    if wait is not None:
+        raise SignInThrottled(wait)
+    user = None
+    if _plausible_email(address):
+        with read_session(engine) as session:
+            user = session.scalar(select(User).where(User.email == address))
     if user is None:
         _verify_unknown(password)
-        ok = False
-    else:
-        ok = verify_password(user.password_hash, password) and user.active
-    if not ok:
-        _record_failure(engine, address, now(), policy)
         raise SignInError()
-    assert user is not None
+    if not (verify_password(user.password_hash, password) and user.active):
+        raise SignInError()
     rehash = password_hasher.check_needs_rehash(user.password_hash)
     new_hash = hash_password(password) if rehash else None
+    at = now()
     with write_session(engine) as session:
-        session.execute(update(User).where(User.id == user.id).values(last_sign_in_at=now()))
+        changes: dict[str, Any] = {"last_sign_in_at": at}
         if new_hash is not None:
-            session.execute(update(User).where(User.id == user.id).values(password_hash=new_hash))
-        throttle = session.get(SignInThrottle, address)
-        if throttle is not None:
-            session.delete(throttle)
+            changes["password_hash"] = new_hash
+        session.execute(update(User).where(User.id == user.id).values(**changes))
+        _succeeded(session, counters, at, policy)
     return _actor_of(user)
-
-
-def _record_failure(engine: Engine, address: str, at: datetime, policy: ThrottlePolicy) -> None:
-    for _attempt in range(2):  # a concurrent first failure may insert the row first
-        try:
-            with write_session(engine) as session:
-                row = session.get(SignInThrottle, address)
-                if row is None:
-                    row = SignInThrottle(email=address, failures=0)
-                    session.add(row)
-                elif row.last_failure_at is None or at - row.last_failure_at > policy.forget_after:
-                    row.failures = 0
-                row.failures += 1
-                row.last_failure_at = at
-                delay = policy.delay(row.failures)
-                row.blocked_until = at + delay if delay else None
-            return
-        except IntegrityError:
-            continue
-
-
-def clear_throttle(engine: Engine, actor: Actor, email: str) -> None:
-    """Lift the sign-in block on an address (national council)."""
-    require(actor, Action.MANAGE_USERS)
-    with write_session(engine) as session:
-        row = session.get(SignInThrottle, normalise_email(email))
-        if row is not None:
-            session.delete(row)
 
 
 # ---------------------------------------------------------------------------
@@ -553,16 +888,12 @@ def close_web_session(engine: Engine, token: str, *, now: Clock = utcnow) -> Non
 
 
 def revoke_sessions(engine: Engine, actor: Actor, user_id: int, *, now: Clock = utcnow) -> int:
-    """End every open web session of a user (oneself, or the national council)."""
+    """End every open web session of a user (oneself, or who may manage the account)."""
     with write_session(engine) as session:
-        row = _load_user(session, user_id)
-        _require_user_access(actor, row)
-        result = session.execute(
-            update(WebSession)
-            .where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
-            .values(revoked_at=now())
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        row, target = _visible_user(session, actor, user_id)
+        if actor.user_id != row.id:
+            require(actor, Action.MANAGE_ACCOUNT, target)
+        return _revoke(session, row.id, now())
 
 
 def purge_web_sessions(

@@ -7,7 +7,17 @@ unique.  ``sector`` is optional and, when given, is a NAF rév. 2 section
 letter (``A`` … ``U``), so that sectors can be compared and aggregated.
 
 Every function takes the acting :class:`~assessment.permissions.Actor` and
-checks :mod:`assessment.permissions` first.
+checks :mod:`assessment.permissions` first.  An organisation the actor may not
+see answers exactly like an unknown id (:class:`NotFound`, same message), and a
+duplicate identifier never names the organisation that holds it.
+
+Who changes what: an organisation's admins change its name and contact details
+at once; a change of region, legal family, size band or sector moves the
+organisation into other aggregate groups (or another chamber's scope), so
+theirs becomes a *request* that the organisation's chamber or the national
+body accepts or refuses (:func:`review_change_request`).  Staff (the national
+body; a chamber in its region) change everything at once.  Every change is in
+the organisation's trail (:mod:`assessment.admin_audit`).
 """
 
 from __future__ import annotations
@@ -25,11 +35,18 @@ from sqlalchemy import Engine, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from assessment import admin_audit
+from assessment.admin_audit import AdminEventInfo
 from assessment.db import NotFound, read_session, write_connection, write_session
 from assessment.errors import UserError
 from assessment.permissions import Action, Actor, Role, Target, can, require
 from assessment.regions import REGIONS_BY_CODE, normalise_region
-from assessment.tables import Organisation, utcnow
+from assessment.tables import (
+    Organisation,
+    OrganisationChangeRequest,
+    OrganisationContact,
+    utcnow,
+)
 
 LEGAL_FAMILIES: dict[str, str] = {
     "association": "Association",
@@ -92,6 +109,9 @@ FIELD_LABELS_FR: dict[str, str] = {
     "size_band": "size_band",
     "sector": "sector",
     "identifier": "siren/rna",
+    "contact_email": "e-mail de contact",
+    "contact_phone": "téléphone",
+    "postal_address": "adresse",
 }
 NAME_MAX_LENGTH = 300
 _RNA_PATTERN = re.compile(r"^W[0-9][0-9A-Z][0-9]{7}$")
@@ -325,6 +345,9 @@ class OrganisationInfo:
     shared_with_region: bool
     created_at: datetime
     updated_at: datetime
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    postal_address: str | None = None
 
     @property
     def target(self) -> Target:
@@ -352,7 +375,7 @@ class OrganisationInfo:
         return f"SIREN {self.siren}" if self.siren else f"RNA {self.rna}"
 
 
-def _info(row: Organisation) -> OrganisationInfo:
+def _info(row: Organisation, contact: OrganisationContact | None = None) -> OrganisationInfo:
     return OrganisationInfo(
         id=row.id,
         name=row.name,
@@ -365,31 +388,59 @@ def _info(row: Organisation) -> OrganisationInfo:
         shared_with_region=row.shared_with_region,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        contact_email=contact.contact_email if contact else None,
+        contact_phone=contact.contact_phone if contact else None,
+        postal_address=contact.postal_address if contact else None,
     )
+
+
+def _not_found(organisation_id: int) -> NotFound:
+    return NotFound(f"Organisation n° {organisation_id} introuvable.")
 
 
 def load_organisation(session: Session, organisation_id: int) -> Organisation:
     """The organisation row, or :class:`NotFound` (no permission check: internal)."""
     row = session.get(Organisation, organisation_id)
     if row is None:
-        raise NotFound(f"Organisation n° {organisation_id} introuvable.")
+        raise _not_found(organisation_id)
     return row
 
 
-def organisation_target(row: Organisation) -> Target:
+def organisation_target(row: Organisation, *, has_admin: bool = False) -> Target:
     """The permission target describing one organisation."""
     return Target(
         organisation_id=row.id,
         organisation_region=row.region,
         shared_with_region=row.shared_with_region,
+        has_admin=has_admin,
     )
+
+
+def visible_organisation(session: Session, actor: Actor, organisation_id: int) -> Organisation:
+    """The organisation row if ``actor`` may see it; otherwise :class:`NotFound`, with
+    the very message of an unknown id (existence is not revealed)."""
+    if actor.must_change_password:
+        require(actor, Action.READ_ORGANISATION)  # says why: the password first
+    row = session.get(Organisation, organisation_id)
+    if row is None or not can(actor, Action.READ_ORGANISATION, organisation_target(row)):
+        raise _not_found(organisation_id)
+    return row
 
 
 def get_organisation(engine: Engine, actor: Actor, organisation_id: int) -> OrganisationInfo:
     with read_session(engine) as session:
-        row = load_organisation(session, organisation_id)
-        require(actor, Action.READ_ORGANISATION, organisation_target(row))
-        return _info(row)
+        row = visible_organisation(session, actor, organisation_id)
+        return _info(row, session.get(OrganisationContact, row.id))
+
+
+def organisation_trail(
+    engine: Engine, actor: Actor, organisation_id: int, *, limit: int = 200
+) -> list[AdminEventInfo]:
+    """The organisation's account and profile actions, latest first (its admins, staff)."""
+    with read_session(engine) as session:
+        row = visible_organisation(session, actor, organisation_id)
+        require(actor, Action.READ_ORGANISATION_TRAIL, organisation_target(row))
+        return admin_audit.events(session, organisation_id=organisation_id, limit=limit)
 
 
 def list_organisations(
@@ -456,10 +507,14 @@ def _duplicate_problems(
         )
         if exclude_id is not None:
             query = query.where(Organisation.id != exclude_id)
-        found = session.execute(query).first()
-        if found is not None:
-            problems.append(FieldProblem(column, f"{value} est déjà enregistré (« {found.name} »)"))
+        if session.execute(query).first() is not None:
+            problems.append(FieldProblem(column, _already_registered(value)))
     return problems
+
+
+def _already_registered(value: str) -> str:
+    """The duplicate message, which never names the organisation holding ``value``."""
+    return f"{value} est déjà enregistré pour une autre organisation"
 
 
 def create_organisation(
@@ -475,8 +530,9 @@ def create_organisation(
     sector: str | None = None,
     shared_with_region: bool = False,
 ) -> int:
-    """Register an organisation (national council or operator); returns its id."""
-    require(actor, Action.MANAGE_ORGANISATIONS)
+    """Register an organisation (national body; a chamber in its region); returns its id."""
+    scope = Target(organisation_region=normalise_region(region))
+    require(actor, Action.MANAGE_ORGANISATIONS, scope)
     data, problems = check_organisation(
         {
             "name": name,
@@ -518,34 +574,245 @@ def create_organisation(
         ) from exc
 
 
-_EDITABLE = ("name", "siren", "rna", "region", "legal_family", "size_band", "sector")
+IDENTIFIERS = ("siren", "rna")
+CATEGORIES = ("region", "legal_family", "size_band", "sector")
+"""What an organisation's admin may only *request* (reviewed by the chamber or the
+national body): it moves the organisation into other aggregate groups."""
+CONTACTS = ("contact_email", "contact_phone", "postal_address")
+_EDITABLE = ("name", *IDENTIFIERS, *CATEGORIES, *CONTACTS)
+CONTACT_MAX_LENGTHS = {"contact_email": 320, "contact_phone": 40, "postal_address": 500}
+_CONTACT_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 .()\-]{6,40}$")
+
+
+def _check_contacts(values: Mapping[str, Any]) -> tuple[dict[str, str | None], list[FieldProblem]]:
+    """Validate contact details (each optional); empty means none."""
+    result: dict[str, str | None] = {}
+    problems: list[FieldProblem] = []
+    for key in CONTACTS:
+        if key not in values:
+            continue
+        raw = values[key]
+        value = " ".join(str(raw).split()) if raw is not None else ""
+        if len(value) > CONTACT_MAX_LENGTHS[key]:
+            problems.append(
+                FieldProblem(key, f"{CONTACT_MAX_LENGTHS[key]} caractères au plus ({len(value)})")
+            )
+        elif key == "contact_email" and value and not _CONTACT_EMAIL.match(value):
+            problems.append(FieldProblem(key, f"{value} n'est pas une adresse e-mail valide"))
+        elif key == "contact_phone" and value and not _PHONE.match(value):
+            problems.append(FieldProblem(key, f"{value} n'est pas un numéro de téléphone"))
+        result[key] = value or None
+    return result, problems
+
+
+def _current(row: Organisation, contact: OrganisationContact | None, key: str) -> Any:
+    if key in CONTACTS:
+        return getattr(contact, key) if contact is not None else None
+    return getattr(row, key)
+
+
+def _checked_changes(
+    session: Session, row: Organisation, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The values ``changes`` lead to that differ from the stored ones (all of them
+    checked), or :class:`OrganisationError`."""
+    contact = session.get(OrganisationContact, row.id)
+    current = {key: getattr(row, key) for key in _EDITABLE if key not in CONTACTS}
+    profile = {k: v for k, v in changes.items() if k not in CONTACTS}
+    data, problems = check_organisation(current | profile)
+    contacts, contact_problems = _check_contacts(changes)
+    problems = problems + contact_problems
+    if data is None or problems:
+        raise OrganisationError(problems)
+    problems = _duplicate_problems(session, data, exclude_id=row.id)
+    if problems:
+        raise OrganisationError(problems)
+    wanted = {key: getattr(data, key) for key in current} | contacts
+    return {key: value for key, value in wanted.items() if _current(row, contact, key) != value}
+
+
+def _apply(session: Session, row: Organisation, values: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Store ``values`` (checked); the trail's ``{field: [old, new]}``."""
+    contact = session.get(OrganisationContact, row.id)
+    before = {key: [_current(row, contact, key), value] for key, value in values.items()}
+    now = utcnow()
+    if any(key in CONTACTS for key in values) and contact is None:
+        contact = OrganisationContact(organisation_id=row.id)
+        session.add(contact)
+    for key, value in values.items():
+        setattr(contact if key in CONTACTS else row, key, value)
+    if contact is not None and any(key in CONTACTS for key in values):
+        contact.updated_at = now
+    if values:
+        row.updated_at = now
+    return before
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRequestInfo:
+    """An organisation's pending (or decided) request to change its categories."""
+
+    id: int
+    organisation_id: int
+    organisation_name: str
+    changes: dict[str, Any]
+    current: dict[str, Any]
+    status: str
+    requested_at: datetime
+    requested_by_email: str
+
+
+def _request_info(request: OrganisationChangeRequest, row: Organisation) -> ChangeRequestInfo:
+    return ChangeRequestInfo(
+        id=request.id,
+        organisation_id=row.id,
+        organisation_name=row.name,
+        changes=dict(request.changes),
+        current={key: getattr(row, key) for key in request.changes},
+        status=request.status,
+        requested_at=request.requested_at,
+        requested_by_email=request.requested_by_email,
+    )
+
+
+def _pending_request(session: Session, organisation_id: int) -> OrganisationChangeRequest | None:
+    return session.scalar(
+        select(OrganisationChangeRequest).where(
+            OrganisationChangeRequest.organisation_id == organisation_id,
+            OrganisationChangeRequest.status == "pending",
+        )
+    )
 
 
 def update_organisation(
     engine: Engine, actor: Actor, organisation_id: int, **changes: str | None
 ) -> OrganisationInfo:
-    """Change an organisation's details (its admins, or the national council).
+    """Change an organisation's details; the result is validated as a whole.
 
     ``changes`` are among ``name, siren, rna, region, legal_family, size_band,
-    sector``; the result is validated as a whole.
+    sector, contact_email, contact_phone, postal_address``.  Staff (the national
+    body, the organisation's chamber) change them at once.  Its admins change
+    the name and contact details at once; a change of region, legal family,
+    size band or sector becomes a request that staff review (see
+    :func:`pending_change_request`); identifiers are changed by staff only.
     """
     unknown = set(changes) - set(_EDITABLE)
     if unknown:
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
     with write_session(engine) as session:
-        row = load_organisation(session, organisation_id)
-        if not can(actor, Action.MANAGE_ORGANISATIONS):
-            require(actor, Action.EDIT_ORGANISATION, organisation_target(row))
-        current = {key: getattr(row, key) for key in _EDITABLE}
-        data, problems = check_organisation(current | changes)
-        if data is None:
-            raise OrganisationError(problems)
-        problems = _duplicate_problems(session, data, exclude_id=row.id)
-        if problems:
-            raise OrganisationError(problems)
-        for key in _EDITABLE:
-            setattr(row, key, getattr(data, key))
-        row.updated_at = utcnow()
+        row = visible_organisation(session, actor, organisation_id)
+        target = organisation_target(row)
+        staff = can(actor, Action.MANAGE_ORGANISATIONS, target)
+        if not staff:
+            require(actor, Action.EDIT_ORGANISATION, target)
+        values = _checked_changes(session, row, changes)
+        if not staff:
+            if any(key in IDENTIFIERS for key in values):
+                raise OrganisationError(
+                    [
+                        FieldProblem(
+                            "identifier",
+                            "le SIREN et le numéro RNA sont modifiés par la CRESS ou le "
+                            "conseil national",
+                        )
+                    ]
+                )
+            reviewed = {key: values.pop(key) for key in CATEGORIES if key in values}
+            if reviewed:
+                _request_change(session, actor, row, reviewed)
+        if values:
+            trail = _apply(session, row, values)
+            admin_audit.record(
+                session, actor, "profile_updated", organisation_id=row.id, details=trail
+            )
+        session.flush()
+        return _info(row, session.get(OrganisationContact, row.id))
+
+
+def _request_change(
+    session: Session, actor: Actor, row: Organisation, changes: dict[str, Any]
+) -> None:
+    request = _pending_request(session, row.id)
+    if request is None:
+        request = OrganisationChangeRequest(
+            organisation_id=row.id, changes={}, status="pending", requested_by_email=actor.email
+        )
+        session.add(request)
+    request.changes = dict(request.changes) | changes
+    request.requested_at = utcnow()
+    request.requested_by = actor.user_id
+    request.requested_by_email = actor.email
+    admin_audit.record(
+        session,
+        actor,
+        "profile_change_requested",
+        organisation_id=row.id,
+        details={key: [getattr(row, key), value] for key, value in changes.items()},
+    )
+
+
+def pending_change_request(
+    engine: Engine, actor: Actor, organisation_id: int
+) -> ChangeRequestInfo | None:
+    """The organisation's request waiting for review, if any (who may read it)."""
+    with read_session(engine) as session:
+        row = visible_organisation(session, actor, organisation_id)
+        request = _pending_request(session, row.id)
+        return None if request is None else _request_info(request, row)
+
+
+def list_change_requests(engine: Engine, actor: Actor) -> list[ChangeRequestInfo]:
+    """The requests ``actor`` may review (a chamber: its region's), oldest first."""
+    query = (
+        select(OrganisationChangeRequest, Organisation)
+        .join(Organisation, Organisation.id == OrganisationChangeRequest.organisation_id)
+        .where(OrganisationChangeRequest.status == "pending")
+        .order_by(OrganisationChangeRequest.requested_at)
+    )
+    if actor.role is Role.REGIONAL:
+        query = query.where(Organisation.region == actor.region)
+    with read_session(engine) as session:
+        found = session.execute(query).all()
+        return [
+            _request_info(request, row)
+            for request, row in found
+            if can(actor, Action.REVIEW_PROFILE_CHANGE, organisation_target(row))
+        ]
+
+
+def review_change_request(
+    engine: Engine, actor: Actor, request_id: int, *, accept: bool
+) -> OrganisationInfo:
+    """Accept (the changes apply now) or refuse an organisation's request.
+
+    Reviewed by the organisation's *current* chamber or the national body.
+    """
+    missing = NotFound(f"Demande n° {request_id} introuvable.")
+    with write_session(engine) as session:
+        request = session.get(OrganisationChangeRequest, request_id)
+        if request is None or request.status != "pending":
+            raise missing
+        row = load_organisation(session, request.organisation_id)
+        if not can(actor, Action.READ_ORGANISATION, organisation_target(row)):
+            raise missing
+        require(actor, Action.REVIEW_PROFILE_CHANGE, organisation_target(row))
+        request.status = "accepted" if accept else "refused"
+        request.decided_at = utcnow()
+        request.decided_by = actor.user_id
+        request.decided_by_email = actor.email
+        details: dict[str, Any] = {
+            key: [getattr(row, key), value] for key, value in request.changes.items()
+        }
+        if accept:
+            _apply(session, row, _checked_changes(session, row, request.changes))
+        admin_audit.record(
+            session,
+            actor,
+            "profile_change_accepted" if accept else "profile_change_refused",
+            organisation_id=row.id,
+            details=details,
+        )
         session.flush()
         return _info(row)
 
@@ -555,11 +822,18 @@ def set_shared_with_region(
 ) -> OrganisationInfo:
     """The organisation's choice to show its answers to its CRESS (can be undone)."""
     with write_session(engine) as session:
-        row = load_organisation(session, organisation_id)
+        row = visible_organisation(session, actor, organisation_id)
         require(actor, Action.SHARE_WITH_REGION, organisation_target(row))
         if row.shared_with_region != shared:
             row.shared_with_region = shared
             row.shared_changed_at = row.updated_at = utcnow()
+            admin_audit.record(
+                session,
+                actor,
+                "sharing_changed",
+                organisation_id=row.id,
+                details={"shared_with_region": [not shared, shared]},
+            )
         session.flush()
         return _info(row)
 
@@ -671,20 +945,31 @@ def parse_organisations_csv(data: bytes | str) -> tuple[list[_ParsedLine], list[
     return parsed, problems
 
 
+def _line_number(problem: str) -> int:
+    found = re.match(r"ligne (\d+)", problem)
+    return int(found.group(1)) if found else 0
+
+
 def import_organisations_csv(engine: Engine, actor: Actor, data: bytes | str) -> ImportResult:
     """Import organisations from CSV: every line, or none when any line is refused.
 
     Columns ``name,siren,rna,region,legal_family,size_band,sector`` (French
     aliases accepted), UTF-8 with or without BOM, ``,`` or ``;`` separated.
-    Organisations already registered (same SIREN or RNA) are refused.
+    Organisations already registered (same SIREN or RNA) are refused.  A
+    chamber imports only organisations of its region.
     """
-    require(actor, Action.MANAGE_ORGANISATIONS)
+    require(actor, Action.MANAGE_ORGANISATIONS, Target(organisation_region=actor.region))
     try:
         parsed, problems = parse_organisations_csv(data)
     except OrganisationImportError as exc:
         return ImportResult(0, exc.problems)
+    for p in parsed:
+        if not can(actor, Action.MANAGE_ORGANISATIONS, Target(organisation_region=p.data.region)):
+            problems.append(
+                f"ligne {p.line}, region : {p.data.region} n'est pas la région de votre CRESS"
+            )
     if problems:
-        return ImportResult(0, problems)
+        return ImportResult(0, sorted(problems, key=_line_number))
     now = utcnow()
     batch = 5000
     try:
@@ -698,15 +983,12 @@ def import_organisations_csv(engine: Engine, actor: Actor, data: bytes | str) ->
                 for start in range(0, len(values), batch):
                     chunk = values[start : start + batch]
                     attribute = getattr(Organisation, column)
-                    rows = conn.execute(
-                        select(attribute, Organisation.name).where(attribute.in_(chunk))
-                    ).all()
-                    for value, name in rows:
+                    rows = conn.execute(select(attribute).where(attribute.in_(chunk))).all()
+                    for (value,) in rows:
                         known.append(
                             (
                                 wanted[value],
-                                f"ligne {wanted[value]}, {column} : {value} est déjà "
-                                f"enregistré (« {name} »)",
+                                f"ligne {wanted[value]}, {column} : {_already_registered(value)}",
                             )
                         )
             if known:
@@ -728,6 +1010,11 @@ def import_organisations_csv(engine: Engine, actor: Actor, data: bytes | str) ->
             ]
             for start in range(0, len(rows_to_insert), batch):
                 conn.execute(insert(Organisation), rows_to_insert[start : start + batch])
+            with Session(bind=conn) as session:
+                admin_audit.record(
+                    session, actor, "organisations_imported", details={"count": len(parsed)}
+                )
+                session.flush()
     except IntegrityError:
         return ImportResult(
             0, ["des organisations du fichier viennent d'être enregistrées : rien n'a été importé"]

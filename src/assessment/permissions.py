@@ -9,22 +9,37 @@ Roles:
 * ``member`` — organisation member: reads and edits its own organisation's
   assessments and action plan;
 * ``org_admin`` — organisation admin: a member who also submits, reopens,
-  shares with the regional chamber, edits the organisation and invites members;
+  shares with the regional chamber, edits the organisation's name and contact
+  details (a change of region, legal family, size band or sector is reviewed
+  by the chamber or the national body), and manages its accounts;
 * ``regional`` — regional chamber (CRESS) of one region: reads aggregates of
   its region only, and one organisation's answers only when that organisation
-  shares them with its chamber;
-* ``national`` — national council (CNCRESS): manages campaigns, grid versions,
-  organisations and accounts, and reads aggregates of every region;
+  shares them with its chamber; manages the organisations of its region
+  (create, edit, import, review profile changes, invite the *first* admin of
+  an organisation that has none, deactivate their accounts);
+* ``national`` — the national body (its name is the setting
+  ``ASSESSMENT_NATIONAL_BODY_NAME``, « ESS France » by default): manages
+  campaigns, grid versions, organisations, the chambers' and its own staff's
+  accounts, and reads aggregates of every region;
 * ``system`` — the operator at the server's shell (CLI, migrations, demo seed).
   Never given to a signed-in web user.
+
+No account power reaches answers: staff (national, regional) never set a
+password, never add an account to an organisation that has an admin, and never
+reset an organisation's account; every such action is recorded in the
+organisation's trail (:mod:`assessment.admin_audit`).  An actor whose password
+is temporary (``must_change_password``) may do nothing but change it
+(:func:`can` refuses every action).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from assessment.errors import UserError
+from assessment.settings import get_settings
 
 
 class Role(StrEnum):
@@ -35,15 +50,38 @@ class Role(StrEnum):
     SYSTEM = "system"
 
 
-ROLE_LABELS_FR: dict[Role, str] = {
+_FIXED_ROLE_LABELS_FR: dict[Role, str] = {
     Role.MEMBER: "Membre d'une organisation",
     Role.ORG_ADMIN: "Administrateur d'une organisation",
     Role.REGIONAL: "Chambre régionale (CRESS)",
-    Role.NATIONAL: "Conseil national (CNCRESS)",
     Role.SYSTEM: "Opérateur",
 }
 
+
+def role_label(role: Role) -> str:
+    """The French label of a role; the national role is named by the settings."""
+    if role is Role.NATIONAL:
+        return f"Instance nationale ({get_settings().national_body_name})"
+    return _FIXED_ROLE_LABELS_FR[role]
+
+
+class _RoleLabels(Mapping[Role, str]):
+    """``ROLE_LABELS_FR[role]``: :func:`role_label`, read when asked (settings may change)."""
+
+    def __getitem__(self, role: Role) -> str:
+        return role_label(Role(role))
+
+    def __iter__(self) -> Iterator[Role]:
+        return iter(Role)
+
+    def __len__(self) -> int:
+        return len(Role)
+
+
+ROLE_LABELS_FR: Mapping[Role, str] = _RoleLabels()
+
 ORGANISATION_ROLES = frozenset({Role.MEMBER, Role.ORG_ADMIN})
+STAFF_ROLES = frozenset({Role.REGIONAL, Role.NATIONAL})
 
 
 class Action(StrEnum):
@@ -57,13 +95,29 @@ class Action(StrEnum):
     SHARE_WITH_REGION = "share_with_region"
     EDIT_ACTION_PLAN = "edit_action_plan"
     INVITE_MEMBER = "invite_member"
+    """An organisation's admin adds an account to it."""
+    READ_ORGANISATION_TRAIL = "read_organisation_trail"
+    """The organisation's trail of account and profile actions."""
+    # accounts (the target describes the account: its organisation, or staff)
+    MANAGE_ACCOUNT = "manage_account"
+    """List, deactivate or reactivate an account."""
+    RESET_ACCOUNT = "reset_account"
+    """Issue a new temporary password that the user must replace at sign-in."""
+    INVITE_FIRST_ADMIN = "invite_first_admin"
+    """Staff invite the first admin of an organisation that has none."""
+    SET_PASSWORD = "set_password"
+    """Create an account with a chosen password (the operator only)."""
     # aggregates
     READ_AGGREGATES = "read_aggregates"
-    # national administration
+    # staff administration
     MANAGE_CAMPAIGNS = "manage_campaigns"
     MANAGE_GRIDS = "manage_grids"
     MANAGE_ORGANISATIONS = "manage_organisations"
+    """Create, edit and import organisations (national; a chamber in its region)."""
+    REVIEW_PROFILE_CHANGE = "review_profile_change"
+    """Accept or refuse an organisation's request to change its categories."""
     MANAGE_USERS = "manage_users"
+    """List every account and manage the staff's (national)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +129,8 @@ class Actor:
     role: Role
     organisation_id: int | None = None
     region: str | None = None
+    must_change_password: bool = False
+    """Signed in with a temporary password: may only change it."""
 
     def __post_init__(self) -> None:
         if self.role in ORGANISATION_ROLES and self.organisation_id is None:
@@ -95,16 +151,22 @@ class Actor:
 class Target:
     """What an action is about.
 
-    ``organisation_id`` and ``organisation_region`` describe one organisation;
+    ``organisation_id`` and ``organisation_region`` describe one organisation
+    (an organisation about to be created: its region only);
     ``shared_with_region`` is that organisation's choice to show its answers to
-    its regional chamber.  For aggregates, ``region`` is the region asked for
-    (``None`` = every region, the national picture).
+    its regional chamber, ``has_admin`` whether it has an active admin.  For
+    aggregates, ``region`` is the region asked for (``None`` = every region,
+    the national picture).  For account actions the target is the account's
+    organisation, or ``staff_account`` for a chamber's or the national body's
+    account.
     """
 
     organisation_id: int | None = None
     organisation_region: str | None = None
     shared_with_region: bool = False
     region: str | None = None
+    has_admin: bool = False
+    staff_account: bool = False
 
 
 class PermissionDenied(UserError, PermissionError):
@@ -130,15 +192,30 @@ _OWN_ORG_ADMIN = _OWN_ORG_MEMBER | {
     Action.REOPEN_ASSESSMENT,
     Action.SHARE_WITH_REGION,
     Action.INVITE_MEMBER,
+    Action.READ_ORGANISATION_TRAIL,
+    Action.MANAGE_ACCOUNT,
+    Action.RESET_ACCOUNT,
 }
 _NATIONAL = frozenset(
     {
         Action.READ_ORGANISATION,
+        Action.READ_ORGANISATION_TRAIL,
         Action.READ_AGGREGATES,
         Action.MANAGE_CAMPAIGNS,
         Action.MANAGE_GRIDS,
         Action.MANAGE_ORGANISATIONS,
+        Action.REVIEW_PROFILE_CHANGE,
         Action.MANAGE_USERS,
+        Action.MANAGE_ACCOUNT,
+    }
+)
+_REGIONAL_IN_REGION = frozenset(
+    {
+        Action.READ_ORGANISATION,
+        Action.READ_ORGANISATION_TRAIL,
+        Action.MANAGE_ORGANISATIONS,
+        Action.REVIEW_PROFILE_CHANGE,
+        Action.MANAGE_ACCOUNT,
     }
 )
 
@@ -147,8 +224,12 @@ def can(actor: Actor, action: Action, target: Target | None = None) -> bool:
     """The whole rule set.  ``target`` is required for organisation actions."""
     target = target or Target()
     role = actor.role
+    if actor.must_change_password:
+        return False  # only :func:`assessment.accounts.change_password`, on oneself
     if role is Role.SYSTEM:
         return True
+    if action is Action.SET_PASSWORD:
+        return False  # no signed-in user sets another's password
     if role in ORGANISATION_ROLES:
         allowed = _OWN_ORG_ADMIN if role is Role.ORG_ADMIN else _OWN_ORG_MEMBER
         if action is Action.READ_AGGREGATES:
@@ -156,21 +237,31 @@ def can(actor: Actor, action: Action, target: Target | None = None) -> bool:
             return True
         return (
             action in allowed
+            and not target.staff_account
             and target.organisation_id is not None
             and target.organisation_id == actor.organisation_id
         )
-    if role is Role.REGIONAL:
-        in_region = (
-            target.organisation_id is not None and target.organisation_region == actor.region
+    if action is Action.INVITE_FIRST_ADMIN:
+        # staff may give an organisation its first admin, never join one that has one
+        if target.has_admin or target.organisation_id is None:
+            return False
+        return role is Role.NATIONAL or (
+            role is Role.REGIONAL and target.organisation_region == actor.region
         )
+    if role is Role.REGIONAL:
+        in_region = not target.staff_account and target.organisation_region == actor.region
         if action is Action.READ_AGGREGATES:
             return target.region == actor.region
-        if action is Action.READ_ORGANISATION:
-            return in_region
         if action is Action.READ_ASSESSMENT:
-            return in_region and target.shared_with_region
-        return False
+            return in_region and target.organisation_id is not None and target.shared_with_region
+        if action is Action.MANAGE_ORGANISATIONS:
+            return in_region  # also an organisation about to be created in the region
+        return in_region and target.organisation_id is not None and action in _REGIONAL_IN_REGION
     if role is Role.NATIONAL:
+        if action is Action.RESET_ACCOUNT:
+            # the chambers' and its own staff's accounts; never an organisation's
+            # (a temporary password it knows would open the organisation's answers)
+            return target.staff_account
         return action in _NATIONAL
     return False  # pragma: no cover - exhaustive over Role
 
@@ -185,10 +276,21 @@ _REFUSALS_FR: dict[Action, str] = {
     Action.SHARE_WITH_REGION: "Seuls les administrateurs de l'organisation gèrent le partage.",
     Action.EDIT_ACTION_PLAN: "Vous ne pouvez pas modifier ce plan d'action.",
     Action.INVITE_MEMBER: "Seuls les administrateurs de l'organisation invitent des membres.",
+    Action.READ_ORGANISATION_TRAIL: "Le journal de l'organisation est réservé à ses "
+    "administrateurs.",
+    Action.MANAGE_ACCOUNT: "Vous ne pouvez pas gérer ce compte.",
+    Action.RESET_ACCOUNT: "Vous ne pouvez pas réinitialiser le mot de passe de ce compte : "
+    "seuls les administrateurs de son organisation le peuvent.",
+    Action.INVITE_FIRST_ADMIN: "Cette organisation a déjà un administrateur : c'est lui qui "
+    "invite ses membres.",
+    Action.SET_PASSWORD: "Personne ne peut choisir le mot de passe d'un autre compte.",
     Action.READ_AGGREGATES: "Vous n'avez pas accès aux résultats agrégés de ce périmètre.",
     Action.MANAGE_CAMPAIGNS: "La gestion des campagnes est réservée au conseil national.",
     Action.MANAGE_GRIDS: "La gestion des grilles est réservée au conseil national.",
-    Action.MANAGE_ORGANISATIONS: "La gestion des organisations est réservée au conseil national.",
+    Action.MANAGE_ORGANISATIONS: "La gestion des organisations est réservée au conseil national "
+    "et aux CRESS, chacune pour sa région.",
+    Action.REVIEW_PROFILE_CHANGE: "Les changements de catégorie sont examinés par la CRESS de "
+    "l'organisation ou le conseil national.",
     Action.MANAGE_USERS: "La gestion des comptes est réservée au conseil national.",
 }
 
@@ -196,7 +298,15 @@ _REFUSALS_FR: dict[Action, str] = {
 def require(actor: Actor, action: Action, target: Target | None = None) -> None:
     """Raise :class:`PermissionDenied` unless ``actor`` may do ``action`` on ``target``."""
     if not can(actor, action, target):
+        if actor.must_change_password:
+            raise PermissionDenied(actor, action, MUST_CHANGE_PASSWORD_FR)
         raise PermissionDenied(actor, action, _REFUSALS_FR[action])
+
+
+MUST_CHANGE_PASSWORD_FR = (
+    "Votre mot de passe est provisoire : choisissez-en un nouveau dans « Mon compte » "
+    "avant toute autre chose."
+)
 
 
 def aggregate_regions(actor: Actor) -> str | None:

@@ -4,11 +4,12 @@ Sources, the first that gives a value wins:
 
 1. environment variables (``DATABASE_URL``, ``ASSESSMENT_MODE``, ``ASSESSMENT_DATA_DIR``,
    ``ASSESSMENT_GRIDS_DIR``, ``ASSESSMENT_SESSION_TTL_MINUTES``,
-   ``ASSESSMENT_SESSION_MAX_DAYS``, ``ASSESSMENT_MIN_GROUP_SIZE``);
+   ``ASSESSMENT_SESSION_MAX_DAYS``, ``ASSESSMENT_MIN_GROUP_SIZE``,
+   ``ASSESSMENT_NATIONAL_BODY_NAME``);
 2. the settings file: the path in ``ASSESSMENT_SETTINGS``, else ``assessment.toml``
    in the working directory when it exists (keys: ``database_url``, ``mode``,
    ``data_dir``, ``grids_dir``, ``session_ttl_minutes``, ``session_max_days``,
-   ``min_group_size``);
+   ``min_group_size``, ``national_body_name``);
 3. the defaults below.
 
 Relative paths are relative to the working directory.  No extra dependency:
@@ -39,6 +40,7 @@ _ENV_NAMES: dict[str, str] = {
     "session_ttl_minutes": "ASSESSMENT_SESSION_TTL_MINUTES",
     "session_max_days": "ASSESSMENT_SESSION_MAX_DAYS",
     "min_group_size": "ASSESSMENT_MIN_GROUP_SIZE",
+    "national_body_name": "ASSESSMENT_NATIONAL_BODY_NAME",
 }
 
 
@@ -67,6 +69,13 @@ class Settings(BaseModel):
     )
     min_group_size: int = Field(
         default=5, ge=2, description="Smallest group of organisations an aggregate may show"
+    )
+    national_body_name: str = Field(
+        default="ESS France",
+        min_length=1,
+        max_length=100,
+        description="The national body's name, shown in the national role's label "
+        "(CNCRESS was absorbed into ESS France in 2020)",
     )
 
     @property

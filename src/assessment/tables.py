@@ -127,17 +127,29 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    """The password is temporary (invitation or reset): the user may only replace it."""
 
 
 class SignInThrottle(Base):
-    """Failed sign-ins per e-mail address (known or not, so both look alike)."""
+    """Sign-in attempts per counter (see :mod:`assessment.accounts`, « sign-in »).
+
+    ``key`` names the counter: one address from one client, one address from
+    any client, one client on any address, or every attempt (``*``).  Known
+    addresses or not, so both look alike.
+    """
 
     __tablename__ = "sign_in_throttle"
 
-    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    window_start: Mapped[datetime]
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    last_failure_at: Mapped[datetime | None]
+    """Password checks that failed (or are under way) since ``window_start``."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    """Every attempt since ``window_start``, refused ones included."""
     blocked_until: Mapped[datetime | None]
+    trusted_until: Mapped[datetime | None]
+    """(address, client) counters: this client signed in to this address before."""
 
 
 class WebSession(Base):
@@ -339,6 +351,73 @@ class ActionPlanAction(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+# ---------------------------------------------------------------------------
+# h7-accounts: the administrative trail and reviewed profile changes
+# ---------------------------------------------------------------------------
+
+
+class AdminEvent(Base):
+    """An account or profile action, in the trail of the organisation it touches.
+
+    ``organisation_id`` is ``None`` for the staff's accounts (chambers, national
+    body).  Written by :mod:`assessment.admin_audit` in the action's transaction.
+    """
+
+    __tablename__ = "admin_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_email: Mapped[str] = mapped_column(String(320))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    subject_email: Mapped[str | None] = mapped_column(String(320))
+    details: Mapped[Any | None] = mapped_column(JSONValue)
+
+
+class OrganisationContact(Base):
+    """An organisation's contact details (its admins edit them), when it gave some."""
+
+    __tablename__ = "organisation_contacts"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    postal_address: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OrganisationChangeRequest(Base):
+    """An admin's request to change the organisation's region or categories.
+
+    Applied only when the organisation's chamber or the national body accepts it.
+    """
+
+    __tablename__ = "organisation_change_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'accepted', 'refused')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONValue)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_by_email: Mapped[str] = mapped_column(String(320))
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_by_email: Mapped[str | None] = mapped_column(String(320))
 
 
 metadata = Base.metadata

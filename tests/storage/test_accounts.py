@@ -1,4 +1,8 @@
-"""Accounts: argon2id hashing, sign-in, throttling (clock injected), web sessions."""
+"""Accounts: argon2id hashing, sign-in, web sessions, invitations.
+
+Throttling: ``test_sign_in_throttle.py``; what account powers may not reach:
+``test_account_powers.py``.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +14,20 @@ from sqlalchemy import Engine, select
 from assessment.accounts import (
     AccountError,
     SignInError,
-    SignInThrottled,
-    ThrottlePolicy,
     actor_for_session,
     authenticate,
     change_password,
     close_web_session,
     create_user,
     hash_password,
-    invite_member,
+    invite_user,
     open_web_session,
     revoke_sessions,
     set_user_active,
     shared_secret,
     verify_password,
 )
-from assessment.db import create_database_engine, read_session
+from assessment.db import NotFound, create_database_engine, read_session
 from assessment.permissions import PermissionDenied, Role
 from assessment.tables import User, WebSession
 
@@ -108,56 +110,6 @@ def test_deactivated_account_cannot_sign_in(world: World) -> None:
         authenticate(world.engine, "admin@a.test", PASSWORD)
 
 
-@pytest.mark.parametrize("known", [True, False])
-def test_throttling_after_repeated_failures(world: World, known: bool) -> None:
-    if known:
-        _user(world)
-    clock = Clock()
-    policy = ThrottlePolicy(free_failures=3, first_delay=timedelta(seconds=30))
-    for _ in range(3):
-        with pytest.raises(SignInError) as caught:
-            authenticate(world.engine, "admin@a.test", "wrong!", now=clock, policy=policy)
-        assert type(caught.value) is SignInError
-    # blocked now, even with the right password
-    with pytest.raises(SignInThrottled) as throttled:
-        authenticate(world.engine, "admin@a.test", PASSWORD, now=clock, policy=policy)
-    assert throttled.value.retry_after == timedelta(seconds=30)
-    assert "réessayez dans 1 minute" in str(throttled.value)
-    clock.advance(seconds=31)
-    with pytest.raises(SignInError):  # one more failure doubles the delay
-        authenticate(world.engine, "admin@a.test", "wrong!", now=clock, policy=policy)
-    with pytest.raises(SignInThrottled) as throttled:
-        authenticate(world.engine, "admin@a.test", PASSWORD, now=clock, policy=policy)
-    assert throttled.value.retry_after == timedelta(seconds=60)
-    clock.advance(seconds=61)
-    if known:
-        authenticate(world.engine, "admin@a.test", PASSWORD, now=clock, policy=policy)
-        # success forgets the failures
-        with pytest.raises(SignInError) as caught:
-            authenticate(world.engine, "admin@a.test", "wrong!", now=clock, policy=policy)
-        assert type(caught.value) is SignInError
-
-
-def test_old_failures_are_forgotten(world: World) -> None:
-    clock = Clock()
-    policy = ThrottlePolicy(free_failures=2, forget_after=timedelta(hours=1))
-    for _ in range(2):
-        with pytest.raises(SignInError):
-            authenticate(world.engine, "x@a.test", "wrong!", now=clock, policy=policy)
-    clock.advance(hours=2)
-    with pytest.raises(SignInError) as caught:
-        authenticate(world.engine, "x@a.test", "wrong!", now=clock, policy=policy)
-    assert type(caught.value) is SignInError  # counted as the first failure again
-
-
-def test_throttle_policy_delays_grow_and_are_capped() -> None:
-    policy = ThrottlePolicy(
-        free_failures=5, first_delay=timedelta(seconds=30), max_delay=timedelta(minutes=15)
-    )
-    assert [policy.delay(n).total_seconds() for n in (4, 5, 6, 7)] == [0, 30, 60, 120]
-    assert policy.delay(50) == timedelta(minutes=15)
-
-
 def test_web_sessions_expire_when_idle_or_too_old(world: World) -> None:
     _user(world)
     clock = Clock()
@@ -201,7 +153,7 @@ def test_revoke_all_sessions_and_deactivation(world: World) -> None:
     token = open_web_session(world.engine, actor)
     set_user_active(world.engine, world.national, user_id, False)
     assert actor_for_session(world.engine, token) is None
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound, match=f"Compte n° {user_id} introuvable"):
         revoke_sessions(world.engine, world.member_other_org, user_id)
 
 
@@ -224,14 +176,33 @@ def test_sessions_are_shared_between_engines(world: World) -> None:
 
 
 def test_invitation_by_the_organisation_admin(world: World) -> None:
-    invitation = invite_member(world.engine, world.admin, world.org_a, email="Nouvelle@A.test")
+    invitation = invite_user(
+        world.engine,
+        world.admin,
+        email="Nouvelle@A.test",
+        role="member",
+        organisation_id=world.org_a,
+    )
     assert invitation.email == "nouvelle@a.test"
     member = authenticate(world.engine, "nouvelle@a.test", invitation.temporary_password)
     assert member.role is Role.MEMBER and member.organisation_id == world.org_a
+    assert member.must_change_password
     with pytest.raises(AccountError, match="existe déjà"):
-        invite_member(world.engine, world.admin, world.org_a, email="nouvelle@a.test")
-    with pytest.raises(AccountError, match="membres ou des administrateurs"):
-        invite_member(world.engine, world.admin, world.org_a, email="x@a.test", role="national")
+        invite_user(
+            world.engine,
+            world.admin,
+            email="nouvelle@a.test",
+            role="member",
+            organisation_id=world.org_a,
+        )
+    with pytest.raises(AccountError, match="Seuls les comptes d'organisation"):
+        invite_user(
+            world.engine,
+            world.admin,
+            email="x@a.test",
+            role="national",
+            organisation_id=world.org_a,
+        )
 
 
 @pytest.mark.parametrize(
@@ -270,7 +241,13 @@ def test_change_password(world: World) -> None:
     assert actor_for_session(world.engine, token) is None
     authenticate(world.engine, "admin@a.test", "nouveau mot de passe")
     with pytest.raises(PermissionDenied):
-        change_password(world.engine, world.member, user_id, new_password="encore un autre")
+        change_password(
+            world.engine,
+            world.member,
+            user_id,
+            new_password="encore un autre",
+            current_password="nouveau mot de passe",
+        )
 
 
 def test_shared_secret_is_stable(engine: Engine) -> None:

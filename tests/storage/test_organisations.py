@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, func, select
 
-from assessment.db import read_session
+from assessment.db import NotFound, read_session
 from assessment.organisations import (
     FieldProblem,
     OrganisationError,
@@ -15,10 +15,15 @@ from assessment.organisations import (
     import_organisations_csv,
     is_valid_rna,
     is_valid_siren,
+    list_change_requests,
+    organisation_trail,
+    pending_change_request,
+    review_change_request,
     set_shared_with_region,
     siren_with_key,
     update_organisation,
 )
+from assessment.permissions import PermissionDenied
 from assessment.tables import Organisation
 
 from .conftest import SIREN_A, SIREN_B, SYSTEM, World
@@ -154,6 +159,7 @@ def test_duplicates_are_refused(world: World) -> None:
         )
     assert _fields(caught.value.problems) == {"siren"}
     assert "déjà enregistré" in str(caught.value)
+    assert "Bellevue" not in str(caught.value)  # the other organisation is not named
     with pytest.raises(OrganisationError, match="W751234567 est déjà enregistré"):
         create_organisation(
             world.engine,
@@ -169,11 +175,90 @@ def test_duplicates_are_refused(world: World) -> None:
 
 
 def test_update_by_the_admin(world: World) -> None:
-    info = update_organisation(world.engine, world.admin, world.org_a, size_band="10-49")
-    assert info.size_band == "10-49"
+    info = update_organisation(
+        world.engine,
+        world.admin,
+        world.org_a,
+        name="Les Jardins de Bellevue",
+        contact_email="Contact@Jardins.test",
+        contact_phone="+33 4 70 00 00 00",
+        postal_address="2 rue des Lilas\n03000 Moulins",
+    )
+    assert info.name == "Les Jardins de Bellevue"
+    assert (info.contact_email, info.contact_phone, info.postal_address) == (
+        "Contact@Jardins.test",
+        "+33 4 70 00 00 00",
+        "2 rue des Lilas 03000 Moulins",
+    )
     with pytest.raises(OrganisationError, match="region"):
         update_organisation(world.engine, world.admin, world.org_a, region="00")
+    with pytest.raises(OrganisationError, match="téléphone"):
+        update_organisation(world.engine, world.admin, world.org_a, contact_phone="appelez-nous")
+    with pytest.raises(OrganisationError, match="SIREN et le numéro RNA"):
+        update_organisation(world.engine, world.admin, world.org_a, siren="542051180")
     assert get_organisation(world.engine, world.admin, world.org_a).region == "84"
+    kinds = [event.kind for event in organisation_trail(world.engine, world.admin, world.org_a)]
+    assert kinds == ["profile_updated"]
+
+
+def test_an_admin_cannot_move_the_organisation_at_once(world: World) -> None:
+    """On today's main an admin moved the organisation into another chamber's scope
+    (or a small aggregate group) in one call."""
+    info = update_organisation(world.engine, world.admin, world.org_a, region="11", size_band="0")
+    assert (info.region, info.size_band) == ("84", "1-9")
+    with pytest.raises(NotFound):  # the other chamber still cannot see it
+        get_organisation(world.engine, world.regional_other, world.org_a)
+    request = pending_change_request(world.engine, world.admin, world.org_a)
+    assert request is not None and request.changes == {"region": "11", "size_band": "0"}
+    # only the organisation's current chamber (or the national body) reviews it
+    assert list_change_requests(world.engine, world.regional_other) == []
+    with pytest.raises(NotFound):
+        review_change_request(world.engine, world.regional_other, request.id, accept=True)
+    with pytest.raises(PermissionDenied):
+        review_change_request(world.engine, world.admin, request.id, accept=True)
+    [listed] = list_change_requests(world.engine, world.regional_same)
+    assert listed.id == request.id and listed.current == {"region": "84", "size_band": "1-9"}
+    moved = review_change_request(world.engine, world.regional_same, request.id, accept=True)
+    assert (moved.region, moved.size_band) == ("11", "0")
+    assert get_organisation(world.engine, world.regional_other, world.org_a).region == "11"
+    kinds = [event.kind for event in organisation_trail(world.engine, world.admin, world.org_a)]
+    assert kinds == ["profile_change_accepted", "profile_change_requested"]
+
+
+def test_a_refused_change_changes_nothing(world: World) -> None:
+    update_organisation(world.engine, world.admin, world.org_a, legal_family="foundation")
+    request = pending_change_request(world.engine, world.admin, world.org_a)
+    assert request is not None
+    info = review_change_request(world.engine, world.national, request.id, accept=False)
+    assert info.legal_family == "association"
+    assert pending_change_request(world.engine, world.admin, world.org_a) is None
+    with pytest.raises(NotFound):  # decided: no longer open to review
+        review_change_request(world.engine, world.national, request.id, accept=True)
+
+
+def test_staff_change_categories_at_once_and_it_is_audited(world: World) -> None:
+    info = update_organisation(world.engine, world.regional_same, world.org_a, size_band="10-49")
+    assert info.size_band == "10-49"
+    [event] = organisation_trail(world.engine, world.admin, world.org_a)
+    assert (event.kind, event.actor_email, dict(event.details)) == (
+        "profile_updated",
+        "cress84@test",
+        {"size_band": ["1-9", "10-49"]},
+    )
+
+
+def test_unknown_and_invisible_organisations_look_alike(world: World) -> None:
+    unknown = world.org_a + world.org_b + world.org_other_region + 100
+    for call in (get_organisation, organisation_trail):
+        with pytest.raises(NotFound) as invisible:
+            call(world.engine, world.member_other_org, world.org_a)
+        with pytest.raises(NotFound) as missing:
+            call(world.engine, world.member_other_org, unknown)
+        assert str(invisible.value).replace(str(world.org_a), "N") == str(missing.value).replace(
+            str(unknown), "N"
+        )
+    with pytest.raises(NotFound):
+        update_organisation(world.engine, world.regional_other, world.org_a, name="Pris")
 
 
 def test_sharing_can_be_undone(world: World) -> None:
@@ -245,10 +330,22 @@ def test_import_refuses_organisations_already_registered(world: World) -> None:
         f"{HEADER}\nNouvelle,542051180,,84,association,0,\nDéjà là,{SIREN_A},,84,association,0,\n"
     )
     result = import_organisations_csv(world.engine, SYSTEM, text.encode("utf-8"))
+    # the report never names the organisation that holds the identifier
     assert result.problems == [
-        f"ligne 3, siren : {SIREN_A} est déjà enregistré (« Association Les Jardins de Bellevue »)"
+        f"ligne 3, siren : {SIREN_A} est déjà enregistré pour une autre organisation"
     ]
     assert _count(world.engine) == 3
+
+
+def test_a_chamber_imports_only_its_region(world: World) -> None:
+    text = (
+        f"{HEADER}\nNouvelle,542051180,,84,association,0,\nAilleurs,,W751234568,11,association,0,\n"
+    )
+    refused = import_organisations_csv(world.engine, world.regional_same, text)
+    assert refused.problems == ["ligne 3, region : 11 n'est pas la région de votre CRESS"]
+    assert _count(world.engine) == 3
+    ok = import_organisations_csv(world.engine, world.regional_same, text.rsplit("Ailleurs", 1)[0])
+    assert ok.ok and ok.imported == 1
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from assessment import accounts, action_plan, assessments, campaigns, grid_store, organisations
-from assessment.permissions import Actor, PermissionDenied
+from assessment.db import NotFound
+from assessment.permissions import Action, Actor, PermissionDenied
 
 from .conftest import COMPLETE_ANSWERS, GRIDS_V1, SYSTEM, World
 
@@ -23,6 +24,8 @@ ROLES = ("member", "admin", "regional_same", "regional_other", "national", "memb
 ORG_USERS = {"member", "admin"}
 ADMIN = {"admin"}
 NATIONAL = {"national"}
+CHAMBER = {"regional_same"}
+PASSWORD = "un mot de passe"
 
 
 def _actor(world: World, role: str) -> Actor:
@@ -73,6 +76,51 @@ def _with_draft_grid(world: World) -> dict[str, Any]:
     )
     grid_store.save_draft(world.engine, SYSTEM, source)
     return {"source": source}
+
+
+def _with_member_account(world: World) -> dict[str, Any]:
+    user_id = accounts.create_user(
+        world.engine,
+        SYSTEM,
+        email="membre.compte@a.test",
+        password=PASSWORD,
+        role="member",
+        organisation_id=world.org_a,
+    )
+    return {"user": user_id}
+
+
+def _with_admin_account(world: World) -> dict[str, Any]:
+    accounts.create_user(
+        world.engine,
+        SYSTEM,
+        email="admin.compte@a.test",
+        password=PASSWORD,
+        role="org_admin",
+        organisation_id=world.org_a,
+    )
+    return {}
+
+
+def _with_chamber_account(world: World) -> dict[str, Any]:
+    user_id = accounts.create_user(
+        world.engine, SYSTEM, email="cress.compte@test.fr", password=PASSWORD, role="regional",
+        region="84",
+    )  # fmt: skip
+    return {"user": user_id}
+
+
+def _with_change_request(world: World) -> dict[str, Any]:
+    organisations.update_organisation(world.engine, world.admin, world.org_a, size_band="50-249")
+    request = organisations.pending_change_request(world.engine, world.admin, world.org_a)
+    assert request is not None
+    return {"request": request.id}
+
+
+def _imported(actor: Actor, result: organisations.ImportResult) -> None:
+    """A chamber importing another region's organisations is refused line by line."""
+    if not result.ok:
+        raise PermissionDenied(actor, Action.MANAGE_ORGANISATIONS, "; ".join(result.problems))
 
 
 CSV = (
@@ -162,15 +210,73 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "invite member": Operation(
         _nothing,
-        lambda w, a, c: accounts.invite_member(
-            w.engine, a, w.org_a, email="nouveau@a.test", password="un mot de passe"
+        lambda w, a, c: accounts.invite_user(
+            w.engine, a, email="nouveau@a.test", role="member", organisation_id=w.org_a
         ),
         frozenset(ADMIN),
+    ),
+    "invite the first admin (organisation without one)": Operation(
+        _nothing,
+        lambda w, a, c: accounts.invite_user(
+            w.engine, a, email="nouveau@a.test", role="org_admin", organisation_id=w.org_a
+        ),
+        frozenset(ADMIN | NATIONAL | CHAMBER),
+    ),
+    "invite an admin (organisation with one)": Operation(
+        _with_admin_account,
+        lambda w, a, c: accounts.invite_user(
+            w.engine, a, email="nouveau@a.test", role="org_admin", organisation_id=w.org_a
+        ),
+        frozenset(ADMIN),
+    ),
+    "invite a chamber's account": Operation(
+        _nothing,
+        lambda w, a, c: accounts.invite_user(
+            w.engine, a, email="cress53@test.fr", role="regional", region="53"
+        ),
+        frozenset(NATIONAL),
+    ),
+    "reset an organisation's account": Operation(
+        _with_member_account,
+        lambda w, a, c: accounts.issue_reset(w.engine, a, c["user"]),
+        frozenset(ADMIN),
+    ),
+    "reset a chamber's account": Operation(
+        _with_chamber_account,
+        lambda w, a, c: accounts.issue_reset(w.engine, a, c["user"]),
+        frozenset(NATIONAL),
+    ),
+    "deactivate an organisation's account": Operation(
+        _with_member_account,
+        lambda w, a, c: accounts.set_user_active(w.engine, a, c["user"], False),
+        frozenset(ADMIN | NATIONAL | CHAMBER),
+    ),
+    "deactivate a chamber's account": Operation(
+        _with_chamber_account,
+        lambda w, a, c: accounts.set_user_active(w.engine, a, c["user"], False),
+        frozenset(NATIONAL),
+    ),
+    "set another account's password": Operation(
+        _with_member_account,
+        lambda w, a, c: accounts.change_password(
+            w.engine, a, c["user"], new_password="un autre mot de passe", current_password=PASSWORD
+        ),
+        frozenset(),
     ),
     "list the organisation's accounts": Operation(
         _nothing,
         lambda w, a, c: accounts.list_users(w.engine, a, organisation_id=w.org_a),
-        frozenset(ADMIN | NATIONAL),
+        frozenset(ADMIN | NATIONAL | CHAMBER),
+    ),
+    "read the organisation's trail": Operation(
+        _nothing,
+        lambda w, a, c: organisations.organisation_trail(w.engine, a, w.org_a),
+        frozenset(ADMIN | NATIONAL | CHAMBER),
+    ),
+    "review a change of category": Operation(
+        _with_change_request,
+        lambda w, a, c: organisations.review_change_request(w.engine, a, c["request"], accept=True),
+        frozenset(NATIONAL | CHAMBER),
     ),
     "read organisation": Operation(
         _nothing,
@@ -182,7 +288,7 @@ OPERATIONS: dict[str, Operation] = {
         lambda w, a, c: organisations.update_organisation(
             w.engine, a, w.org_a, name="Association Les Jardins de Bellevue et d'Ailleurs"
         ),
-        frozenset(ADMIN | NATIONAL),
+        frozenset(ADMIN | NATIONAL | CHAMBER),
     ),
     "read action plan (not shared)": Operation(
         _with_action,
@@ -250,7 +356,7 @@ OPERATIONS: dict[str, Operation] = {
         lambda w, a, c: grid_store.publish(w.engine, a, "petite-grille", "9"),
         frozenset(NATIONAL),
     ),
-    "manage users (create)": Operation(
+    "create an account with a password (operator only)": Operation(
         _nothing,
         lambda w, a, c: accounts.create_user(
             w.engine,
@@ -260,7 +366,7 @@ OPERATIONS: dict[str, Operation] = {
             role="regional",
             region="53",
         ),
-        frozenset(NATIONAL),
+        frozenset(),
     ),
     "manage users (list all)": Operation(
         _nothing,
@@ -269,8 +375,8 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "import organisations": Operation(
         _nothing,
-        lambda w, a, c: organisations.import_organisations_csv(w.engine, a, CSV),
-        frozenset(NATIONAL),
+        lambda w, a, c: _imported(a, organisations.import_organisations_csv(w.engine, a, CSV)),
+        frozenset(NATIONAL | CHAMBER),
     ),
     "create organisation": Operation(
         _nothing,
@@ -283,7 +389,7 @@ OPERATIONS: dict[str, Operation] = {
             legal_family="foundation",
             size_band="50-249",
         ),
-        frozenset(NATIONAL),
+        frozenset(NATIONAL | CHAMBER),
     ),
 }
 
@@ -297,7 +403,8 @@ def test_permission_matrix(world: World, operation: str, role: str) -> None:
     if role in spec.allowed:
         spec.run(world, actor, context)
     else:
-        with pytest.raises(PermissionDenied) as caught:
+        # refused; an organisation or account the actor may not see is "not found"
+        with pytest.raises((PermissionDenied, NotFound)) as caught:
             spec.run(world, actor, context)
         assert caught.value.message  # French, safe to show
 
