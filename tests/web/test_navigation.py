@@ -17,10 +17,24 @@ from .conftest import DEMO_EMAILS, new_app, open_page, warnings_text
 EXPECTED: dict[Role, list[str]] = {
     Role.MEMBER: ["auto-evaluation", "plan-action", "resultats", "organisation", "compte"],
     Role.ORG_ADMIN: ["auto-evaluation", "plan-action", "resultats", "organisation", "compte"],
-    Role.REGIONAL: ["tableau-regional", "compte"],
-    Role.NATIONAL: ["vue-nationale", "grilles-campagnes", "compte"],
+    Role.REGIONAL: ["tableau-regional", "organisations-reseau", "compte"],
+    Role.NATIONAL: [
+        "vue-nationale",
+        "grilles-campagnes",
+        "organisations-reseau",
+        "comptes-reseau",
+        "compte",
+    ],
 }
-SHELL_PAGES = {"organisation", "tableau-regional", "vue-nationale", "grilles-campagnes", "compte"}
+SHELL_PAGES = {
+    "organisation",
+    "tableau-regional",
+    "vue-nationale",
+    "grilles-campagnes",
+    "organisations-reseau",
+    "comptes-reseau",
+    "compte",
+}
 """The pages of this module's own (the enterprise pages have their own tests)."""
 REFUSAL = "n'est pas accessible avec un compte"
 
@@ -113,12 +127,14 @@ def test_admin_invites_a_member(app_as, demo_db: Engine) -> None:
 
     signed = app_as(Role.ORG_ADMIN)
     at = open_page(signed.app, "organisation").run()
-    at.text_input[0].input("nouvelle@demo.test")
+    at.text_input(key="organisation_invite_email").input("nouvelle@demo.test")
     next(b for b in at.button if b.label == "Inviter").click().run()
     assert not at.exception
-    assert "Compte créé pour nouvelle@demo.test" in at.success[0].value
-    password = at.code[0].value
-    assert accounts.authenticate(demo_db, "nouvelle@demo.test", password).role is Role.MEMBER
+    assert "mot de passe provisoire" in at.success[0].value
+    address, password = at.code[0].value.splitlines()
+    assert address == "nouvelle@demo.test"
+    member = accounts.authenticate(demo_db, "nouvelle@demo.test", password)
+    assert member.role is Role.MEMBER and member.must_change_password
 
 
 def test_regional_dashboard_is_held_to_its_region(app_as) -> None:

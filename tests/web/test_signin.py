@@ -141,6 +141,8 @@ def test_the_session_survives_new_connections(app_as, cookies: dict) -> None:
         assert at.session_state[VISIBLE_PAGES_KEY] == [
             "vue-nationale",
             "grilles-campagnes",
+            "organisations-reseau",
+            "comptes-reseau",
             "compte",
         ]
 

@@ -6,7 +6,9 @@ role's pages are shown in the menu:
 * signed out: only « Connexion »; any other page's URL shows the sign-in form
   and, once signed in, comes back to that page;
 * signed in: the role's pages (the first one is the home page, at ``/``);
-  another role's page is hidden and its URL shows a polite refusal.  The core
+  another role's page is hidden and its URL shows a polite refusal;
+* signed in with a temporary password: only « Mon compte », to replace it
+  (the core refuses everything else anyway).  The core
   checks permissions again on every call, so a refusal here is a courtesy,
   never the only guard.
 
@@ -23,7 +25,13 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from assessment.permissions import ORGANISATION_ROLES, ROLE_LABELS_FR, Actor, Role
+from assessment.permissions import (
+    MUST_CHANGE_PASSWORD_FR,
+    ORGANISATION_ROLES,
+    ROLE_LABELS_FR,
+    Actor,
+    Role,
+)
 from assessment.web import state
 
 PAGES_PACKAGE = "assessment.web.views"
@@ -39,10 +47,14 @@ class PageSpec:
     module: str
     roles: frozenset[Role] | None
     """Who may open it; ``None``: everyone signed in; empty: signed-out visitors only."""
+    with_temporary_password: bool = False
+    """Also open to a user who must first replace a temporary password."""
 
     def allows(self, actor: Actor | None) -> bool:
         if actor is None:
             return self.roles is not None and not self.roles
+        if actor.must_change_password and not self.with_temporary_password:
+            return False
         if self.roles is None:
             return True
         return actor.role in self.roles
@@ -51,6 +63,7 @@ class PageSpec:
 _ORG = frozenset(ORGANISATION_ROLES)
 _REGIONAL = frozenset({Role.REGIONAL})
 _NATIONAL = frozenset({Role.NATIONAL})
+_STAFF = frozenset({Role.REGIONAL, Role.NATIONAL})
 
 SIGNIN = PageSpec("connexion", "Connexion", ":material/login:", "signin", frozenset())
 PAGES: tuple[PageSpec, ...] = (
@@ -75,7 +88,28 @@ PAGES: tuple[PageSpec, ...] = (
         "grids_campaigns",
         _NATIONAL,
     ),
-    PageSpec("compte", "Mon compte", ":material/account_circle:", "account", None),
+    PageSpec(
+        "organisations-reseau",
+        "Organisations",
+        ":material/domain:",
+        "organisations_admin",
+        _STAFF,
+    ),
+    PageSpec(
+        "comptes-reseau",
+        "Comptes du réseau",
+        ":material/manage_accounts:",
+        "accounts_admin",
+        _NATIONAL,
+    ),
+    PageSpec(
+        "compte",
+        "Mon compte",
+        ":material/account_circle:",
+        "account",
+        None,
+        with_temporary_password=True,
+    ),
     SIGNIN,
 )
 PAGES_BY_URL: dict[str, PageSpec] = {spec.url_path: spec for spec in PAGES}
@@ -128,6 +162,8 @@ def _signin_runner(next_path: str) -> Callable[[], None]:
 def _refusal_runner(spec: PageSpec, actor: Actor) -> Callable[[], None]:
     def run() -> None:
         st.title(spec.title)
+        if actor.must_change_password:
+            state.refuse(MUST_CHANGE_PASSWORD_FR)
         state.refuse(
             f"La page « {spec.title} » n'est pas accessible avec un compte "
             f"« {ROLE_LABELS_FR[actor.role]} »."

@@ -1,10 +1,15 @@
-"""« Mon compte »: who is signed in, change the password, sign out."""
+"""« Mon compte »: who is signed in, change the password, sign out.
+
+A user signed in with a temporary password (invitation or reset) sees only
+this page, asking for a new password first (the core refuses everything else).
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from assessment import accounts
+from assessment.french import typo
 from assessment.organisations import get_organisation
 from assessment.permissions import ROLE_LABELS_FR
 from assessment.regions import region_name
@@ -15,8 +20,16 @@ def render() -> None:
     actor = state.require_actor()
     engine = state.engine()
     st.title("Mon compte")
+    if actor.must_change_password:
+        st.warning(
+            typo(
+                "Votre mot de passe est provisoire : choisissez-en un nouveau pour accéder "
+                "à l'outil. Saisissez d'abord le mot de passe provisoire qui vous a été transmis."
+            ),
+            icon=":material/key:",
+        )
     st.markdown(f"**Adresse e-mail :** {actor.email}  \n**Rôle :** {ROLE_LABELS_FR[actor.role]}")
-    if actor.organisation_id is not None:
+    if actor.organisation_id is not None and not actor.must_change_password:
         organisation = state.call(get_organisation, engine, actor, actor.organisation_id)
         st.markdown(f"**Organisation :** {organisation.name}")
     if actor.region is not None:
@@ -25,7 +38,9 @@ def render() -> None:
     st.subheader("Changer de mot de passe")
     with st.form("change_password", clear_on_submit=True):
         current = st.text_input(
-            "Mot de passe actuel", type="password", autocomplete="current-password"
+            "Mot de passe provisoire" if actor.must_change_password else "Mot de passe actuel",
+            type="password",
+            autocomplete="current-password",
         )
         new = st.text_input(
             "Nouveau mot de passe",

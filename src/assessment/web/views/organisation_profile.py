@@ -1,21 +1,36 @@
-"""« Mon organisation »: the organisation's profile; sharing and invitations for its admins.
+"""« Mon organisation »: the organisation's profile; for its admins, sharing,
+profile changes, accounts and the organisation's trail.
 
-Every change is a core call, which checks the permission again.
+Its admins change the name and contact details at once; a change of region,
+legal family, size band or sector is a request that the CRESS (or the national
+body) accepts.  The trail shows every account and profile action on the
+organisation, staff's included.  Every change is a core call, which checks the
+permission again.
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from assessment import accounts
-from assessment.organisations import NAF_SECTIONS, get_organisation, set_shared_with_region
+from assessment import accounts, organisations
+from assessment.french import typo
+from assessment.organisations import (
+    LEGAL_FAMILIES,
+    NAF_SECTIONS,
+    SIZE_BANDS,
+    OrganisationError,
+    OrganisationInfo,
+    get_organisation,
+    set_shared_with_region,
+)
 from assessment.permissions import ROLE_LABELS_FR, Action, Actor, Role, can
-from assessment.regions import REGIONS_BY_CODE
+from assessment.regions import REGIONS, REGIONS_BY_CODE, region_name
 from assessment.web import state
+from assessment.web.views import _accounts
 
 SHARE_KEY = "organisation_share_toggle"
 INVITED_KEY = "organisation_last_invitation"
+INVITE_EMAIL_KEY = "organisation_invite_email"
 
 
 def _on_share_change(actor: Actor, organisation_id: int) -> None:
@@ -26,7 +41,9 @@ def _on_share_change(actor: Actor, organisation_id: int) -> None:
 def _invite(actor: Actor, organisation_id: int) -> None:
     st.subheader("Inviter un membre")
     with st.form("invite_member", clear_on_submit=True):
-        email = st.text_input("Adresse e-mail du nouveau membre", autocomplete="off")
+        email = st.text_input(
+            "Adresse e-mail du nouveau membre", autocomplete="off", key=INVITE_EMAIL_KEY
+        )
         role = st.radio(
             "Rôle",
             [Role.MEMBER, Role.ORG_ADMIN],
@@ -37,46 +54,126 @@ def _invite(actor: Actor, organisation_id: int) -> None:
     if submitted:
         try:
             invitation = state.call(
-                accounts.invite_member,
+                accounts.invite_user,
                 state.engine(),
                 actor,
-                organisation_id,
                 email=email,
                 role=role,
+                organisation_id=organisation_id,
             )
         except accounts.AccountError as problem:
             st.error(problem.message)
         else:
-            st.session_state[INVITED_KEY] = (invitation.email, invitation.temporary_password)
-    invited = st.session_state.get(INVITED_KEY)
-    if invited:
-        address, password = invited
-        st.success(
-            f"Compte créé pour {address}. Transmettez-lui ce mot de passe provisoire "
-            "(il ne sera plus affiché) et demandez-lui de le changer dans « Mon compte » :",
-            icon=":material/person_add:",
-        )
-        st.code(password, language=None)
-        if st.button("J'ai transmis le mot de passe"):
-            del st.session_state[INVITED_KEY]
-            st.rerun()
+            _accounts.remember_invitation(INVITED_KEY, invitation)
+    _accounts.show_invitation(INVITED_KEY)
 
 
 def _members(actor: Actor, organisation_id: int) -> None:
     users = state.call(accounts.list_users, state.engine(), actor, organisation_id=organisation_id)
     st.subheader("Membres")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "Adresse e-mail": user.email,
-                    "Rôle": ROLE_LABELS_FR[user.role],
-                    "Actif": "oui" if user.active else "non",
-                }
-                for user in users
-            ]
-        ),
-        hide_index=True,
+    st.dataframe(_accounts.accounts_frame(users), hide_index=True)
+    _accounts.account_actions(actor, users, key="organisation_members", reset=True)
+
+
+def _edit(actor: Actor, organisation: OrganisationInfo) -> None:
+    st.subheader("Modifier le profil")
+    pending = state.call(
+        organisations.pending_change_request, state.engine(), actor, organisation.id
+    )
+    if pending is not None:
+        st.info(
+            typo(
+                f"Changement de catégorie en attente de l'examen de la "
+                f"{REGIONS_BY_CODE[organisation.region].cress} : "
+                + ", ".join(_labelled(k, v) for k, v in pending.changes.items())
+                + "."
+            ),
+            icon=":material/hourglass_top:",
+        )
+    regions = [r.code for r in REGIONS]
+    families, sizes, sectors = list(LEGAL_FAMILIES), list(SIZE_BANDS), ["", *NAF_SECTIONS]
+    with st.form("organisation_edit"):
+        values = {
+            "name": st.text_input("Nom", value=organisation.name),
+            "contact_email": st.text_input(
+                "E-mail de contact", value=organisation.contact_email or ""
+            ),
+            "contact_phone": st.text_input("Téléphone", value=organisation.contact_phone or ""),
+            "postal_address": st.text_area(
+                "Adresse postale", value=organisation.postal_address or ""
+            ),
+        }
+        st.caption(
+            typo(
+                "Un changement de région, de famille, de taille ou de secteur est examiné par "
+                "votre CRESS avant de s'appliquer : il change les groupes auxquels vos "
+                "résultats sont comparés."
+            )
+        )
+        values |= {
+            "region": st.selectbox(
+                "Région",
+                regions,
+                index=regions.index(organisation.region),
+                format_func=region_name,
+            ),
+            "legal_family": st.selectbox(
+                "Famille juridique",
+                families,
+                index=families.index(organisation.legal_family),
+                format_func=LEGAL_FAMILIES.__getitem__,
+            ),
+            "size_band": st.selectbox(
+                "Taille",
+                sizes,
+                index=sizes.index(organisation.size_band),
+                format_func=SIZE_BANDS.__getitem__,
+            ),
+            "sector": st.selectbox(
+                typo("Secteur d'activité (NAF)"),
+                sectors,
+                index=sectors.index(organisation.sector or ""),
+                format_func=lambda code: NAF_SECTIONS.get(code, "—"),
+            ),
+        }
+        submitted = st.form_submit_button("Enregistrer")
+    if submitted:
+        try:
+            state.call(
+                organisations.update_organisation,
+                state.engine(),
+                actor,
+                organisation.id,
+                **{key: value or None for key, value in values.items()},
+            )
+        except OrganisationError as problem:
+            st.error(problem.message, icon=":material/error:")
+        else:
+            st.rerun()
+
+
+def _labelled(field: str, value: object) -> str:
+    labels = {
+        "region": ("région", lambda v: region_name(str(v))),
+        "legal_family": ("famille", lambda v: LEGAL_FAMILIES[str(v)]),
+        "size_band": ("taille", lambda v: SIZE_BANDS[str(v)]),
+        "sector": ("secteur", lambda v: NAF_SECTIONS.get(str(v), "—")),
+    }
+    name, show = labels.get(field, (field, str))
+    return f"{name} → {show(value) if value else '—'}"
+
+
+def _trail(actor: Actor, organisation_id: int) -> None:
+    st.subheader("Journal de l'organisation")
+    st.caption(
+        typo(
+            "Toutes les actions sur les comptes et le profil de l'organisation, y compris "
+            "celles de la CRESS et de l'instance nationale."
+        )
+    )
+    _accounts.trail(
+        state.call(organisations.organisation_trail, state.engine(), actor, organisation_id),
+        empty="Aucune action enregistrée.",
     )
 
 
@@ -97,6 +194,18 @@ def render() -> None:
         f"**Secteur d'activité :** {sector}  \n"
         f"**Région :** {region.name} ({region.cress})"
     )
+    contacts = [
+        value
+        for value in (
+            organisation.contact_email,
+            organisation.contact_phone,
+            organisation.postal_address,
+        )
+        if value
+    ]
+    if contacts:
+        st.caption("Contact")
+        st.text("\n".join(contacts))
 
     st.subheader("Partage avec la CRESS")
     admin = can(actor, Action.SHARE_WITH_REGION, organisation.target)
@@ -121,5 +230,7 @@ def render() -> None:
     if not admin:
         st.caption("Seuls les administrateurs de l'organisation gèrent le partage et les membres.")
         return
+    _edit(actor, organisation)
     _members(actor, organisation.id)
     _invite(actor, organisation.id)
+    _trail(actor, organisation.id)

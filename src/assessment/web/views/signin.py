@@ -66,6 +66,17 @@ def _send_to_exchange(engine: Engine, actor: Actor, next_path: str) -> None:
     st.stop()
 
 
+def client_address() -> str | None:
+    """The IP address this tab's connection comes from (``None`` on localhost).
+
+    Streamlit reads it from the ASGI scope, where uvicorn puts the proxy's
+    ``X-Forwarded-For`` address only for proxies listed in its
+    ``forwarded_allow_ips``: a client cannot choose its own.
+    """
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
+
+
 def _password_form(engine: Engine, next_path: str) -> None:
     with st.form("signin", enter_to_submit=True):
         st.text_input("Adresse e-mail", key=EMAIL_KEY, autocomplete="email")
@@ -81,7 +92,7 @@ def _password_form(engine: Engine, next_path: str) -> None:
         st.error("Saisissez votre adresse e-mail et votre mot de passe.")
         return
     try:
-        actor = accounts.authenticate(engine, email, password)
+        actor = accounts.authenticate(engine, email, password, client=client_address())
     except accounts.SignInError as refused:
         st.error(refused.message, icon=":material/error:")
         return
