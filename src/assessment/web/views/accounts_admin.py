@@ -17,7 +17,7 @@ from assessment.regions import REGIONS
 from assessment.web import state
 from assessment.web.views import _accounts
 
-INVITED_KEY = "accounts_admin_invitation"
+INVITED_KEY = "accounts_admin_invited"
 FORM_KEY = "accounts_admin_invite"
 
 

@@ -244,6 +244,7 @@ def _one(actor: Actor, organisation: OrganisationInfo) -> None:
         )
     else:
         _first_admin(actor, organisation)
+    _accounts.show_invitation(INVITED_KEY)
     st.markdown(f"**{typo('Journal de l’organisation')}**")
     _accounts.trail(
         state.call(organisations.organisation_trail, engine, actor, organisation.id),
@@ -270,7 +271,7 @@ def _first_admin(actor: Actor, organisation: OrganisationInfo) -> None:
             st.error(problem.message)
         else:
             _accounts.remember_invitation(INVITED_KEY, invitation)
-    _accounts.show_invitation(INVITED_KEY)
+            st.rerun()
 
 
 def render() -> None:
