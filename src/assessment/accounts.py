@@ -267,6 +267,18 @@ def _has_active_admin(session: Session, organisation_id: int) -> bool:
     return bool(found)
 
 
+def _record_about(session: Session, actor: Actor, kind: str, row: User) -> None:
+    """An account action, in the trail of the account's organisation (or the staff's)."""
+    admin_audit.record(
+        session,
+        actor,
+        kind,
+        organisation_id=row.organisation_id,
+        subject_user_id=row.id,
+        subject_email=row.email,
+    )
+
+
 def _revoke(session: Session, user_id: int, at: datetime) -> int:
     result = session.execute(
         update(WebSession)
@@ -473,14 +485,7 @@ def issue_reset(engine: Engine, actor: Actor, user_id: int) -> Invitation:
         row.password_hash = password_hash
         row.must_change_password = True
         _revoke(session, row.id, utcnow())
-        admin_audit.record(
-            session,
-            actor,
-            "account_reset",
-            organisation_id=row.organisation_id,
-            subject_user_id=row.id,
-            subject_email=row.email,
-        )
+        _record_about(session, actor, "account_reset", row)
         return Invitation(row.email, temporary)
 
 
@@ -529,13 +534,8 @@ def set_user_active(engine: Engine, actor: Actor, user_id: int, active: bool) ->
         row.active = active
         if not active:
             _revoke(session, row.id, utcnow())
-        admin_audit.record(
-            session,
-            actor,
-            "account_reactivated" if active else "account_deactivated",
-            organisation_id=row.organisation_id,
-            subject_user_id=row.id,
-            subject_email=row.email,
+        _record_about(
+            session, actor, "account_reactivated" if active else "account_deactivated", row
         )
 
 
@@ -576,13 +576,11 @@ def change_password(
         row.password_hash = new_hash
         row.must_change_password = False
         _revoke(session, row.id, utcnow())
-        admin_audit.record(
+        _record_about(
             session,
             actor,
             "temporary_password_replaced" if was_temporary else "password_changed",
-            organisation_id=row.organisation_id,
-            subject_user_id=row.id,
-            subject_email=row.email,
+            row,
         )
 
 

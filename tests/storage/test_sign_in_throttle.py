@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -23,21 +23,11 @@ from assessment.permissions import Actor, Role
 from assessment.tables import SignInThrottle
 
 from .conftest import SYSTEM, World
+from .test_accounts import Clock
 
 PASSWORD = "correct horse battery"
 ATTACKER = "203.0.113.9"
 USER_CLIENT = "198.51.100.7"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

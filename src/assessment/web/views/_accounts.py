@@ -1,4 +1,4 @@
-"""Drawing helpers shared by the pages that manage accounts.
+"""Drawing helpers shared by the pages that manage accounts and organisations.
 
 * a temporary password (invitation or reset) is shown once: kept in
   ``st.session_state`` until the person at the screen says it was handed over;
@@ -17,8 +17,9 @@ import streamlit as st
 from assessment import accounts
 from assessment.admin_audit import AdminEventInfo
 from assessment.french import plural, saved_at, typo
+from assessment.organisations import LEGAL_FAMILIES, NAF_SECTIONS, SIZE_BANDS, OrganisationInfo
 from assessment.permissions import ROLE_LABELS_FR, Actor, Role
-from assessment.regions import region_name
+from assessment.regions import REGIONS, region_name
 from assessment.web import state
 
 HANDED_OVER = "J'ai transmis le mot de passe"
@@ -27,6 +28,71 @@ HANDED_OVER = "J'ai transmis le mot de passe"
 def remember_invitation(key: str, invitation: accounts.Invitation) -> None:
     """Keep a temporary password until :func:`show_invitation` has shown it once."""
     st.session_state[key] = (invitation.email, invitation.temporary_password)
+
+
+def send_invitation(
+    actor: Actor,
+    key: str,
+    *,
+    email: str,
+    role: Role,
+    organisation_id: int | None = None,
+    region: str | None = None,
+) -> None:
+    """Invite through the core; the temporary password is kept for :func:`show_invitation`."""
+    try:
+        invitation = state.call(
+            accounts.invite_user,
+            state.engine(),
+            actor,
+            email=email,
+            role=role,
+            organisation_id=organisation_id,
+            region=region,
+        )
+    except accounts.AccountError as problem:
+        st.error(problem.message)
+    else:
+        remember_invitation(key, invitation)
+
+
+def category_fields(
+    prefix: str, current: OrganisationInfo | None, *, default_region: str | None = None
+) -> dict[str, str]:
+    """Region, legal family, size band and sector pickers (the aggregate groups)."""
+    regions = [r.code for r in REGIONS]
+    families, sizes, sectors = list(LEGAL_FAMILIES), list(SIZE_BANDS), ["", *NAF_SECTIONS]
+    region = current.region if current else (default_region or regions[0])
+    return {
+        "region": st.selectbox(
+            "Région",
+            regions,
+            index=regions.index(region),
+            format_func=region_name,
+            key=f"{prefix}_region",
+        ),
+        "legal_family": st.selectbox(
+            "Famille juridique",
+            families,
+            index=families.index(current.legal_family) if current else 0,
+            format_func=LEGAL_FAMILIES.__getitem__,
+            key=f"{prefix}_family",
+        ),
+        "size_band": st.selectbox(
+            "Taille",
+            sizes,
+            index=sizes.index(current.size_band) if current else 0,
+            format_func=SIZE_BANDS.__getitem__,
+            key=f"{prefix}_size",
+        ),
+        "sector": st.selectbox(
+            typo("Secteur d'activité (NAF)"),
+            sectors,
+            index=sectors.index(current.sector or "") if current else 0,
+            format_func=lambda code: NAF_SECTIONS.get(code, "—"),
+            key=f"{prefix}_sector",
+        ),
+    }
 
 
 def show_invitation(key: str) -> None:

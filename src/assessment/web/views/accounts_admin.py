@@ -50,19 +50,13 @@ def render() -> None:
         )
         submitted = st.form_submit_button("Inviter", type="primary")
     if submitted:
-        try:
-            invitation = state.call(
-                accounts.invite_user,
-                engine,
-                actor,
-                email=email,
-                role=role,
-                region=region.code if role is Role.REGIONAL else None,
-            )
-        except accounts.AccountError as problem:
-            st.error(problem.message)
-        else:
-            _accounts.remember_invitation(INVITED_KEY, invitation)
+        _accounts.send_invitation(
+            actor,
+            INVITED_KEY,
+            email=email,
+            role=role,
+            region=region.code if role is Role.REGIONAL else None,
+        )
     _accounts.show_invitation(INVITED_KEY)
 
     staff = state.call(accounts.list_users, engine, actor, staff_only=True)

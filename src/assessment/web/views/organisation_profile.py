@@ -24,7 +24,7 @@ from assessment.organisations import (
     set_shared_with_region,
 )
 from assessment.permissions import ROLE_LABELS_FR, Action, Actor, Role, can
-from assessment.regions import REGIONS, REGIONS_BY_CODE, region_name
+from assessment.regions import REGIONS_BY_CODE, region_name
 from assessment.web import state
 from assessment.web.views import _accounts
 
@@ -52,19 +52,9 @@ def _invite(actor: Actor, organisation_id: int) -> None:
         )
         submitted = st.form_submit_button("Inviter")
     if submitted:
-        try:
-            invitation = state.call(
-                accounts.invite_user,
-                state.engine(),
-                actor,
-                email=email,
-                role=role,
-                organisation_id=organisation_id,
-            )
-        except accounts.AccountError as problem:
-            st.error(problem.message)
-        else:
-            _accounts.remember_invitation(INVITED_KEY, invitation)
+        _accounts.send_invitation(
+            actor, INVITED_KEY, email=email, role=role, organisation_id=organisation_id
+        )
     _accounts.show_invitation(INVITED_KEY)
 
 
@@ -90,8 +80,6 @@ def _edit(actor: Actor, organisation: OrganisationInfo) -> None:
             ),
             icon=":material/hourglass_top:",
         )
-    regions = [r.code for r in REGIONS]
-    families, sizes, sectors = list(LEGAL_FAMILIES), list(SIZE_BANDS), ["", *NAF_SECTIONS]
     with st.form("organisation_edit"):
         values = {
             "name": st.text_input("Nom", value=organisation.name),
@@ -110,32 +98,7 @@ def _edit(actor: Actor, organisation: OrganisationInfo) -> None:
                 "résultats sont comparés."
             )
         )
-        values |= {
-            "region": st.selectbox(
-                "Région",
-                regions,
-                index=regions.index(organisation.region),
-                format_func=region_name,
-            ),
-            "legal_family": st.selectbox(
-                "Famille juridique",
-                families,
-                index=families.index(organisation.legal_family),
-                format_func=LEGAL_FAMILIES.__getitem__,
-            ),
-            "size_band": st.selectbox(
-                "Taille",
-                sizes,
-                index=sizes.index(organisation.size_band),
-                format_func=SIZE_BANDS.__getitem__,
-            ),
-            "sector": st.selectbox(
-                typo("Secteur d'activité (NAF)"),
-                sectors,
-                index=sectors.index(organisation.sector or ""),
-                format_func=lambda code: NAF_SECTIONS.get(code, "—"),
-            ),
-        }
+        values |= _accounts.category_fields("organisation_edit", organisation)
         submitted = st.form_submit_button("Enregistrer")
     if submitted:
         try:

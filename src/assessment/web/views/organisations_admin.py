@@ -141,11 +141,6 @@ def _scope(actor: Actor) -> str | None:
 
 
 def _profile_fields(prefix: str, current: OrganisationInfo | None, actor: Actor) -> dict[str, str]:
-    regions = [r.code for r in REGIONS]
-    default_region = current.region if current else (actor.region or regions[0])
-    families = list(LEGAL_FAMILIES)
-    sizes = list(SIZE_BANDS)
-    sectors = ["", *NAF_SECTIONS]
     return {
         "name": st.text_input("Nom", value=current.name if current else "", key=f"{prefix}_name"),
         "siren": st.text_input(
@@ -156,35 +151,7 @@ def _profile_fields(prefix: str, current: OrganisationInfo | None, actor: Actor)
             value=(current.rna or "") if current else "",
             key=f"{prefix}_rna",
         ),
-        "region": st.selectbox(
-            "Région",
-            regions,
-            index=regions.index(default_region),
-            format_func=region_name,
-            key=f"{prefix}_region",
-        ),
-        "legal_family": st.selectbox(
-            "Famille juridique",
-            families,
-            index=families.index(current.legal_family) if current else 0,
-            format_func=LEGAL_FAMILIES.__getitem__,
-            key=f"{prefix}_family",
-        ),
-        "size_band": st.selectbox(
-            "Taille",
-            sizes,
-            index=sizes.index(current.size_band) if current else 0,
-            format_func=SIZE_BANDS.__getitem__,
-            key=f"{prefix}_size",
-        ),
-        "sector": st.selectbox(
-            typo("Secteur d'activité (NAF)"),
-            sectors,
-            index=sectors.index(current.sector or "") if current else 0,
-            format_func=lambda code: NAF_SECTIONS.get(code, "—"),
-            key=f"{prefix}_sector",
-        ),
-    }
+    } | _accounts.category_fields(prefix, current, default_region=actor.region)
 
 
 def _create(actor: Actor) -> None:
@@ -258,20 +225,11 @@ def _first_admin(actor: Actor, organisation: OrganisationInfo) -> None:
         email = st.text_input("Adresse e-mail de l'administrateur", autocomplete="off")
         submitted = st.form_submit_button("Inviter")
     if submitted:
-        try:
-            invitation = state.call(
-                accounts.invite_user,
-                state.engine(),
-                actor,
-                email=email,
-                role=Role.ORG_ADMIN,
-                organisation_id=organisation.id,
-            )
-        except accounts.AccountError as problem:
-            st.error(problem.message)
-        else:
-            _accounts.remember_invitation(INVITED_KEY, invitation)
-            st.rerun()
+        _accounts.send_invitation(
+            actor, INVITED_KEY, email=email, role=Role.ORG_ADMIN, organisation_id=organisation.id
+        )
+        if st.session_state.get(INVITED_KEY):
+            st.rerun()  # the organisation now has an admin
 
 
 def render() -> None:
