@@ -66,7 +66,7 @@ from assessment.permissions import (
 )
 from assessment.regions import is_region
 from assessment.settings import get_settings
-from assessment.tables import AppSecret, SignInThrottle, User, WebSession, utcnow
+from assessment.tables import AppSecret, Organisation, SignInThrottle, User, WebSession, utcnow
 
 Clock = Callable[[], datetime]
 
@@ -421,6 +421,10 @@ def _require_invitation(
         require(actor, Action.MANAGE_USERS, Target(staff_account=True))
         return "account_invited"
     organisation = visible_organisation(session, actor, organisation_id)
+    # two "first" admins invited at once: the second waits, then sees the first
+    session.execute(
+        select(Organisation.id).where(Organisation.id == organisation_id).with_for_update()
+    )
     has_admin = _has_active_admin(session, organisation_id)
     target = organisation_target(organisation, has_admin=has_admin)
     if can(actor, Action.INVITE_MEMBER, target):

@@ -440,3 +440,20 @@ def test_drafts_of_grids_are_listed_for_the_national_council_only(world: World) 
     assert {(v.version, v.status) for v in member} == {("1", "published")}
     with pytest.raises(PermissionDenied):
         grid_store.get_grid_source(world.engine, world.member, "petite-grille", "9")
+
+
+def test_the_national_role_is_named_by_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assessment.permissions import ROLE_LABELS_FR, Role, role_label
+    from assessment.settings import get_settings
+
+    get_settings.cache_clear()
+    monkeypatch.delenv("ASSESSMENT_NATIONAL_BODY_NAME", raising=False)
+    try:
+        assert ROLE_LABELS_FR[Role.NATIONAL] == "Instance nationale (ESS France)"
+        assert "CNCRESS" not in " ".join(ROLE_LABELS_FR.values())
+        monkeypatch.setenv("ASSESSMENT_NATIONAL_BODY_NAME", "Réseau national")
+        get_settings.cache_clear()
+        assert role_label(Role.NATIONAL) == "Instance nationale (Réseau national)"
+        assert ROLE_LABELS_FR[Role.REGIONAL] == "Chambre régionale (CRESS)"
+    finally:
+        get_settings.cache_clear()
