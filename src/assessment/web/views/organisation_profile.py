@@ -127,7 +127,7 @@ def _labelled(field: str, value: object) -> str:
 
 
 def _trail(actor: Actor, organisation_id: int) -> None:
-    st.subheader("Journal de l'organisation")
+    st.subheader(typo("Journal de l'organisation"))
     st.caption(
         typo(
             "Toutes les actions sur les comptes et le profil de l'organisation, y compris "

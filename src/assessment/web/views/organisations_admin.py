@@ -30,6 +30,7 @@ UPLOAD_KEY = "organisations_admin_upload"
 IMPORT_REPORT_KEY = "organisations_admin_import_report"
 INVITED_KEY = "organisations_admin_invitation"
 ALL_REGIONS = "Toutes les régions"
+ADMIN_EMAIL_LABEL = "Adresse e-mail de l'administrateur"
 
 
 def _problems(title: str, problems: list[str]) -> None:
@@ -222,7 +223,7 @@ def _one(actor: Actor, organisation: OrganisationInfo) -> None:
 def _first_admin(actor: Actor, organisation: OrganisationInfo) -> None:
     st.markdown(f"**{typo('Inviter le premier administrateur')}**")
     with st.form(f"organisations_admin_first_admin_{organisation.id}", clear_on_submit=True):
-        email = st.text_input("Adresse e-mail de l'administrateur", autocomplete="off")
+        email = st.text_input(typo(ADMIN_EMAIL_LABEL), autocomplete="off")
         submitted = st.form_submit_button("Inviter")
     if submitted:
         _accounts.send_invitation(
