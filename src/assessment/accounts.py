@@ -745,6 +745,13 @@ def _reserve(
 def _succeeded(session: Session, counters: _Counters, at: datetime, policy: ThrottlePolicy) -> None:
     """The reserved failure was a success: forget the pair's failures, trust the client."""
     table = _THROTTLE
+    # lock in key order, as :func:`_reserve` does, so the two never deadlock
+    session.execute(
+        select(table.c.key)
+        .where(table.c.key.in_(counters.keys()))
+        .order_by(table.c.key)
+        .with_for_update()
+    )
     session.execute(
         update(table)
         .where(table.c.key == counters.pair)
