@@ -163,3 +163,24 @@ def test_an_admin_cannot_move_the_organisation_from_its_page(app_as, demo_db: En
     info = get_organisation(demo_db, signed.actor, signed.actor.organisation_id)
     assert (info.region, info.contact_phone) == (before, "04 70 00 00 00")
     assert any("en attente" in i.value for i in at.info)
+
+
+def test_staff_actions_show_in_the_organisations_trail(app_as, demo_db: Engine) -> None:
+    admin = app_as(Role.ORG_ADMIN)
+    assert admin.actor.organisation_id is not None
+    member = next(
+        u
+        for u in accounts.list_users(demo_db, SYSTEM, organisation_id=admin.actor.organisation_id)
+        if u.role is Role.MEMBER
+    )
+    chamber = accounts.authenticate(demo_db, "cress@demo.test", demo.DEMO_PASSWORD)
+    accounts.set_user_active(demo_db, chamber, member.id, False)
+    at = open_page(admin.app, "organisation").run()
+    assert not at.exception
+    journal = at.dataframe[-1].value
+    first = journal.iloc[0]
+    assert (first["Par"], first["Action"], first["Compte"]) == (
+        "cress@demo.test",
+        "Compte désactivé",
+        member.email,
+    )
