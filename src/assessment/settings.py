@@ -4,11 +4,11 @@ Sources, the first that gives a value wins:
 
 1. environment variables (``DATABASE_URL``, ``ASSESSMENT_MODE``, ``ASSESSMENT_DATA_DIR``,
    ``ASSESSMENT_GRIDS_DIR``, ``ASSESSMENT_SESSION_TTL_MINUTES``,
-   ``ASSESSMENT_SESSION_MAX_DAYS``, ``ASSESSMENT_MIN_GROUP_SIZE``);
+   ``ASSESSMENT_SESSION_MAX_DAYS``, ``ASSESSMENT_MIN_GROUP_SIZE``, ``ASSESSMENT_LOG_LEVEL``);
 2. the settings file: the path in ``ASSESSMENT_SETTINGS``, else ``assessment.toml``
    in the working directory when it exists (keys: ``database_url``, ``mode``,
    ``data_dir``, ``grids_dir``, ``session_ttl_minutes``, ``session_max_days``,
-   ``min_group_size``);
+   ``min_group_size``, ``log_level``);
 3. the defaults below.
 
 Relative paths are relative to the working directory.  No extra dependency:
@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assessment.errors import UserError
 
@@ -39,6 +39,7 @@ _ENV_NAMES: dict[str, str] = {
     "session_ttl_minutes": "ASSESSMENT_SESSION_TTL_MINUTES",
     "session_max_days": "ASSESSMENT_SESSION_MAX_DAYS",
     "min_group_size": "ASSESSMENT_MIN_GROUP_SIZE",
+    "log_level": "ASSESSMENT_LOG_LEVEL",
 }
 
 
@@ -68,6 +69,14 @@ class Settings(BaseModel):
     min_group_size: int = Field(
         default=5, ge=2, description="Smallest group of organisations an aggregate may show"
     )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Level of the JSON log lines written on standard error"
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
 
     @property
     def sqlite_path(self) -> Path:
