@@ -38,6 +38,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -52,12 +53,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import websockets
 from sqlalchemy import create_engine, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from streamlit_client import StreamlitClient  # noqa: E402
+from streamlit_client import ClientError, StreamlitClient  # noqa: E402
 
 from assessment import accounts, assessments  # noqa: E402
 from assessment.campaigns import create_campaign  # noqa: E402
@@ -89,6 +91,12 @@ class Results:
     interactions: list[Interaction] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     sign_in_s: list[float] = field(default_factory=list)
+    reconnected: int = 0
+    """Users whose websocket was cut by the fault and who reconnected."""
+    drafts_missing: int = 0
+    """Acknowledged answers a reconnected user did not find on the page."""
+    refused: int = 0
+    """Answers the app said it could not save (database unavailable): retried."""
 
 
 # ---------------------------------------------------------------------------
@@ -265,6 +273,7 @@ class Phase:
     deadline: float = 0.0
     cpu_at_start: float = 0.0
     started_at: float = 0.0
+    fault_started: bool = False
 
     def arrive(self) -> None:
         self.arrived += 1
@@ -307,20 +316,35 @@ async def one_user(
             results.errors.append(f"user {index}: {run.exceptions[0]}")
             return
         await phase.ready.wait()
-        todo = [w for w in client.widgets_with(":q:") if w.kind == "radio"]
+        todo = [w.id for w in client.widgets_with(":q:") if w.kind == "radio"]
         rng.shuffle(todo)
+        acknowledged: dict[str, str] = {}
         while todo and time.monotonic() < phase.deadline:
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
             if time.monotonic() >= phase.deadline:
                 break
-            widget = todo.pop()
+            widget = client.widgets[todo[-1]]
             choice = rng.randrange(len(widget.options))
             question, horizon = _cell(widget.id)
             sent_at = datetime.now(UTC)
-            run = await client.choose(widget, choice)
+            try:
+                run = await client.choose(widget, choice)
+            except (websockets.ConnectionClosed, ClientError, OSError):
+                if not phase.fault_started:
+                    raise
+                results.reconnected += 1
+                results.drafts_missing += await _reconnect(client, acknowledged)
+                continue  # the answer in flight is unknown: given again
+            if TEMPORARY_ERROR.search(run.raw):
+                results.refused += 1  # the page said it was not saved: try again later
+                await client.reload()
+                continue
             if run.exceptions:
                 results.errors.append(f"user {index}: {run.exceptions[0]}")
+                todo.pop()
                 continue
+            todo.pop()
+            acknowledged[widget.id] = widget.options[choice]
             results.interactions.append(
                 Interaction(
                     index,
@@ -340,9 +364,65 @@ async def one_user(
         await client.close()
 
 
+TEMPORARY_ERROR = re.compile("momentanément indisponible".encode())
+"""What the app says when the database is unreachable (the answer was not saved)."""
+
+
+async def _reconnect(client: StreamlitClient, acknowledged: dict[str, str]) -> int:
+    """Reload until the app answers again; how many acknowledged answers it does not show."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            await asyncio.sleep(0.5)
+            await client.reload()
+            break
+        except (websockets.WebSocketException, ClientError, OSError):
+            if time.monotonic() > deadline:
+                raise
+    return sum(
+        1
+        for widget_id, shown in acknowledged.items()
+        if widget_id not in client.widgets or client.widgets[widget_id].value != shown
+    )
+
+
+async def inject_fault(phase: Phase, kind: str, after: float, ports: list[int]) -> str:
+    """``kill``: SIGKILL the app process with the most open connections; ``postgres``:
+    restart the PostgreSQL server.  Returns what was done."""
+    await phase.ready.wait()
+    await asyncio.sleep(after)
+    phase.fault_started = True
+    if kind == "kill":
+        counts = [_connections(port) for port in ports]
+        victim = counts.index(max(counts))
+        pid = phase.pids[victim]
+        phase.cpu_at_start -= _cpu_seconds(pid)  # its CPU so far is no longer counted
+        os.kill(pid, signal.SIGKILL)
+        phase.pids = [p for p in phase.pids if p != pid]
+        return f"killed the process on port {ports[victim]} ({counts[victim]} connections)"
+    version = sorted(os.listdir("/etc/postgresql"))[0]
+    command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"]
+    done = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True)
+    return f"restarted PostgreSQL {version} (exit {done.returncode})"
+
+
+def _connections(port: int) -> int:
+    out = subprocess.run(
+        ["ss", "-Htn", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    return len(out.splitlines())
+
+
 async def run_users(
-    base_url: str, population: Population, duration: float, think: float, pids: list[int]
-) -> tuple[Results, Phase]:
+    base_url: str,
+    population: Population,
+    duration: float,
+    think: float,
+    pids: list[int],
+    fault: tuple[str, float, list[int]] | None = None,
+) -> tuple[Results, Phase, str]:
     results = Results()
     users = len(population.emails)
     phase = Phase(users, duration, pids)
@@ -359,8 +439,10 @@ async def run_users(
         )
         for i in range(users)
     ]
+    injected = asyncio.create_task(inject_fault(phase, *fault)) if fault else None
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=HARD_LIMIT_S)
-    return results, phase
+    done = await injected if injected else ""
+    return results, phase, done
 
 
 # ---------------------------------------------------------------------------
@@ -419,11 +501,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--port", type=int, default=8700, help="first port used")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--fault",
+        choices=["kill", "postgres"],
+        help="kill: SIGKILL one app process mid-run (needs --processes >= 2); "
+        "postgres: restart the PostgreSQL server mid-run",
+    )
+    parser.add_argument("--fault-after", type=float, default=5.0, help="seconds into filling")
     args = parser.parse_args(argv)
     if not 1 <= args.users <= 2000 or not 1 <= args.processes <= 8:
         parser.error("--users 1..2000, --processes 1..8")
     if args.engine == "sqlite" and args.processes > 1:
         parser.error("several processes share PostgreSQL, not SQLite")
+    if args.fault == "kill" and args.processes < 2:
+        parser.error("--fault kill needs --processes 2 or more")
+    if args.fault == "postgres" and args.engine != "postgres":
+        parser.error("--fault postgres needs --engine postgres")
     duration = min(args.duration, HARD_LIMIT_S / 2)
 
     workdir = Path(tempfile.mkdtemp(prefix="assessment-load-"))
@@ -447,9 +540,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             base = f"http://127.0.0.1:{ports[0]}/"
         pids = [p.pid for p in procs]
-        results, phase = asyncio.run(run_users(base, population, duration, args.think, pids))
+        fault = (args.fault, args.fault_after, ports) if args.fault else None
+        results, phase, injected = asyncio.run(
+            run_users(base, population, duration, args.think, pids, fault)
+        )
         wall = time.monotonic() - phase.started_at
-        cpu_used = sum(_cpu_seconds(pid) for pid in pids) - phase.cpu_at_start
+        cpu_used = sum(_cpu_seconds(pid) for pid in phase.pids) - phase.cpu_at_start
     finally:
         for proc in [*procs, *([proxy] if proxy else [])]:
             proc.send_signal(signal.SIGTERM)
@@ -480,6 +576,10 @@ def main(argv: list[str] | None = None) -> int:
         "client_p95_s": _pct(client, 95),
         "server_p50_s": _pct(server, 50),
         "server_p95_s": _pct(server, 95),
+        "fault": injected or None,
+        "reconnected": results.reconnected,
+        "drafts_missing": results.drafts_missing,
+        "refused_temporarily": results.refused,
         "errors": len(results.errors),
         "error_samples": results.errors[:5],
         "lost": lost,
@@ -492,7 +592,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     shutil.rmtree(workdir, ignore_errors=True)
-    return 0 if not results.errors and not lost else 1
+    return 0 if not results.errors and not lost and not results.drafts_missing else 1
 
 
 if __name__ == "__main__":

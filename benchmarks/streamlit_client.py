@@ -53,6 +53,8 @@ class Widget:
     fragment_id: str
     options: list[str] = field(default_factory=list)
     disabled: bool = False
+    value: str | None = None
+    """The option shown as chosen (radio, select box), as the page drew it."""
 
 
 @dataclass
@@ -60,6 +62,19 @@ class RunResult:
     seconds: float
     exceptions: list[str]
     raw: bytes
+
+
+def _chosen(proto: Any, options: list[str]) -> str | None:
+    """The option a radio or select box shows as chosen."""
+    fields = proto.DESCRIPTOR.fields_by_name
+    if not options:
+        return None
+    if "raw_value" in fields and proto.HasField("raw_value"):
+        return str(proto.raw_value)
+    if "default" in fields and proto.HasField("default"):
+        index = int(proto.default)
+        return options[index] if 0 <= index < len(options) else None
+    return None
 
 
 class StreamlitClient:
@@ -165,13 +180,15 @@ class StreamlitClient:
         widget_id = getattr(proto, "id", "")
         if not widget_id or not isinstance(widget_id, str):
             return
+        options = [str(o) for o in getattr(proto, "options", [])]
         self.widgets[widget_id] = Widget(
             id=widget_id,
             kind=kind,
             label=str(getattr(proto, "label", "")),
             fragment_id=delta.fragment_id,
-            options=[str(o) for o in getattr(proto, "options", [])],
+            options=options,
             disabled=bool(getattr(proto, "disabled", False)),
+            value=_chosen(proto, options),
         )
 
     # -- widgets ----------------------------------------------------------

@@ -73,3 +73,20 @@ def test_two_processes_behind_nginx_no_error_nothing_lost(tmp_path: Path) -> Non
     )  # fmt: skip
     assert report["errors"] == 0 and report["lost"] == 0
     assert isinstance(report["interactions"], int) and report["interactions"] > 0
+
+
+def test_a_killed_process_loses_no_saved_answer(tmp_path: Path) -> None:
+    """SIGKILL the busier of two processes mid-run: its users reconnect through nginx
+    to the other one, find every answer the app had acknowledged, and carry on."""
+    _needs_postgres()
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("nginx is missing (.ci/run installs nginx-light)")
+        pytest.skip("nginx is not installed (apt-get install nginx-light)")
+    report = _run(
+        tmp_path, "--users", "4", "--processes", "2", "--duration", "14", "--think", "1.5",
+        "--fault", "kill", "--fault-after", "4", "--port", "8740",
+    )  # fmt: skip
+    assert str(report["fault"]).startswith("killed the process")
+    assert report["errors"] == 0 and report["lost"] == 0 and report["drafts_missing"] == 0
+    assert isinstance(report["reconnected"], int) and report["reconnected"] >= 1
