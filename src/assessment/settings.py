@@ -5,11 +5,11 @@ Sources, the first that gives a value wins:
 1. environment variables (``DATABASE_URL``, ``ASSESSMENT_MODE``, ``ASSESSMENT_DATA_DIR``,
    ``ASSESSMENT_GRIDS_DIR``, ``ASSESSMENT_SESSION_TTL_MINUTES``,
    ``ASSESSMENT_SESSION_MAX_DAYS``, ``ASSESSMENT_MIN_GROUP_SIZE``,
-   ``ASSESSMENT_NATIONAL_BODY_NAME``);
+   ``ASSESSMENT_NATIONAL_BODY_NAME``, ``ASSESSMENT_LOG_LEVEL``);
 2. the settings file: the path in ``ASSESSMENT_SETTINGS``, else ``assessment.toml``
    in the working directory when it exists (keys: ``database_url``, ``mode``,
    ``data_dir``, ``grids_dir``, ``session_ttl_minutes``, ``session_max_days``,
-   ``min_group_size``, ``national_body_name``);
+   ``min_group_size``, ``national_body_name``, ``log_level``);
 3. the defaults below.
 
 Relative paths are relative to the working directory.  No extra dependency:
@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assessment.errors import UserError
 
@@ -41,6 +41,7 @@ _ENV_NAMES: dict[str, str] = {
     "session_max_days": "ASSESSMENT_SESSION_MAX_DAYS",
     "min_group_size": "ASSESSMENT_MIN_GROUP_SIZE",
     "national_body_name": "ASSESSMENT_NATIONAL_BODY_NAME",
+    "log_level": "ASSESSMENT_LOG_LEVEL",
 }
 
 
@@ -77,6 +78,14 @@ class Settings(BaseModel):
         description="The national body's name, shown in the national role's label "
         "(CNCRESS was absorbed into ESS France in 2020)",
     )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Level of the JSON log lines written on standard error"
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
 
     @property
     def sqlite_path(self) -> Path:

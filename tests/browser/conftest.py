@@ -109,8 +109,11 @@ def chromium_path() -> str:
     return path
 
 
-def _start_server(folder: Path, *, seeded: bool) -> Iterator[LiveServer]:
-    database_url = f"sqlite:///{folder / 'app.sqlite3'}"
+def _start_server(
+    folder: Path, *, seeded: bool, database_url: str | None = None
+) -> Iterator[LiveServer]:
+    """``streamlit run app.py`` on a free port (SQLite in ``folder`` unless ``database_url``)."""
+    database_url = database_url or f"sqlite:///{folder / 'app.sqlite3'}"
     if seeded:
         _seed(database_url)
     port = _free_port()
