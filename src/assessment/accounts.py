@@ -35,6 +35,7 @@ from assessment.permissions import ORGANISATION_ROLES, Action, Actor, Role, Targ
 from assessment.regions import is_region
 from assessment.settings import get_settings
 from assessment.tables import AppSecret, SignInThrottle, User, WebSession, utcnow
+from assessment.text_input import EMAIL, PASSWORD, clean_text, text_problem
 
 Clock = Callable[[], datetime]
 
@@ -110,6 +111,8 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def password_problem(password: str) -> str | None:
     """Why ``password`` is refused (French), or ``None``."""
+    if (refused := text_problem(password, PASSWORD)) is not None:
+        return f"Mot de passe : {refused.problem}."
     if len(password) < PASSWORD_MIN_LENGTH:
         return f"Le mot de passe doit compter au moins {PASSWORD_MIN_LENGTH} caractères."
     if len(password) > PASSWORD_MAX_LENGTH:
@@ -119,8 +122,9 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
+def normalise_email(email: str, error: Callable[[str], UserError] = AccountError) -> str:
+    """The address stripped and lower-cased; ``error`` when it holds refused characters."""
+    return clean_text(email, "Adresse e-mail", EMAIL, error=error).lower()
 
 
 _dummy_hash: str | None = None
@@ -411,7 +415,8 @@ def authenticate(
     account deactivated; :class:`SignInThrottled` while the address is blocked
     after repeated failures (even with the right password).
     """
-    address = normalise_email(email)
+    address = normalise_email(email, SignInError)
+    clean_text(password, "Mot de passe", PASSWORD, error=SignInError)
     started = now()
     with read_session(engine) as session:
         throttle = session.get(SignInThrottle, address)

@@ -22,6 +22,7 @@ from assessment.grid_store import DEFAULT_GRID_ID, get_grid, latest_version
 from assessment.organisations import load_organisation, organisation_target
 from assessment.permissions import Action, Actor, require
 from assessment.tables import ActionPlanAction, Campaign, utcnow
+from assessment.text_input import CODE, NOTES, SHORT_TEXT, TITLE, clean_text
 
 STATUSES: dict[str, str] = {
     "todo": "À faire",
@@ -31,9 +32,17 @@ STATUSES: dict[str, str] = {
 }
 SYSTEMIC_ITEM = "systemic"
 """``item_id`` of actions about the cross-item (systemic) view."""
-TITLE_MAX_LENGTH = 300
-OWNER_MAX_LENGTH = 200
-NOTES_MAX_LENGTH = 5000
+TITLE_MAX_LENGTH = TITLE.max_length
+OWNER_MAX_LENGTH = SHORT_TEXT.max_length
+NOTES_MAX_LENGTH = NOTES.max_length
+FIELD_LABELS = {
+    "title": "titre",
+    "owner": "responsable",
+    "notes": "notes",
+    "item_id": "thème",
+    "horizon_id": "objectif",
+}
+"""French field names in error messages."""
 EXPORT_COLUMNS = (
     "Campagne",
     "Thème",
@@ -97,17 +106,16 @@ def _campaign_grid(engine: Engine, session: Session, campaign_id: int | None) ->
 
 
 def _check(values: dict[str, Any], grid: Grid | None) -> dict[str, Any]:
-    title = " ".join(str(values.get("title") or "").split())
+    text_fields = {"title": TITLE, "owner": SHORT_TEXT, "notes": NOTES}
+    text_fields |= {"item_id": CODE, "horizon_id": CODE}
+    cleaned = {
+        key: clean_text(values.get(key) or "", FIELD_LABELS[key], kind, error=ActionPlanError)
+        for key, kind in text_fields.items()
+    }
+    title, owner, notes = cleaned["title"], cleaned["owner"], cleaned["notes"]
+    title = " ".join(title.split())
     if not title:
         raise ActionPlanError("titre : l'intitulé de l'action est obligatoire.")
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ActionPlanError(f"titre : {TITLE_MAX_LENGTH} caractères au plus ({len(title)}).")
-    owner = str(values.get("owner") or "").strip()
-    if len(owner) > OWNER_MAX_LENGTH:
-        raise ActionPlanError(f"responsable : {OWNER_MAX_LENGTH} caractères au plus.")
-    notes = str(values.get("notes") or "").strip()
-    if len(notes) > NOTES_MAX_LENGTH:
-        raise ActionPlanError(f"notes : {NOTES_MAX_LENGTH} caractères au plus.")
     status = values.get("status") or "todo"
     if status not in STATUSES:
         raise ActionPlanError(
@@ -116,10 +124,10 @@ def _check(values: dict[str, Any], grid: Grid | None) -> dict[str, Any]:
     due_on = values.get("due_on")
     if due_on is not None and not isinstance(due_on, date):
         raise ActionPlanError("échéance : une date est attendue.")
-    item_id = str(values.get("item_id") or "").strip()
+    item_id = cleaned["item_id"]
     if not item_id:
         raise ActionPlanError("thème : le thème de la grille concerné est obligatoire.")
-    horizon_id = values.get("horizon_id") or None
+    horizon_id = cleaned["horizon_id"] or None
     if grid is not None:
         items = {item.id for item in grid.items}
         if grid.systemic is not None:
