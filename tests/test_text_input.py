@@ -99,7 +99,7 @@ def test_a_module_error_class_can_be_raised_instead() -> None:
     class ModuleError(text_input.UserError):
         pass
 
-    with pytest.raises(ModuleError, match="^Nom\u00a0: caractère refusé") as caught:
+    with pytest.raises(ModuleError, match=r"^Nom\u00a0: caractère refusé") as caught:
         clean_text("a\x00", "Nom", NAME, error=ModuleError)
     assert isinstance(caught.value.__cause__, TextInputError)
 

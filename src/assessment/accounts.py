@@ -111,8 +111,8 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def password_problem(password: str) -> str | None:
     """Why ``password`` is refused (French), or ``None``."""
-    if (refused := text_problem(password, PASSWORD)) is not None:
-        return f"Mot de passe : {refused.problem}."
+    if (refused := text_problem(password, PASSWORD, "Mot de passe")) is not None:
+        return refused.message
     if len(password) < PASSWORD_MIN_LENGTH:
         return f"Le mot de passe doit compter au moins {PASSWORD_MIN_LENGTH} caractères."
     if len(password) > PASSWORD_MAX_LENGTH:

@@ -106,8 +106,8 @@ def _describe(char: str) -> tuple[str, str] | None:
     return None
 
 
-def text_problem(value: str, kind: TextKind) -> TextInputError | None:
-    """The first refused character of ``value`` (field named « texte »), or ``None``."""
+def text_problem(value: str, kind: TextKind, field: str = "Texte") -> TextInputError | None:
+    """The first refused character of ``value`` as an error naming ``field``, or ``None``."""
     pattern = _REFUSED_MULTILINE if kind.multiline else _REFUSED_SINGLE_LINE
     found = pattern.search(value)
     position = found.start() if found else -1
@@ -122,7 +122,7 @@ def text_problem(value: str, kind: TextKind) -> TextInputError | None:
     assert described is not None
     code, what = described
     where = number(position + 1, 0)
-    return TextInputError("texte", code, f"caractère refusé en position {where}, {what}")
+    return TextInputError(field, code, f"caractère refusé en position {where}, {what}")
 
 
 def clean_text(
@@ -157,9 +157,9 @@ def _clean(value: str | None, field: str, kind: TextKind, limit: int) -> str:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     if kind.strip:
         value = value.strip()
-    problem = text_problem(value, kind)
+    problem = text_problem(value, kind, field)
     if problem is not None:
-        raise TextInputError(field, problem.code, problem.problem)
+        raise problem
     if len(value) > limit:
         raise TextInputError(
             field,
