@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from assessment.db import NotFound, read_session, write_session
 from assessment.errors import UserError
-from assessment.grid import Grid, text
-from assessment.grid_store import DEFAULT_GRID_ID, get_grid, latest_version
+from assessment.grid import Grid
+from assessment.grid_store import get_grid
 from assessment.organisations import load_organisation, organisation_target
 from assessment.permissions import Action, Actor, require
 from assessment.tables import ActionPlanAction, Campaign, utcnow
@@ -43,16 +43,6 @@ FIELD_LABELS = {
     "horizon_id": "objectif",
 }
 """French field names in error messages."""
-EXPORT_COLUMNS = (
-    "Campagne",
-    "Thème",
-    "Objectif",
-    "Action",
-    "Responsable",
-    "Échéance",
-    "Statut",
-    "Notes",
-)
 
 
 class ActionPlanError(UserError, ValueError):
@@ -246,73 +236,3 @@ def delete_action(engine: Engine, actor: Actor, action_id: int) -> None:
         organisation = load_organisation(session, row.organisation_id)
         require(actor, Action.EDIT_ACTION_PLAN, organisation_target(organisation))
         session.delete(row)
-
-
-def _item_label(grid: Grid | None, item_id: str) -> str:
-    if grid is None:
-        return item_id
-    if item_id == SYSTEMIC_ITEM and grid.systemic is not None:
-        return text(grid.systemic.title, grid.language)
-    try:
-        item = grid.item(item_id)
-    except KeyError:
-        return item_id
-    return text(item.short_title or item.title, grid.language)
-
-
-def _horizon_label(grid: Grid | None, horizon_id: str | None) -> str:
-    if horizon_id is None:
-        return ""
-    if grid is not None:
-        for horizon in grid.horizons:
-            if horizon.id == horizon_id:
-                return text(horizon.label, grid.language)
-    return horizon_id
-
-
-def export_rows(
-    engine: Engine, actor: Actor, organisation_id: int, *, campaign_id: int | None = None
-) -> list[dict[str, str]]:
-    """The action plan as rows of French-labelled text columns (:data:`EXPORT_COLUMNS`),
-    ready for a CSV or spreadsheet export."""
-    actions = list_actions(engine, actor, organisation_id, campaign_id=campaign_id)
-    with read_session(engine) as session:
-        campaigns = {
-            row.id: row
-            for row in session.scalars(
-                select(Campaign).where(
-                    Campaign.id.in_({a.campaign_id for a in actions if a.campaign_id})
-                )
-            )
-        }
-    grids: dict[int | None, Grid | None] = {}
-    for action in actions:
-        if action.campaign_id in grids:
-            continue
-        campaign = campaigns.get(action.campaign_id) if action.campaign_id else None
-        try:
-            if campaign is not None:
-                grids[action.campaign_id] = get_grid(
-                    engine, campaign.grid_id, campaign.grid_version
-                )
-            else:
-                grids[None] = get_grid(engine, DEFAULT_GRID_ID, latest_version(engine))
-        except NotFound:
-            grids[action.campaign_id] = None
-    rows: list[dict[str, str]] = []
-    for action in actions:
-        grid = grids.get(action.campaign_id)
-        campaign = campaigns.get(action.campaign_id) if action.campaign_id else None
-        rows.append(
-            {
-                "Campagne": campaign.label if campaign is not None else "",
-                "Thème": _item_label(grid, action.item_id),
-                "Objectif": _horizon_label(grid, action.horizon_id),
-                "Action": action.title,
-                "Responsable": action.owner,
-                "Échéance": action.due_on.strftime("%d/%m/%Y") if action.due_on else "",
-                "Statut": action.status_label,
-                "Notes": action.notes,
-            }
-        )
-    return rows

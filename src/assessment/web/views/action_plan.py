@@ -21,7 +21,7 @@ from assessment.permissions import Action, Actor, PermissionDenied, Target, can
 from assessment.web import state
 
 PREFIX = "plan"
-STATUS_LABELS = exports.ACTION_STATUS_LABELS
+STATUS_LABELS = action_plan.STATUSES
 ALL = "Tous"
 
 
