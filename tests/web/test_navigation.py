@@ -13,6 +13,7 @@ from assessment.web import navigation, state
 from assessment.web.navigation import PAGES, PAGES_BY_URL, VISIBLE_PAGES_KEY
 
 from .conftest import DEMO_EMAILS, new_app, open_page, warnings_text
+from .markdown_text import shown
 
 EXPECTED: dict[Role, list[str]] = {
     Role.MEMBER: ["auto-evaluation", "plan-action", "resultats", "organisation", "compte"],
@@ -116,7 +117,7 @@ def test_admin_invites_a_member(app_as, demo_db: Engine) -> None:
     at.text_input[0].input("nouvelle@demo.test")
     next(b for b in at.button if b.label == "Inviter").click().run()
     assert not at.exception
-    assert "Compte créé pour nouvelle@demo.test" in at.success[0].value
+    assert "Compte créé pour nouvelle@demo.test" in shown(at.success[0].value)
     password = at.code[0].value
     assert accounts.authenticate(demo_db, "nouvelle@demo.test", password).role is Role.MEMBER
 

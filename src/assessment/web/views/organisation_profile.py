@@ -13,6 +13,7 @@ from assessment.organisations import NAF_SECTIONS, get_organisation, set_shared_
 from assessment.permissions import ROLE_LABELS_FR, Action, Actor, Role, can
 from assessment.regions import REGIONS_BY_CODE
 from assessment.web import state
+from assessment.web.safe import md_escape
 
 SHARE_KEY = "organisation_share_toggle"
 INVITED_KEY = "organisation_last_invitation"
@@ -45,14 +46,14 @@ def _invite(actor: Actor, organisation_id: int) -> None:
                 role=role,
             )
         except accounts.AccountError as problem:
-            st.error(problem.message)
+            st.error(md_escape(problem.message))
         else:
             st.session_state[INVITED_KEY] = (invitation.email, invitation.temporary_password)
     invited = st.session_state.get(INVITED_KEY)
     if invited:
         address, password = invited
         st.success(
-            f"Compte créé pour {address}. Transmettez-lui ce mot de passe provisoire "
+            f"Compte créé pour {md_escape(address)}. Transmettez-lui ce mot de passe provisoire "
             "(il ne sera plus affiché) et demandez-lui de le changer dans « Mon compte » :",
             icon=":material/person_add:",
         )
@@ -87,11 +88,11 @@ def render() -> None:
     engine = state.engine()
     organisation = state.call(get_organisation, engine, actor, actor.organisation_id)
     st.title("Mon organisation")
-    st.header(organisation.name)
+    st.header(md_escape(organisation.name))
     region = REGIONS_BY_CODE[organisation.region]
     sector = NAF_SECTIONS.get(organisation.sector or "", "—")
     st.markdown(
-        f"**Identifiant :** {organisation.identifier}  \n"
+        f"**Identifiant :** {md_escape(organisation.identifier)}  \n"
         f"**Famille juridique :** {organisation.legal_family_label}  \n"
         f"**Taille :** {organisation.size_band_label}  \n"
         f"**Secteur d'activité :** {sector}  \n"
