@@ -57,6 +57,8 @@ def test_identity_maps_to_the_local_account(demo_db: Engine) -> None:
 def test_identity_without_a_local_account_is_refused(demo_db: Engine) -> None:
     assert oidc.actor_for_identity(demo_db, "stranger@example.org", email_verified=True) is None
     assert oidc.actor_for_identity(demo_db, None, email_verified=True) is None
+    hostile = f"{DEMO_EMAILS[Role.MEMBER]}\x00"  # refused characters: no account, no error
+    assert oidc.actor_for_identity(demo_db, hostile, email_verified=True) is None
 
 
 def test_unverified_identity_is_refused(demo_db: Engine) -> None:
