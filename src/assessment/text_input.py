@@ -57,8 +57,8 @@ TITLE = TextKind(300)
 """Action titles."""
 SHORT_TEXT = TextKind(200)
 """Action owners, contact details, grid file names, search terms."""
-CODE = TextKind(40)
-"""Identifiers typed by hand: SIREN, RNA, region and category codes."""
+CODE = TextKind(64)
+"""Identifiers typed by hand: SIREN, RNA, region and category codes, grid ids."""
 COMMENT = TextKind(5000, multiline=True)
 NOTES = TextKind(5000, multiline=True)
 ANSWER = TextKind(100_000, multiline=True)

@@ -9,6 +9,7 @@ other scripts, markup) is stored and read back exactly.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -314,3 +315,20 @@ def test_grid_drafts_refuse_hostile_names_and_sources(world: World, hostile: str
         grid_store.save_draft(world.engine, SYSTEM, source + f"# {hostile}\n")
     versions = [v.version for v in grid_store.list_grid_versions(world.engine, SYSTEM)]
     assert "9" not in versions
+
+
+@corpus
+def test_campaigns_refuse_hostile_labels_and_grid_ids(world: World, hostile: str) -> None:
+    from assessment.campaigns import CampaignError, create_campaign, list_campaigns
+
+    for field, label in (("label", "Libellé"), ("grid_id", "Grille"), ("grid_version", "Version")):
+        with pytest.raises(CampaignError, match=rf"^{label}\u00a0: caractère refusé"):
+            create_campaign(
+                world.engine,
+                SYSTEM,
+                year=2030,
+                opens_on=date(2030, 1, 1),
+                closes_on=date(2030, 6, 30),
+                **{field: f"x{hostile}"},  # type: ignore[arg-type]
+            )
+    assert [c.year for c in list_campaigns(world.engine)] == [date.today().year]

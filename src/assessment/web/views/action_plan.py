@@ -245,7 +245,7 @@ def render() -> None:
         return
     grid = state.grid(campaign.grid_id, campaign.grid_version)
     st.caption(
-        f"{campaign.label} — des actions pour atteindre les objectifs à 1 et 3 ans, "
+        f"{md_escape(campaign.label)} — des actions pour atteindre les objectifs à 1 et 3 ans, "
         "à présenter chaque année en assemblée générale."
     )
     try:

@@ -835,7 +835,8 @@ def render() -> None:
     grid = state.grid(campaign.grid_id, campaign.grid_version)
     st.session_state[_GRID_KEY] = (campaign.grid_id, campaign.grid_version)
     st.caption(
-        f"{campaign.label} — grille « {text(grid.title, grid.language)} » (version {grid.version})"
+        f"{md_escape(campaign.label)} — grille « {text(grid.title, grid.language)} » "
+        f"(version {grid.version})"
     )
     try:
         draft = _start(engine, actor, campaign)
