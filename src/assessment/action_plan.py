@@ -4,6 +4,9 @@ Members and admins of the organisation write (``Action.EDIT_ACTION_PLAN``);
 whoever may read its assessments reads it (``Action.READ_ASSESSMENT``: also
 its CRESS when the organisation shares its answers).  When an action belongs
 to a campaign, its item and horizon are checked against that campaign's grid.
+Text fields go through :mod:`assessment.text_input`.  The plan is exported by
+:func:`assessment.exports.action_rows` (CSV, XLSX), with :data:`STATUSES` as
+its status labels.
 """
 
 from __future__ import annotations

@@ -73,7 +73,8 @@ class TextInputError(UserError, ValueError):
         super().__init__(typo(f"{field} : {problem}."))
         self.field = field
         self.code = code
-        """``surrogate``, ``control``, ``bidi``, ``invisible``, ``space`` or ``too_long``."""
+        """``surrogate``, ``control``, ``bidi``, ``invisible``, ``space``, ``too_long``,
+        ``type``."""
         self.problem = problem
 
 
