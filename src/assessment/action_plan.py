@@ -4,6 +4,9 @@ Members and admins of the organisation write (``Action.EDIT_ACTION_PLAN``);
 whoever may read its assessments reads it (``Action.READ_ASSESSMENT``: also
 its CRESS when the organisation shares its answers).  When an action belongs
 to a campaign, its item and horizon are checked against that campaign's grid.
+Text fields go through :mod:`assessment.text_input`.  The plan is exported by
+:func:`assessment.exports.action_rows` (CSV, XLSX), with :data:`STATUSES` as
+its status labels.
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from assessment.db import NotFound, read_session, write_session
 from assessment.errors import UserError
-from assessment.grid import Grid, text
-from assessment.grid_store import DEFAULT_GRID_ID, get_grid, latest_version
+from assessment.grid import Grid
+from assessment.grid_store import get_grid
 from assessment.organisations import load_organisation, organisation_target
 from assessment.permissions import Action, Actor, require
 from assessment.tables import ActionPlanAction, Campaign, utcnow
+from assessment.text_input import CODE, NOTES, SHORT_TEXT, TITLE, clean_text
 
 STATUSES: dict[str, str] = {
     "todo": "À faire",
@@ -31,19 +35,17 @@ STATUSES: dict[str, str] = {
 }
 SYSTEMIC_ITEM = "systemic"
 """``item_id`` of actions about the cross-item (systemic) view."""
-TITLE_MAX_LENGTH = 300
-OWNER_MAX_LENGTH = 200
-NOTES_MAX_LENGTH = 5000
-EXPORT_COLUMNS = (
-    "Campagne",
-    "Thème",
-    "Objectif",
-    "Action",
-    "Responsable",
-    "Échéance",
-    "Statut",
-    "Notes",
-)
+TITLE_MAX_LENGTH = TITLE.max_length
+OWNER_MAX_LENGTH = SHORT_TEXT.max_length
+NOTES_MAX_LENGTH = NOTES.max_length
+FIELD_LABELS = {
+    "title": "titre",
+    "owner": "responsable",
+    "notes": "notes",
+    "item_id": "thème",
+    "horizon_id": "objectif",
+}
+"""French field names in error messages."""
 
 
 class ActionPlanError(UserError, ValueError):
@@ -97,17 +99,16 @@ def _campaign_grid(engine: Engine, session: Session, campaign_id: int | None) ->
 
 
 def _check(values: dict[str, Any], grid: Grid | None) -> dict[str, Any]:
-    title = " ".join(str(values.get("title") or "").split())
+    text_fields = {"title": TITLE, "owner": SHORT_TEXT, "notes": NOTES}
+    text_fields |= {"item_id": CODE, "horizon_id": CODE}
+    cleaned = {
+        key: clean_text(values.get(key) or "", FIELD_LABELS[key], kind, error=ActionPlanError)
+        for key, kind in text_fields.items()
+    }
+    title, owner, notes = cleaned["title"], cleaned["owner"], cleaned["notes"]
+    title = " ".join(title.split())
     if not title:
         raise ActionPlanError("titre : l'intitulé de l'action est obligatoire.")
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ActionPlanError(f"titre : {TITLE_MAX_LENGTH} caractères au plus ({len(title)}).")
-    owner = str(values.get("owner") or "").strip()
-    if len(owner) > OWNER_MAX_LENGTH:
-        raise ActionPlanError(f"responsable : {OWNER_MAX_LENGTH} caractères au plus.")
-    notes = str(values.get("notes") or "").strip()
-    if len(notes) > NOTES_MAX_LENGTH:
-        raise ActionPlanError(f"notes : {NOTES_MAX_LENGTH} caractères au plus.")
     status = values.get("status") or "todo"
     if status not in STATUSES:
         raise ActionPlanError(
@@ -116,10 +117,10 @@ def _check(values: dict[str, Any], grid: Grid | None) -> dict[str, Any]:
     due_on = values.get("due_on")
     if due_on is not None and not isinstance(due_on, date):
         raise ActionPlanError("échéance : une date est attendue.")
-    item_id = str(values.get("item_id") or "").strip()
+    item_id = cleaned["item_id"]
     if not item_id:
         raise ActionPlanError("thème : le thème de la grille concerné est obligatoire.")
-    horizon_id = values.get("horizon_id") or None
+    horizon_id = cleaned["horizon_id"] or None
     if grid is not None:
         items = {item.id for item in grid.items}
         if grid.systemic is not None:
@@ -238,73 +239,3 @@ def delete_action(engine: Engine, actor: Actor, action_id: int) -> None:
         organisation = load_organisation(session, row.organisation_id)
         require(actor, Action.EDIT_ACTION_PLAN, organisation_target(organisation))
         session.delete(row)
-
-
-def _item_label(grid: Grid | None, item_id: str) -> str:
-    if grid is None:
-        return item_id
-    if item_id == SYSTEMIC_ITEM and grid.systemic is not None:
-        return text(grid.systemic.title, grid.language)
-    try:
-        item = grid.item(item_id)
-    except KeyError:
-        return item_id
-    return text(item.short_title or item.title, grid.language)
-
-
-def _horizon_label(grid: Grid | None, horizon_id: str | None) -> str:
-    if horizon_id is None:
-        return ""
-    if grid is not None:
-        for horizon in grid.horizons:
-            if horizon.id == horizon_id:
-                return text(horizon.label, grid.language)
-    return horizon_id
-
-
-def export_rows(
-    engine: Engine, actor: Actor, organisation_id: int, *, campaign_id: int | None = None
-) -> list[dict[str, str]]:
-    """The action plan as rows of French-labelled text columns (:data:`EXPORT_COLUMNS`),
-    ready for a CSV or spreadsheet export."""
-    actions = list_actions(engine, actor, organisation_id, campaign_id=campaign_id)
-    with read_session(engine) as session:
-        campaigns = {
-            row.id: row
-            for row in session.scalars(
-                select(Campaign).where(
-                    Campaign.id.in_({a.campaign_id for a in actions if a.campaign_id})
-                )
-            )
-        }
-    grids: dict[int | None, Grid | None] = {}
-    for action in actions:
-        if action.campaign_id in grids:
-            continue
-        campaign = campaigns.get(action.campaign_id) if action.campaign_id else None
-        try:
-            if campaign is not None:
-                grids[action.campaign_id] = get_grid(
-                    engine, campaign.grid_id, campaign.grid_version
-                )
-            else:
-                grids[None] = get_grid(engine, DEFAULT_GRID_ID, latest_version(engine))
-        except NotFound:
-            grids[action.campaign_id] = None
-    rows: list[dict[str, str]] = []
-    for action in actions:
-        grid = grids.get(action.campaign_id)
-        campaign = campaigns.get(action.campaign_id) if action.campaign_id else None
-        rows.append(
-            {
-                "Campagne": campaign.label if campaign is not None else "",
-                "Thème": _item_label(grid, action.item_id),
-                "Objectif": _horizon_label(grid, action.horizon_id),
-                "Action": action.title,
-                "Responsable": action.owner,
-                "Échéance": action.due_on.strftime("%d/%m/%Y") if action.due_on else "",
-                "Statut": action.status_label,
-                "Notes": action.notes,
-            }
-        )
-    return rows

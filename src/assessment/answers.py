@@ -48,6 +48,8 @@ from assessment.grid import (
     text,
 )
 from assessment.messages import ANSWER_MESSAGES
+from assessment.text_input import ANSWER as ANSWER_TEXT
+from assessment.text_input import TextInputError, clean_text
 
 __all__ = [
     "AnswerError",
@@ -429,16 +431,13 @@ def _text_normalizer(max_length: int) -> Callable[[Any], Any]:
             return None
         if not isinstance(value, str):
             raise _Invalid("text_wrong_type", value=value)
-        if "\r" in value:
-            value = value.replace("\r\n", "\n").replace("\r", "\n")
-        if "\x00" in value:  # PostgreSQL text cannot hold NUL
-            value = value.replace("\x00", "")
-        value = value.strip()
-        if not value:
-            return None
-        if len(value) > max_length:
-            raise _Invalid("text_too_long", length=len(value), max=max_length)
-        return value
+        try:
+            value = clean_text(value, "texte", ANSWER_TEXT, max_length=max_length)
+        except TextInputError as refused:
+            if refused.code == "too_long":
+                raise _Invalid("text_too_long", length=len(value.strip()), max=max_length) from None
+            raise _Invalid("text_refused_character", problem=refused.problem) from None
+        return value or None
 
     return normalize
 

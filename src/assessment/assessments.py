@@ -50,8 +50,9 @@ from assessment.tables import (
     Submission,
     utcnow,
 )
+from assessment.text_input import COMMENT, clean_text
 
-COMMENT_MAX_LENGTH = 5000
+COMMENT_MAX_LENGTH = COMMENT.max_length
 STALE_MESSAGE = (
     "Cette auto-évaluation a été modifiée par quelqu'un d'autre depuis votre dernier "
     "chargement : rechargez pour voir la version à jour."
@@ -616,11 +617,7 @@ def save_comment(
     expected_revision: int,
 ) -> int:
     """Store the comment on one question and horizon (blank clears it); the new revision."""
-    text = (comment or "").strip() or None
-    if text is not None and len(text) > COMMENT_MAX_LENGTH:
-        raise AssessmentError(
-            f"Le commentaire dépasse {COMMENT_MAX_LENGTH} caractères ({len(text)})."
-        )
+    text = clean_text(comment, "Commentaire", COMMENT, error=AssessmentError) or None
     with write_session(engine) as session:
         ctx = _context(session, assessment_id)
         require(actor, Action.EDIT_ASSESSMENT, _target(ctx))

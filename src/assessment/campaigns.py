@@ -19,6 +19,7 @@ from assessment.errors import UserError
 from assessment.grid_store import DEFAULT_GRID_ID, PUBLISHED, latest_version
 from assessment.permissions import Action, Actor, require
 from assessment.tables import Campaign, GridVersion, utcnow
+from assessment.text_input import CODE, SHORT_TEXT, clean_text
 
 
 class CampaignError(UserError, ValueError):
@@ -105,6 +106,9 @@ def create_campaign(
 ) -> int:
     """Open a yearly campaign on a published grid version (default: its latest)."""
     require(actor, Action.MANAGE_CAMPAIGNS)
+    label = clean_text(label, "Libellé", SHORT_TEXT, error=CampaignError)
+    grid_id = clean_text(grid_id, "Grille", CODE, error=CampaignError) or DEFAULT_GRID_ID
+    grid_version = clean_text(grid_version, "Version", CODE, error=CampaignError) or None
     if closes_on < opens_on:
         raise CampaignError("La date de clôture doit suivre la date d'ouverture.")
     if not 2000 <= year <= 2200:
@@ -126,7 +130,7 @@ def create_campaign(
                 raise CampaignError(f"Une campagne {year} existe déjà.")
             row = Campaign(
                 year=year,
-                label=(label or f"Campagne {year}").strip(),
+                label=label or f"Campagne {year}",
                 grid_id=grid_id,
                 grid_version=version,
                 opens_on=opens_on,

@@ -6,6 +6,14 @@ them to ``st.download_button`` and tests read them back.
 CSV files are meant to open correctly in a French spreadsheet: UTF-8 with a
 byte-order mark, ``;`` as separator and a decimal comma.  JSON keeps raw,
 unrounded numbers and ids for re-use by other tools.
+
+No cell can become a formula (OWASP, « CSV Injection »): a CSV cell that
+starts with ``=``, ``+``, ``-``, ``@``, ``|``, ``%``, a tab or a carriage
+return (or their full-width forms, or any of them after leading spaces) gets
+a leading ``'``, unless the whole cell is a plain number such as ``-12,5``;
+every text cell of the XLSX file is written as a string with Excel's « quote
+prefix », never as a formula.  Text that is not valid Unicode (stored before
+the input rule of :mod:`assessment.text_input`) is replaced, never fatal.
 """
 
 from __future__ import annotations
@@ -13,21 +21,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Any
 
+from assessment.action_plan import STATUSES, SYSTEMIC_ITEM
 from assessment.grid import ChoiceQuestion, Grid, text
 from assessment.scoring import ScoreReport
 
 CSV_DELIMITER = ";"
-ACTION_STATUS_LABELS: dict[str, str] = {
-    "todo": "À faire",
-    "in_progress": "En cours",
-    "done": "Fait",
-    "dropped": "Abandonné",
-}
+FORMULA_TRIGGERS = frozenset("=+-@|%\t\r\uff1d\uff0b\uff0d\uff20")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP's
+list, plus ``|`` and ``%`` and full-width forms some spreadsheets accept)."""
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
 ACTION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "N°"),
     ("item", "Thème"),
@@ -50,12 +58,22 @@ def format_number(value: float | None, decimals: int = 1) -> str:
     return shown.replace(".", ",")
 
 
+def safe_cell(value: Any) -> str:
+    """One CSV cell that no spreadsheet reads as a formula (see the module's doc)."""
+    shown = "" if value is None else str(value)
+    if not shown or _PLAIN_NUMBER.match(shown):
+        return shown
+    if shown[0] in FORMULA_TRIGGERS or shown.lstrip(" \u00a0")[:1] in FORMULA_TRIGGERS:
+        return "'" + shown
+    return shown
+
+
 def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    writer.writerow([safe_cell(h) for h in header])
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig", errors="replace")
 
 
 def _answer_text(grid: Grid, question_id: str, value: Any) -> str:
@@ -153,7 +171,7 @@ def results_csv(
                 ]
             )
     if answers:
-        for item, question in grid.questions():
+        for section, question in grid.questions():
             per_horizon = answers.get(question.id) or {}
             for horizon in grid.question_horizons(question):
                 value = per_horizon.get(horizon)
@@ -162,8 +180,8 @@ def results_csv(
                 rows.append(
                     [
                         "Réponse",
-                        item.id if item is not None else "",
-                        _item_label(grid, item.id if item is not None else None),
+                        section.id if section is not None else "",
+                        _item_label(grid, section.id if section is not None else None),
                         question.id,
                         text(question.label, lang),
                         horizon,
@@ -206,7 +224,8 @@ def results_json(
         "scores": report.to_dict(),
         "answers": {q: dict(v) for q, v in (answers or {}).items()},
     }
-    return json.dumps(document, ensure_ascii=False, indent=2, default=_json_default).encode("utf-8")
+    shown = json.dumps(document, ensure_ascii=False, indent=2, default=_json_default)
+    return shown.encode("utf-8", errors="replace")
 
 
 def _field(action: Any, name: str) -> Any:
@@ -215,19 +234,26 @@ def _field(action: Any, name: str) -> Any:
     return getattr(action, name, None)
 
 
+def _action_item_label(grid: Grid | None, item_id: str | None) -> str:
+    if grid is None or not item_id:
+        return item_id or ""
+    try:
+        return _item_label(grid, None if item_id == SYSTEMIC_ITEM else item_id)
+    except KeyError:
+        return item_id
+
+
 def action_rows(grid: Grid | None, actions: Iterable[Any]) -> list[dict[str, Any]]:
     """Actions (dataclasses, objects or mappings) as display rows keyed by
-    :data:`ACTION_COLUMNS` ids, with French item, horizon and status labels."""
+    :data:`ACTION_COLUMNS` ids, with French item, horizon and status labels
+    (:data:`assessment.action_plan.STATUSES`).  The one action-plan export:
+    :func:`action_plan_csv` and :func:`action_plan_xlsx` write these rows."""
     horizons = {h.id: text(h.label, grid.language) for h in grid.horizons} if grid else {}
     rows = []
     for action in actions:
         if is_dataclass(action) and not isinstance(action, type):
             action = asdict(action)
-        item_id = _field(action, "item_id")
-        try:
-            item = _item_label(grid, item_id) if grid is not None and item_id else item_id
-        except KeyError:
-            item = item_id
+        item = _action_item_label(grid, _field(action, "item_id"))
         horizon_id = _field(action, "horizon_id")
         status = _field(action, "status") or ""
         rows.append(
@@ -238,7 +264,7 @@ def action_rows(grid: Grid | None, actions: Iterable[Any]) -> list[dict[str, Any
                 "title": _field(action, "title") or "",
                 "owner": _field(action, "owner") or "",
                 "due_on": _field(action, "due_on"),
-                "status": ACTION_STATUS_LABELS.get(status, status),
+                "status": STATUSES.get(status, status),
                 "notes": _field(action, "notes") or "",
             }
         )
@@ -263,23 +289,35 @@ def action_plan_csv(grid: Grid | None, actions: Iterable[Any]) -> bytes:
     )
 
 
+def _xlsx_value(value: Any, illegal: re.Pattern[str]) -> Any:
+    """Text without the characters XML cannot hold (legacy rows); others as they are."""
+    if not isinstance(value, str):
+        return value
+    return illegal.sub("", value).encode("utf-8", errors="replace").decode("utf-8")
+
+
 def action_plan_xlsx(
     grid: Grid | None, actions: Iterable[Any], *, title: str = "Plan d'action"
 ) -> bytes:
     """The action plan as an Excel workbook: one sheet, bold frozen header,
-    real date cells, filters and sensible column widths."""
+    real date cells, filters and sensible column widths.  Text cells are
+    strings with Excel's quote prefix: never a formula, even after editing."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     rows = action_rows(grid, actions)
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
     sheet.title = title[:31]
     sheet.append([label for _, label in ACTION_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([row[key] for key, _ in ACTION_COLUMNS])
+        sheet.append([_xlsx_value(row[key], ILLEGAL_CHARACTERS_RE) for key, _ in ACTION_COLUMNS])
     due_column = [key for key, _ in ACTION_COLUMNS].index("due_on") + 1
     for (cells,) in sheet.iter_rows(min_row=2, min_col=due_column, max_col=due_column):
         if cells.value is not None:
@@ -287,11 +325,13 @@ def action_plan_xlsx(
     widths = {"id": 6, "item": 22, "horizon": 18, "title": 48, "owner": 20, "due_on": 12}
     widths |= {"status": 12, "notes": 48}
     for index, (key, _) in enumerate(ACTION_COLUMNS, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = widths[key]
+        sheet.column_dimensions[get_column_letter(index)].width = widths[key]
     for row_cells in sheet.iter_rows(min_row=2):
         for cell in row_cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never "f" (formula), whatever the text starts with
+                cell.quotePrefix = True
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     buffer = io.BytesIO()

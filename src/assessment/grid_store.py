@@ -33,6 +33,7 @@ from assessment.grid import Grid
 from assessment.grid_loader import GridError, GridLoadResult, check_grid_dir, load_grid_text
 from assessment.permissions import Action, Actor, can, require
 from assessment.tables import GridVersion, utcnow
+from assessment.text_input import GRID_SOURCE, SHORT_TEXT, clean_text
 
 DEFAULT_GRID_ID = "guide-bonnes-pratiques-ess"
 PUBLISHED = "published"
@@ -276,6 +277,14 @@ def sync_grids_from_dir(engine: Engine, path: str | Path) -> list[SyncedGrid]:
     return synced
 
 
+def _clean_source(source: str, source_name: str) -> tuple[str, str]:
+    """A grid's YAML text and file name, as typed or uploaded, through the one text rule."""
+    return (
+        clean_text(source, "Grille", GRID_SOURCE, error=GridStoreError),
+        clean_text(source_name, "Nom du fichier", SHORT_TEXT, error=GridStoreError),
+    )
+
+
 def _check_source(source: str, name: str) -> GridLoadResult:
     return load_grid_text(source, name)
 
@@ -302,6 +311,7 @@ def save_draft(
     readable id and version, and that version must not be published already.
     """
     require(actor, Action.MANAGE_GRIDS)
+    source, source_name = _clean_source(source, source_name)
     grid_id, version = _id_and_version(source)
     name = source_name or f"{grid_id}@{version}"
     result = _check_source(source, name)
@@ -373,6 +383,7 @@ def publish(engine: Engine, actor: Actor, grid_id: str, version: str) -> Grid:
 def publish_source(engine: Engine, actor: Actor, source: str, *, source_name: str = "") -> Grid:
     """Validate and publish YAML text in one step (national council or operator)."""
     require(actor, Action.MANAGE_GRIDS)
+    source, source_name = _clean_source(source, source_name)
     result = _check_source(source, source_name or "<grille>")
     if not result.ok or result.grid is None:
         raise GridStoreError(

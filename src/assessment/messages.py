@@ -312,6 +312,7 @@ ANSWER_MESSAGES: dict[str, str] = {
     "number_above_max": "{value} est supérieur au maximum ({max})",
     "text_wrong_type": "un texte est attendu, pas {value}",
     "text_too_long": "le texte fait {length} caractères, au-delà du maximum de {max}",
+    "text_refused_character": "{problem}",
     "yes_no_wrong_type": "oui ou non (true / false) est attendu, pas {value}",
     "choice_wrong_type": "une option ({options}) est attendue, pas {value}",
     "choice_multiple_wrong_type": "une liste d'options ({options}) est attendue, pas {value}",

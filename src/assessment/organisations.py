@@ -26,7 +26,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,6 +39,7 @@ from assessment import admin_audit
 from assessment.admin_audit import AdminEventInfo
 from assessment.db import NotFound, read_session, write_connection, write_session
 from assessment.errors import UserError
+from assessment.french import number
 from assessment.permissions import Action, Actor, Role, Target, can, require
 from assessment.regions import REGIONS_BY_CODE, normalise_region
 from assessment.tables import (
@@ -47,6 +48,7 @@ from assessment.tables import (
     OrganisationContact,
     utcnow,
 )
+from assessment.text_input import CODE, NAME, SHORT_TEXT, TextInputError, clean_text
 
 LEGAL_FAMILIES: dict[str, str] = {
     "association": "Association",
@@ -113,7 +115,7 @@ FIELD_LABELS_FR: dict[str, str] = {
     "contact_phone": "téléphone",
     "postal_address": "adresse",
 }
-NAME_MAX_LENGTH = 300
+NAME_MAX_LENGTH = NAME.max_length
 _RNA_PATTERN = re.compile(r"^W[0-9][0-9A-Z][0-9]{7}$")
 _LA_POSTE_SIREN = "356000000"
 
@@ -245,18 +247,23 @@ def check_organisation(
 ) -> tuple[OrganisationInput | None, list[FieldProblem]]:
     """Validate raw organisation fields (strings or ``None``); all problems at once."""
     problems: list[FieldProblem] = []
+    cleaned: dict[str, str] = {}
+    for key in CSV_COLUMNS:
+        value = values.get(key)
+        try:
+            kind = NAME if key == "name" else CODE
+            cleaned[key] = clean_text(None if value is None else str(value), key, kind)
+        except TextInputError as refused:
+            problems.append(FieldProblem(key, refused.problem))
+    if problems:
+        return None, problems
 
     def raw(key: str) -> str:
-        value = values.get(key)
-        return "" if value is None else str(value).strip()
+        return cleaned[key]
 
     name = " ".join(raw("name").split())
     if not name:
         problems.append(FieldProblem("name", "le nom est obligatoire"))
-    elif len(name) > NAME_MAX_LENGTH:
-        problems.append(
-            FieldProblem("name", f"le nom dépasse {NAME_MAX_LENGTH} caractères ({len(name)})")
-        )
 
     siren = _compact(raw("siren")) or None
     if siren is not None and (problem := siren_problem(siren)):
@@ -471,8 +478,9 @@ def list_organisations(
         require(actor, Action.READ_ORGANISATION, Target())
         if region is not None:
             query = query.where(Organisation.region == region)
+    search = clean_text(search, "Recherche", SHORT_TEXT)
     if search:
-        pattern = f"%{search.strip()}%"
+        pattern = f"%{search}%"
         query = query.where(
             or_(
                 Organisation.name.ilike(pattern),
@@ -891,13 +899,31 @@ def _delimiter(text: str) -> str:
         return ";" if first_line.count(";") > first_line.count(",") else ","
 
 
+def _csv_lines(reader: Any) -> Iterator[list[str]]:
+    """The reader's rows; a line the csv module cannot read is a French
+    :class:`OrganisationImportError` (for instance a field over its 131 072
+    characters: an unclosed quote, or not a CSV at all)."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            limit = number(csv.field_size_limit(), 0)
+            problem = f"un champ dépasse {limit} caractères (guillemet non fermé ?)"
+        else:
+            problem = "ligne illisible (guillemets ou séparateurs à vérifier)"
+        raise OrganisationImportError(
+            [f"ligne {number(reader.line_num, 0)} : {problem} : rien n'a été importé"]
+        ) from exc
+
+
 def parse_organisations_csv(data: bytes | str) -> tuple[list[_ParsedLine], list[str]]:
     """Parse and check every line (no database access); problems name line and field."""
     text = _decode(data)
     if not text.strip():
         return [], ["le fichier est vide"]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    header_raw = next(reader)
+    lines = _csv_lines(reader)
+    header_raw = next(lines)
     header = [CSV_COLUMN_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in header_raw]
     problems: list[str] = []
     unknown = [h for h in header if h not in CSV_COLUMNS]
@@ -915,7 +941,7 @@ def parse_organisations_csv(data: bytes | str) -> tuple[list[_ParsedLine], list[
         return [], problems
     parsed: list[_ParsedLine] = []
     seen: dict[tuple[str, str], int] = {}
-    for cells in reader:
+    for cells in lines:
         line = reader.line_num
         if not any(cell.strip() for cell in cells):
             continue

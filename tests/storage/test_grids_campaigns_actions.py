@@ -9,13 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from assessment import grid_store
+from assessment import exports, grid_store
 from assessment.action_plan import (
-    EXPORT_COLUMNS,
     ActionPlanError,
     add_action,
     delete_action,
-    export_rows,
     list_actions,
     update_action,
 )
@@ -197,21 +195,22 @@ def test_action_plan_crud_and_export(world: World) -> None:
         "En cours",
         "Devis",
     )
-    rows = export_rows(world.engine, world.member, world.org_a, campaign_id=world.campaign)
+    planned = list_actions(world.engine, world.member, world.org_a, campaign_id=world.campaign)
+    grid = get_grid(world.engine, GRID_ID, "1")
+    rows = exports.action_rows(grid, planned)
     assert rows == [
         {
-            "Campagne": f"Campagne {date.today().year}",
-            "Thème": "Gouvernance démocratique",
-            "Objectif": "Objectif à 1 an",
-            "Action": "Réviser les statuts",
-            "Responsable": "Bureau",
-            "Échéance": "30/06/2027",
-            "Statut": "À faire",
-            "Notes": "",
+            "id": first,
+            "item": "Gouvernance démocratique",
+            "horizon": "Objectif à 1 an",
+            "title": "Réviser les statuts",
+            "owner": "Bureau",
+            "due_on": date(2027, 6, 30),
+            "status": "À faire",
+            "notes": "",
         }
     ]
-    assert list(rows[0]) == list(EXPORT_COLUMNS)
-    assert len(export_rows(world.engine, world.member, world.org_a)) == 2
+    assert exports.action_rows(grid, [updated])[0]["status"] == updated.status_label == "En cours"
     delete_action(world.engine, world.member, first)
     assert [a.id for a in list_actions(world.engine, world.member, world.org_a)] == [second]
 

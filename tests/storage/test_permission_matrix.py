@@ -14,7 +14,15 @@ from typing import Any
 
 import pytest
 
-from assessment import accounts, action_plan, assessments, campaigns, grid_store, organisations
+from assessment import (
+    accounts,
+    action_plan,
+    assessments,
+    campaigns,
+    exports,
+    grid_store,
+    organisations,
+)
 from assessment.db import NotFound
 from assessment.permissions import Action, Actor, PermissionDenied
 
@@ -297,7 +305,9 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "export action plan (shared)": Operation(
         lambda w: _shared(w) | _with_action(w),
-        lambda w, a, c: action_plan.export_rows(w.engine, a, w.org_a),
+        lambda w, a, c: exports.action_plan_csv(
+            None, action_plan.list_actions(w.engine, a, w.org_a)
+        ),
         frozenset(ORG_USERS | {"regional_same"}),
     ),
     "edit action plan (add)": Operation(

@@ -14,6 +14,7 @@ from assessment.settings import get_settings
 from assessment.web import oidc, startup, state
 
 from .conftest import DEMO_EMAILS, GUIDE, new_app, open_page, reset_process_caches
+from .markdown_text import shown
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s" * 32}
 PROVIDER = {
@@ -56,6 +57,8 @@ def test_identity_maps_to_the_local_account(demo_db: Engine) -> None:
 def test_identity_without_a_local_account_is_refused(demo_db: Engine) -> None:
     assert oidc.actor_for_identity(demo_db, "stranger@example.org", email_verified=True) is None
     assert oidc.actor_for_identity(demo_db, None, email_verified=True) is None
+    hostile = f"{DEMO_EMAILS[Role.MEMBER]}\x00"  # refused characters: no account, no error
+    assert oidc.actor_for_identity(demo_db, hostile, email_verified=True) is None
 
 
 def test_unverified_identity_is_refused(demo_db: Engine) -> None:
@@ -143,7 +146,7 @@ def test_change_password_with_a_wrong_current_one(app_as) -> None:
     new.input("un-nouveau-mot-de-passe")
     again.input("un-nouveau-mot-de-passe")
     next(b for b in at.button if b.label == "Changer le mot de passe").click().run()
-    assert at.error[0].value == "Le mot de passe actuel est incorrect."
+    assert shown(at.error[0].value) == "Le mot de passe actuel est incorrect."
 
 
 # ---------------------------------------------------------------------------

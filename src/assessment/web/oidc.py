@@ -85,7 +85,10 @@ def actor_for_identity(engine: Engine, email: str | None, *, email_verified: Any
     """
     if not email or email_verified is False or str(email_verified).lower() == "false":
         return None
-    address = accounts.normalise_email(email)
+    try:
+        address = accounts.normalise_email(email)
+    except accounts.AccountError:  # refused characters: no account can have this address
+        return None
     for user in accounts.list_users(engine, Actor.system()):
         if user.email == address:
             return user.actor() if user.active else None

@@ -14,6 +14,7 @@ from assessment.organisations import get_organisation
 from assessment.permissions import ROLE_LABELS_FR
 from assessment.regions import region_name
 from assessment.web import layout, state
+from assessment.web.safe import md_escape
 
 
 def render() -> None:
@@ -28,10 +29,12 @@ def render() -> None:
             ),
             icon=":material/key:",
         )
-    st.markdown(f"**Adresse e-mail :** {actor.email}  \n**Rôle :** {ROLE_LABELS_FR[actor.role]}")
+    st.markdown(
+        f"**Adresse e-mail :** {md_escape(actor.email)}  \n**Rôle :** {ROLE_LABELS_FR[actor.role]}"
+    )
     if actor.organisation_id is not None and not actor.must_change_password:
         organisation = state.call(get_organisation, engine, actor, actor.organisation_id)
-        st.markdown(f"**Organisation :** {organisation.name}")
+        st.markdown(f"**Organisation :** {md_escape(organisation.name)}")
     if actor.region is not None:
         st.markdown(f"**Région :** {region_name(actor.region)}")
 
@@ -67,7 +70,7 @@ def render() -> None:
                     current_password=current,
                 )
             except accounts.AccountError as problem:
-                st.error(problem.message)
+                st.error(md_escape(problem.message))
             else:
                 # every session of the account ended, this one included
                 st.session_state[state.SIGNED_OUT_KEY] = True

@@ -19,9 +19,10 @@ from assessment import action_plan, assessments, campaigns, exports
 from assessment.grid import Grid, text
 from assessment.permissions import Action, Actor, PermissionDenied, Target, can
 from assessment.web import state
+from assessment.web.safe import md_escape
 
 PREFIX = "plan"
-STATUS_LABELS = exports.ACTION_STATUS_LABELS
+STATUS_LABELS = action_plan.STATUSES
 ALL = "Tous"
 
 
@@ -167,7 +168,7 @@ def _add_form(engine: Any, actor: Actor, grid: Grid, campaign_id: int | None) ->
                 engine, actor, actor.organisation_id, campaign_id=campaign_id, **values
             )
         except (action_plan.ActionPlanError, PermissionDenied) as error:
-            st.error(error.message)
+            st.error(md_escape(error.message))
             return
         st.session_state[f"{PREFIX}:flash"] = f"Action ajoutée : {values['title']}"
         st.rerun()
@@ -175,7 +176,7 @@ def _add_form(engine: Any, actor: Actor, grid: Grid, campaign_id: int | None) ->
 
 def _edit_form(engine: Any, actor: Actor, grid: Grid, action: Any, editable: bool) -> None:
     late = is_late(action)
-    label = f"{action.title} — {STATUS_LABELS.get(action.status, action.status)}"
+    label = f"{md_escape(action.title)} — {STATUS_LABELS.get(action.status, action.status)}"
     if late:
         label += " · en retard"
     with st.expander(label, icon=":material/warning:" if late else None):
@@ -195,7 +196,7 @@ def _edit_form(engine: Any, actor: Actor, grid: Grid, action: Any, editable: boo
             try:
                 action_plan.update_action(engine, actor, action.id, **values)
             except (action_plan.ActionPlanError, PermissionDenied) as error:
-                st.error(error.message)
+                st.error(md_escape(error.message))
                 return
             st.session_state[f"{PREFIX}:flash"] = f"Action enregistrée : {values['title']}"
             st.rerun()
@@ -203,7 +204,7 @@ def _edit_form(engine: Any, actor: Actor, grid: Grid, action: Any, editable: boo
             try:
                 action_plan.delete_action(engine, actor, action.id)
             except PermissionDenied as error:
-                st.error(error.message)
+                st.error(md_escape(error.message))
                 return
             st.session_state[f"{PREFIX}:flash"] = f"Action supprimée : {action.title}"
             st.rerun()
@@ -244,7 +245,7 @@ def render() -> None:
         return
     grid = state.grid(campaign.grid_id, campaign.grid_version)
     st.caption(
-        f"{campaign.label} — des actions pour atteindre les objectifs à 1 et 3 ans, "
+        f"{md_escape(campaign.label)} — des actions pour atteindre les objectifs à 1 et 3 ans, "
         "à présenter chaque année en assemblée générale."
     )
     try:
@@ -256,7 +257,7 @@ def render() -> None:
         return
     flash = st.session_state.pop(f"{PREFIX}:flash", None)
     if flash:
-        st.success(flash)
+        st.success(md_escape(flash))  # it quotes the action's title
     editable = can(actor, Action.EDIT_ACTION_PLAN, Target(organisation_id=actor.organisation_id))
     if editable:
         _add_form(engine, actor, grid, campaign.id)

@@ -47,6 +47,7 @@ from assessment.grid import (
 from assessment.permissions import Action, Actor, PermissionDenied, Target, can
 from assessment.scoring import Scorer, ScoreReport, SectionCompletion
 from assessment.web import state
+from assessment.web.safe import md_escape
 
 PREFIX = "fill"
 DRAFT_KEY = f"{PREFIX}:draft"
@@ -462,7 +463,7 @@ def _answer_widget(view: QuestionView, horizon: str, label: str, disabled: bool)
             )
     error = draft.errors.get((question.id, horizon)) if draft else None
     if error:
-        st.error(error, icon=":material/error:")
+        st.error(md_escape(error), icon=":material/error:")
 
 
 def _question(view: QuestionView, plan: FormPlan, draft: Draft, warnings: dict[Any, str]) -> None:
@@ -679,7 +680,7 @@ def _submit_section(plan: FormPlan, draft: Draft, actor: Actor) -> None:
             draft.stale = True
             st.rerun()
         except (assessments.MissingAnswers, assessments.ReadOnly, PermissionDenied) as error:
-            st.error(error.message)
+            st.error(md_escape(error.message))
             return
         draft.status = "submitted"
         st.rerun()
@@ -704,11 +705,12 @@ def _format_answer(view: QuestionView, value: Any) -> str:
         return f"{shown} {view.unit}".strip()
     if isinstance(value, int):
         return f"{value} {view.unit}".strip()
-    return str(value)
+    return md_escape(value)  # a text answer: shown as typed, never as Markdown
 
 
 def answered_cells(plan: FormPlan, view: QuestionView, draft: Draft) -> list[str]:
-    """« Horizon : réponse » for each visible horizon the question is answered at."""
+    """« Horizon : réponse » (Markdown, text answers escaped) for each visible horizon
+    the question is answered at."""
     question = view.question
     given = draft.answers.get(question.id, {})
     return [
@@ -776,7 +778,7 @@ def _read_only(plan: FormPlan, draft: Draft, actor: Actor) -> None:
                 state.engine(), actor, draft.assessment_id, expected_revision=draft.revision
             )
         except (assessments.StaleRevision, assessments.ReadOnly, PermissionDenied) as error:
-            st.error(getattr(error, "message", None) or str(error))
+            st.error(md_escape(getattr(error, "message", None) or str(error)))
             return
         _load(state.engine(), actor, draft.assessment_id)
         st.rerun()
@@ -833,7 +835,8 @@ def render() -> None:
     grid = state.grid(campaign.grid_id, campaign.grid_version)
     st.session_state[_GRID_KEY] = (campaign.grid_id, campaign.grid_version)
     st.caption(
-        f"{campaign.label} — grille « {text(grid.title, grid.language)} » (version {grid.version})"
+        f"{md_escape(campaign.label)} — grille « {text(grid.title, grid.language)} » "
+        f"(version {grid.version})"
     )
     try:
         draft = _start(engine, actor, campaign)
@@ -854,7 +857,7 @@ def render() -> None:
             _load(engine, actor, draft.assessment_id)
             st.rerun()
     if draft.read_only_message:
-        st.warning(draft.read_only_message)
+        st.warning(md_escape(draft.read_only_message))
     if draft.status == "submitted":
         _read_only(plan, draft, actor)
         return

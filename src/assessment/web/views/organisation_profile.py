@@ -26,6 +26,7 @@ from assessment.organisations import (
 from assessment.permissions import ROLE_LABELS_FR, Action, Actor, Role, can
 from assessment.regions import REGIONS_BY_CODE, region_name
 from assessment.web import state
+from assessment.web.safe import md_escape
 from assessment.web.views import _accounts
 
 SHARE_KEY = "organisation_share_toggle"
@@ -147,11 +148,11 @@ def render() -> None:
     engine = state.engine()
     organisation = state.call(get_organisation, engine, actor, actor.organisation_id)
     st.title("Mon organisation")
-    st.header(organisation.name)
+    st.header(md_escape(organisation.name))
     region = REGIONS_BY_CODE[organisation.region]
     sector = NAF_SECTIONS.get(organisation.sector or "", "—")
     st.markdown(
-        f"**Identifiant :** {organisation.identifier}  \n"
+        f"**Identifiant :** {md_escape(organisation.identifier)}  \n"
         f"**Famille juridique :** {organisation.legal_family_label}  \n"
         f"**Taille :** {organisation.size_band_label}  \n"
         f"**Secteur d'activité :** {sector}  \n"

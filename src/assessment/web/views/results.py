@@ -22,6 +22,7 @@ from assessment.regions import REGIONS_BY_CODE
 from assessment.scoring import OVERALL, ScoreReport, attainment, priorities, score
 from assessment.settings import get_settings
 from assessment.web import state
+from assessment.web.safe import md_escape
 
 PREFIX = "results"
 NOT_ADDRESSED = "Non traité"
@@ -253,7 +254,7 @@ def _peers_section(engine: Any, actor: Actor, current: Scored) -> None:
             items=False,  # the page compares overall scores only
         )
     except PermissionDenied as error:
-        st.info(error.message)
+        st.info(md_escape(error.message))
         return
     now = current.grid.current_horizon
     groups: list[charts.PeerGroup] = []
@@ -352,7 +353,7 @@ def _coverage_section(engine: Any, actor: Actor, current: Scored) -> None:
             engine, actor, current.summary.organisation_id, campaign_id=current.summary.campaign_id
         )
     except PermissionDenied as error:
-        st.info(error.message)
+        st.info(md_escape(error.message))
         return
     covered, uncovered, late = coverage(current.grid, current.report, list(actions))
     if covered:
@@ -370,7 +371,7 @@ def _coverage_section(engine: Any, actor: Actor, current: Scored) -> None:
     if late:
         st.error(
             "**Actions en retard :** "
-            + " ; ".join(f"{a.title} (échéance {a.due_on:%d/%m/%Y})" for a in late)
+            + " ; ".join(f"{md_escape(a.title)} (échéance {a.due_on:%d/%m/%Y})" for a in late)
         )
     if uncovered or not covered:
         st.caption("Ajoutez des actions depuis la page « Plan d'action ».")

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from assessment import accounts, demo
 from assessment.permissions import Actor
 from assessment.web import auth_routes, layout, oidc, state
+from assessment.web.safe import md_escape
 
 DEMO_ORGANISATIONS = 60
 DEMO_CAMPAIGNS = 3
@@ -94,7 +95,7 @@ def _password_form(engine: Engine, next_path: str) -> None:
     try:
         actor = accounts.authenticate(engine, email, password, client=client_address())
     except accounts.SignInError as refused:
-        st.error(refused.message, icon=":material/error:")
+        st.error(md_escape(refused.message), icon=":material/error:")
         return
     _send_to_exchange(engine, actor, next_path)
 
@@ -111,7 +112,7 @@ def _oidc(engine: Engine, next_path: str) -> None:
         )
         if actor is None:
             st.warning(
-                f"Aucun compte de l'outil n'est associé à l'adresse « {email or '?'} ». "
+                f"Aucun compte de l'outil n'est associé à l'adresse « {md_escape(email or '?')} ». "
                 "Demandez à l'administrateur de votre organisation de vous inviter, "
                 "ou connectez-vous avec un autre compte.",
                 icon=":material/person_off:",
