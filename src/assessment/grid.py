@@ -1,7 +1,7 @@
 """The shape of an evaluation grid: pydantic models, the single source of truth.
 
 A grid is data (a YAML file under ``guide/``).  These models say what a grid may
-contain; :mod:`assessment.grid_loader` reads a file into them with precise error
+contain; :mod:`assessment.gridfile` reads a file into them with precise error
 locations, and :mod:`assessment.scoring` scores answers given against them.
 
 Conventions that the rest of the code relies on:

@@ -19,8 +19,8 @@ Invariant: a submitted assessment has one row, computed at its current revision
     * :func:`backfill` fills the rows that are missing or were computed at
       another revision (a database from before migration 0002, a submission by
       an older version during a rolling upgrade, a restore): run by
-      :func:`assessment.db.migrate` after every upgrade (so by ``assessment db
-      upgrade`` and at application start), batched, idempotent, and safe when
+      :func:`assessment.startup.prepare_database` after every upgrade (so by
+      ``assessment db upgrade`` and at application start), batched, idempotent, and safe when
       several processes run it at once.
     :mod:`assessment.aggregation` still scores in memory any submitted
     assessment it finds without a fresh row, so an aggregate never silently

@@ -21,7 +21,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 
-from assessment import accounts, grid_store
+from assessment import accounts, startup
 from assessment.campaigns import create_campaign
 from assessment.db import create_database_engine, migrate
 from assessment.grid_store import sync_grids_from_dir
@@ -97,7 +97,7 @@ def engine(
     request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
 ) -> Iterator[Engine]:
     """A migrated, empty database: SQLite file or PostgreSQL schema."""
-    grid_store.clear_cache()
+    startup.clear_caches()
     if request.param == "sqlite":
         path = tmp_path / "assessment.sqlite3"
         shutil.copyfile(sqlite_template, path)
