@@ -153,7 +153,7 @@ def results_csv(
                 ]
             )
     if answers:
-        for item, question in grid.questions():
+        for section, question in grid.questions():
             per_horizon = answers.get(question.id) or {}
             for horizon in grid.question_horizons(question):
                 value = per_horizon.get(horizon)
@@ -162,8 +162,8 @@ def results_csv(
                 rows.append(
                     [
                         "Réponse",
-                        item.id if item is not None else "",
-                        _item_label(grid, item.id if item is not None else None),
+                        section.id if section is not None else "",
+                        _item_label(grid, section.id if section is not None else None),
                         question.id,
                         text(question.label, lang),
                         horizon,
@@ -270,10 +270,13 @@ def action_plan_xlsx(
     real date cells, filters and sensible column widths."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     rows = action_rows(grid, actions)
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook has one worksheet
     sheet.title = title[:31]
     sheet.append([label for _, label in ACTION_COLUMNS])
     for cell in sheet[1]:
@@ -287,8 +290,7 @@ def action_plan_xlsx(
     widths = {"id": 6, "item": 22, "horizon": 18, "title": 48, "owner": 20, "due_on": 12}
     widths |= {"status": 12, "notes": 48}
     for index, (key, _) in enumerate(ACTION_COLUMNS, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = widths[key]
+        sheet.column_dimensions[get_column_letter(index)].width = widths[key]
     for row_cells in sheet.iter_rows(min_row=2):
         for cell in row_cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")

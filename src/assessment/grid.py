@@ -447,18 +447,28 @@ def semantic_issues(grid: Grid) -> list[SemanticIssue]:
                         if condition.equals is not None
                         else (condition.in_ or [])
                     )
-                    for value in tested:
-                        if value not in allowed:
-                            add("condition_unknown_option", cpath, value=value, question=target.id)
+                    for option_value in tested:
+                        if option_value not in allowed:
+                            add(
+                                "condition_unknown_option",
+                                cpath,
+                                value=option_value,
+                                question=target.id,
+                            )
                 if isinstance(target, LevelQuestion):
                     tested = (
                         [condition.equals]
                         if condition.equals is not None
                         else (condition.in_ or [])
                     )
-                    for value in tested:
-                        if value not in scale_set:
-                            add("condition_value_off_scale", cpath, value=value, question=target.id)
+                    for level_value in tested:
+                        if level_value not in scale_set:
+                            add(
+                                "condition_value_off_scale",
+                                cpath,
+                                value=level_value,
+                                question=target.id,
+                            )
     # cycles in show_if (linear time: a long chain of conditions must not hang the loader)
     deps = {q.id: q.show_if.question for _, q in located if q.show_if is not None}
     on_cycle = _cycle_members(deps)

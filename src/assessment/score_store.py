@@ -248,12 +248,16 @@ def bulk_values(
     return (assessment_id, revision, grid.id, grid.version, computed_at, encode(grid, report))
 
 
+_SCORES = t.metadata.tables[t.AssessmentScore.__tablename__]
+"""The ``assessment_scores`` table (typed as a :class:`~sqlalchemy.Table`)."""
+
+
 def replace(executor: Executor, rows: Sequence[Mapping[str, Any]]) -> None:
     """Write ``rows`` (from :func:`score_row`), replacing those of the same assessments,
     in the caller's transaction (a :class:`Session` or a Core :class:`Connection`)."""
     if not rows:
         return
-    table = t.AssessmentScore.__table__
+    table = _SCORES
     ids = [row["assessment_id"] for row in rows]
     for start in range(0, len(ids), _CHUNK):
         executor.execute(
@@ -264,7 +268,7 @@ def replace(executor: Executor, rows: Sequence[Mapping[str, Any]]) -> None:
 
 def remove(executor: Executor, assessment_id: int) -> None:
     """Forget an assessment's scores (it is reopened), in the caller's transaction."""
-    table = t.AssessmentScore.__table__
+    table = _SCORES
     executor.execute(delete(table).where(table.c.assessment_id == assessment_id))
 
 

@@ -149,8 +149,8 @@ def name_at(text_: str, index: int, sigil: str) -> str:
 def yaml_error(report: Report, exc: yaml.YAMLError, text_: str) -> None:
     """Translate a PyYAML/libyaml error into catalogue messages."""
     if isinstance(exc, yaml.reader.ReaderError):
-        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
-        report.add("yaml_bad_char", _line_col(text_, exc.position), character=f"U+{char:04X}")
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1])
+        report.add("yaml_bad_char", _line_col(text_, exc.position), character=f"U+{code:04X}")
         return
     problem = str(getattr(exc, "problem", "") or "")
     context = str(getattr(exc, "context", "") or "")
@@ -166,6 +166,8 @@ def yaml_error(report: Report, exc: yaml.YAMLError, text_: str) -> None:
             report.add("yaml_tab", spot)
     elif "cannot start any token" in problem and char in "@`%|>":
         report.add("yaml_reserved_char", where, character=char)
+    elif "maximum nesting depth" in problem:  # libyaml >= 0.2.6 (PyYAML 6.0.4 wheels)
+        report.add("too_deep", where, limit=MAX_DEPTH)
     elif "mapping values are not allowed" in problem:
         report.add("yaml_colon", where)
     elif "could not find expected ':'" in problem:
@@ -238,6 +240,7 @@ class Builder:
         try:
             if isinstance(node, MappingNode):
                 return self._mapping(node, path, depth)
+            assert isinstance(node, SequenceNode)  # _tag_ok: a map or a seq
             return self._sequence(node, path, depth)
         finally:
             self.active.discard(id(node))

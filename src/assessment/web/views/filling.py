@@ -235,6 +235,8 @@ def _load(engine: Any, actor: Actor, assessment_id: int) -> Draft:
 
 def _open(engine: Any, actor: Actor, campaign_id: int, start_from: int | None = None) -> Draft:
     _clear_widgets()
+    if actor.organisation_id is None:
+        state.refuse("Seuls les membres d'une organisation remplissent une auto-évaluation.")
     state_ = assessments.open_assessment(
         engine, actor, actor.organisation_id, campaign_id, start_from=start_from
     )
