@@ -38,7 +38,7 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # valid SIRENs (Luhn) used across the tests
 SIREN_A = "732829320"
 SIREN_B = "552100554"
-SIREN_C = "356000000"  # La Poste's historical SIREN (not Luhn, accepted)
+SIREN_C = "356000000"  # La Poste's SIREN (its Luhn key is right; only its SIRETs are special)
 
 
 def _postgres_url() -> str:
