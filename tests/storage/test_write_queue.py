@@ -99,65 +99,57 @@ def sqlite_engine(sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
+def _refused_and_nothing_stored(
+    engine: Engine, saver: Engine, seat: tuple[Actor, int, int]
+) -> db.DatabaseBusy:
+    """One answer saved through ``saver`` is refused as busy, and nothing is stored."""
+    actor, assessment_id, revision = seat
+    with pytest.raises(db.DatabaseBusy) as caught:
+        assessments.save_answer(
+            saver, actor, assessment_id, "gouv-regles", "current", 1, expected_revision=revision
+        )
+    state = assessments.get_assessment(engine, actor, assessment_id)
+    assert state.answers == {} and state.revision == revision
+    return caught.value
+
+
 def test_a_writer_that_waits_too_long_gets_a_clear_message_and_saves_nothing(
     sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = sqlite_engine
-    [(actor, assessment_id, revision)] = _seats(engine, 1)
+    [seat] = _seats(engine, 1)
     monkeypatch.setattr(db, "WRITE_LOCK_TIMEOUT_S", 0.05)
     holding, release = threading.Event(), threading.Event()
 
     def other_writer() -> None:
         with db.write_session(engine):
             holding.set()
-            release.wait(10)
+            release.wait(30)
 
     thread = threading.Thread(target=other_writer)
     thread.start()
     holding.wait(10)
     try:
-        with pytest.raises(db.DatabaseBusy) as caught:
-            assessments.save_answer(
-                engine,
-                actor,
-                assessment_id,
-                "gouv-regles",
-                "current",
-                1,
-                expected_revision=revision,
-            )
+        busy = _refused_and_nothing_stored(engine, engine, seat)
     finally:
         release.set()
         thread.join()
-    assert caught.value.message.startswith("La base de données est occupée")
-    assert "Réessayez" in caught.value.message
-    state = assessments.get_assessment(engine, actor, assessment_id)
-    assert state.answers == {} and state.revision == revision
+    assert busy.message.startswith("La base de données est occupée")
+    assert "Réessayez" in busy.message
 
 
 def test_another_process_holding_the_database_gives_the_same_clear_message(
     sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = sqlite_engine
-    [(actor, assessment_id, revision)] = _seats(engine, 1)
+    [seat] = _seats(engine, 1)
     monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 50)
     impatient = db.create_database_engine(engine.url.render_as_string(hide_password=False))
     other_process = sqlite3.connect(str(engine.url.database), isolation_level=None)
     other_process.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(db.DatabaseBusy):
-            assessments.save_answer(
-                impatient,
-                actor,
-                assessment_id,
-                "gouv-regles",
-                "current",
-                1,
-                expected_revision=revision,
-            )
+        _refused_and_nothing_stored(engine, impatient, seat)
     finally:
         other_process.execute("ROLLBACK")
         other_process.close()
         impatient.dispose()
-    state = assessments.get_assessment(engine, actor, assessment_id)
-    assert state.answers == {} and state.revision == revision
