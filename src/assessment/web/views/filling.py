@@ -33,6 +33,7 @@ import streamlit as st
 from assessment import answers as answers_mod
 from assessment import assessments, campaigns
 from assessment.answers import GridCache
+from assessment.db import DatabaseBusy
 from assessment.grid import (
     ChoiceQuestion,
     Grid,
@@ -306,7 +307,7 @@ def _on_change(question_id: str, horizon_id: str) -> None:
         draft.read_only_message = str(error) or "Cette auto-évaluation n'est plus modifiable."
         draft.full_rerun = True
         return
-    except PermissionDenied as error:
+    except (PermissionDenied, DatabaseBusy) as error:
         draft.errors[(question_id, horizon_id)] = error.message
         return
     draft.errors.pop((question_id, horizon_id), None)
