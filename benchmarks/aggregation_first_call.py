@@ -24,8 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 from assessment import accounts, aggregation, campaigns
-from assessment.db import open_database
 from assessment.demo import DEMO_PASSWORD, DEMO_REGION
+from assessment.startup import open_database
 
 
 def timed(label: str, call: Callable[[], Any]) -> Any:

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from assessment.cli import main
 from assessment.cli import score_command as score_module
-from assessment.grid_loader import load_grid
+from assessment.gridfile import load_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "grids" / "mini-3-items.yaml"

@@ -10,7 +10,7 @@ import assessment
 from assessment.errors import UserError
 
 # Errors that are not for users: internal control flow, or raised at the shell only.
-INTERNAL = {"_Invalid", "_Stop", "SeedError", "GridError"}
+INTERNAL = {"_Invalid", "Stop", "SeedError", "GridError"}  # Stop: gridfile.reader
 
 
 def _error_classes() -> list[type[BaseException]]:

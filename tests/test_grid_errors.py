@@ -13,7 +13,7 @@ import pytest
 
 from assessment import grid as grid_module
 from assessment.grid import QUESTION_TYPES
-from assessment.grid_loader import GridProblem, load_grid_file, load_grid_text
+from assessment.gridfile import GridProblem, load_grid_file, load_grid_text
 from assessment.messages import MESSAGES, describe, did_you_mean, render, show_value
 
 BROKEN = Path(__file__).parent / "grids" / "broken"

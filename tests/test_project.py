@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import click
@@ -51,12 +52,9 @@ def test_every_cli_command_is_documented(command: str) -> None:
 
 
 def test_ruff_is_clean() -> None:
-    ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
-    if not Path(ruff).exists():
-        pytest.skip("ruff is not installed (pip install -e '.[test]')")
     result = subprocess.run(
         [
-            ruff,
+            _tool("ruff"),
             "check",
             *[p for p in ("src", "tests", "app.py", "benchmarks") if (ROOT / p).exists()],
         ],
@@ -66,6 +64,61 @@ def test_ruff_is_clean() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name) or str(Path(sys.executable).with_name(name))
+    if not Path(path).exists():
+        pytest.skip(f"{name} is not installed (pip install -e '.[test]')")
+    return path
+
+
+def test_mypy_is_clean() -> None:
+    """``mypy`` (configured in pyproject.toml: ``src`` and ``app.py``) reports no error."""
+    result = subprocess.run(
+        [_tool("mypy")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+_PIN = re.compile(r"\s*([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*==\s*([^\s;#]+).*")
+
+
+def _pins(requirements: list[str]) -> dict[str, str]:
+    """``{normalised name: version}`` of the ``name==version`` requirements (extras dropped)."""
+    pins = {}
+    for requirement in requirements:
+        match = _PIN.fullmatch(requirement)
+        if match:
+            pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
+    return pins
+
+
+def test_the_lock_file_pins_what_pyproject_pins() -> None:
+    """``requirements.lock`` (deployments) agrees with every ``==`` pin of the app and its
+    ``postgres`` and ``oidc`` extras; regenerate it as the README says after a change."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
+    declared = _pins([*project["dependencies"], *extras["postgres"], *extras["oidc"]])
+    lock_lines = (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+    locked = _pins([line for line in lock_lines if not line.lstrip().startswith("#")])
+    assert declared, "no == pin found in pyproject.toml"
+    different = {
+        name: (version, locked.get(name))
+        for name, version in declared.items()
+        if locked.get(name) != version
+    }
+    assert different == {}, "pyproject.toml pin vs requirements.lock: " + repr(different)
+
+
+def test_the_tests_install_what_they_need() -> None:
+    """``.[test]`` brings the PostgreSQL driver: CI runs the PostgreSQL tests."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert "ess-assessment[postgres]" in project["optional-dependencies"]["test"]
 
 
 def _setting_names() -> list[str]:

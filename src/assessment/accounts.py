@@ -947,3 +947,22 @@ def shared_secret(engine: Engine, name: str) -> str:
             stored = session.scalar(select(AppSecret.value).where(AppSecret.name == name))
             assert stored is not None
             return stored
+
+
+def purge_sign_in_throttle(
+    engine: Engine, *, now: Clock = utcnow, policy: ThrottlePolicy = DEFAULT_THROTTLE
+) -> int:
+    """Housekeeping: delete throttle rows whose failures no longer count and block has ended."""
+    at = now()
+    forgotten = at - policy.forget_after
+    with write_session(engine) as session:
+        result = session.execute(
+            delete(SignInThrottle).where(
+                or_(
+                    SignInThrottle.last_failure_at.is_(None),
+                    SignInThrottle.last_failure_at < forgotten,
+                ),
+                or_(SignInThrottle.blocked_until.is_(None), SignInThrottle.blocked_until < at),
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

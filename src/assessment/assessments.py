@@ -119,10 +119,6 @@ class AssessmentState:
     created_at: datetime | None = None
     submitted_at: datetime | None = None
 
-    @property
-    def is_submitted(self) -> bool:
-        return self.status == "submitted"
-
 
 @dataclass(frozen=True, slots=True)
 class AssessmentSummary:

@@ -5,7 +5,12 @@
   ``BEGIN`` is switched off and SQLAlchemy's ``begin`` event emits ours: plain
   ``BEGIN`` for reads, ``BEGIN IMMEDIATE`` for :func:`write_session`, so a
   writer takes the write lock up front and never fails half-way with
-  "database is locked" on lock upgrade.
+  "database is locked" on lock upgrade.  SQLite has one writer at a time:
+  within a process, writers queue on a lock of their own in front of it
+  (:func:`write_session`, :func:`write_connection`) instead of SQLite's busy
+  loop, so many simultaneous savers are served in turn; a writer that waits
+  longer than :data:`WRITE_LOCK_TIMEOUT_S` gets :class:`DatabaseBusy` (French
+  message) and nothing of its change is stored.
 * PostgreSQL: when the URL (``DATABASE_URL`` or the settings file) says so;
   ``postgres://`` and ``postgresql://`` URLs use the psycopg 3 driver.
 
@@ -13,10 +18,14 @@ Every write goes through :func:`write_session` (one transaction, committed on
 success and rolled back on any error), so a failure half-way leaves the
 previous state intact.  Nothing lives only in one process: sessions,
 throttling and shared secrets are in the database.
+
+Start-up (migrations, grid sync, score backfill, purges) is orchestrated by
+:mod:`assessment.startup`, above this module.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,17 +39,21 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from assessment.errors import UserError
 from assessment.settings import get_settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long SQLite waits for a write lock held by *another process*."""
+WRITE_LOCK_TIMEOUT_S = 20.0
+"""How long a writer waits for the other writers of this process (SQLite only)."""
 _BEGIN_OPTION = "assessment_begin"
 
 _engines: dict[str, Engine] = {}
-_prepared: set[tuple[str, bool]] = set()
 _engines_lock = threading.Lock()
+_write_locks: dict[str, threading.RLock] = {}
 
 
 def normalise_url(url: str) -> str:
@@ -75,35 +88,6 @@ def get_engine(url: str | None = None) -> Engine:
         if engine is None:
             engine = _engines[key] = create_database_engine(key)
         return engine
-
-
-def open_database(url: str | None = None, *, sync_grids: bool = True) -> Engine:
-    """What the app and the CLI call on start: engine, migrations, grids synced.
-
-    Migrations and the grid sync are idempotent and safe to run from several
-    processes at once; within one process they run once per database (later
-    calls just return the engine, so a page may call this on every run).  The
-    grids are the YAML files of the settings' ``grids_dir``.
-    """
-    engine = get_engine(url)
-    key = (engine.url.render_as_string(hide_password=False), sync_grids)
-    with _engines_lock:
-        if key in _prepared:
-            return engine
-    migrate(engine)
-    if sync_grids:
-        from assessment.grid_store import sync_grids_from_dir
-
-        grids_dir = get_settings().grids_dir
-        if grids_dir.is_dir():
-            sync_grids_from_dir(engine, grids_dir)
-    with _engines_lock:
-        _prepared.add(key)
-    return engine
-
-
-def is_sqlite(engine: Engine | Connection) -> bool:
-    return engine.dialect.name == "sqlite"
 
 
 # ---------------------------------------------------------------------------
@@ -142,15 +126,80 @@ def _configure_sqlite(engine: Engine) -> None:
 # ---------------------------------------------------------------------------
 
 
+class DatabaseBusy(UserError):
+    """The database stayed busy with other changes: nothing of this one was stored."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "La base de données est occupée par d'autres enregistrements : "
+            "votre modification n'a pas été enregistrée. Réessayez dans un instant."
+        )
+
+
+def _write_lock(engine: Engine) -> threading.RLock | None:
+    """The lock this process's writers of ``engine``'s SQLite file queue on (else ``None``).
+
+    One per database file, shared by every engine on it; re-entrant, so a
+    writer that opens a nested write on the same thread does not wait for
+    itself.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    key = str(engine.url.database or "")
+    with _engines_lock:
+        lock = _write_locks.get(key)
+        if lock is None:
+            lock = _write_locks[key] = threading.RLock()
+        return lock
+
+
+@contextmanager
+def _one_writer(engine: Engine) -> Iterator[None]:
+    """Wait for this process's other writers (SQLite), then run the block.
+
+    A lock that is not free within :data:`WRITE_LOCK_TIMEOUT_S`, or SQLite's
+    own "database is locked" (another process kept it longer than the busy
+    timeout), raises :class:`DatabaseBusy`; the transaction has been rolled
+    back by then, so nothing is half-saved.
+    """
+    lock = _write_lock(engine)
+    if lock is None:
+        yield
+        return
+    if not lock.acquire(timeout=WRITE_LOCK_TIMEOUT_S):
+        raise DatabaseBusy()
+    try:
+        yield
+    except OperationalError as exc:
+        if _is_locked(exc):
+            raise DatabaseBusy() from exc
+        raise
+    finally:
+        lock.release()
+
+
+def _is_locked(exc: OperationalError) -> bool:
+    original = exc.orig
+    return isinstance(original, sqlite3.OperationalError) and (
+        "locked" in str(original) or "busy" in str(original)
+    )
+
+
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction: committed when the block ends, rolled back on error.
 
-    On SQLite it starts with ``BEGIN IMMEDIATE`` (the write lock is taken at
-    once; concurrent writers wait up to the busy timeout).
+    On SQLite the writers of this process take turns (:func:`_one_writer`),
+    then the transaction starts with ``BEGIN IMMEDIATE`` (the write lock is
+    taken at once; writers of other processes wait up to the busy timeout).
+    Keep the block short: compute what can be computed before entering it.
     """
     bind = engine.execution_options(**{_BEGIN_OPTION: "immediate"})
-    with Session(bind=bind, expire_on_commit=False) as session, session.begin():
+    with (
+        _one_writer(engine),
+        Session(bind=bind, expire_on_commit=False) as session,
+        session.begin(),
+    ):
         yield session
 
 
@@ -167,9 +216,9 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def write_connection(engine: Engine) -> Iterator[Connection]:
-    """A Core connection in one write transaction (for bulk executemany loads)."""
+    """A Core connection in one write transaction (bulk loads); writers take turns."""
     bind = engine.execution_options(**{_BEGIN_OPTION: "immediate"})
-    with bind.begin() as conn:
+    with _one_writer(engine), bind.begin() as conn:
         yield conn
 
 
@@ -201,26 +250,18 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def migrate(engine: Engine, *, backfill: bool = True) -> None:
+def migrate(engine: Engine) -> None:
     """Bring the schema to the latest migration (idempotent; safe under concurrency).
 
     On SQLite the whole upgrade runs in one ``BEGIN IMMEDIATE`` transaction; on
     PostgreSQL a transaction-level advisory lock serialises concurrent starts.
-    Then, unless ``backfill`` is false, the scores of submitted assessments that
-    have none stored are computed and stored
-    (:func:`assessment.score_store.backfill`: batched, idempotent; a no-op
-    query when none is missing, a one-off pass after the upgrade that added
-    the table).
+    What else a start needs (grids, scores, purges) is in
+    :func:`assessment.startup.prepare_database`.
     """
-    bind = engine.execution_options(**{_BEGIN_OPTION: "immediate"})
-    with bind.begin() as conn:
+    with write_connection(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(724201401)"))
         command.upgrade(alembic_config(conn), "head")
-    if backfill:
-        from assessment import score_store
-
-        score_store.backfill(engine)
 
 
 def dispose_engines() -> None:
@@ -229,7 +270,6 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
-        _prepared.clear()
 
 
 class NotFound(UserError, LookupError):

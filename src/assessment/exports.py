@@ -311,7 +311,7 @@ def action_plan_xlsx(
     rows = action_rows(grid, actions)
     workbook = Workbook()
     sheet = workbook.active
-    assert isinstance(sheet, Worksheet)
+    assert isinstance(sheet, Worksheet)  # a new workbook has one worksheet
     sheet.title = title[:31]
     sheet.append([label for _, label in ACTION_COLUMNS])
     for cell in sheet[1]:

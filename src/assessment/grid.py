@@ -1,7 +1,7 @@
 """The shape of an evaluation grid: pydantic models, the single source of truth.
 
 A grid is data (a YAML file under ``guide/``).  These models say what a grid may
-contain; :mod:`assessment.grid_loader` reads a file into them with precise error
+contain; :mod:`assessment.gridfile` reads a file into them with precise error
 locations, and :mod:`assessment.scoring` scores answers given against them.
 
 Conventions that the rest of the code relies on:
@@ -447,18 +447,28 @@ def semantic_issues(grid: Grid) -> list[SemanticIssue]:
                         if condition.equals is not None
                         else (condition.in_ or [])
                     )
-                    for value in tested:
-                        if value not in allowed:
-                            add("condition_unknown_option", cpath, value=value, question=target.id)
+                    for option_value in tested:
+                        if option_value not in allowed:
+                            add(
+                                "condition_unknown_option",
+                                cpath,
+                                value=option_value,
+                                question=target.id,
+                            )
                 if isinstance(target, LevelQuestion):
                     tested = (
                         [condition.equals]
                         if condition.equals is not None
                         else (condition.in_ or [])
                     )
-                    for value in tested:
-                        if value not in scale_set:
-                            add("condition_value_off_scale", cpath, value=value, question=target.id)
+                    for level_value in tested:
+                        if level_value not in scale_set:
+                            add(
+                                "condition_value_off_scale",
+                                cpath,
+                                value=level_value,
+                                question=target.id,
+                            )
     # cycles in show_if (linear time: a long chain of conditions must not hang the loader)
     deps = {q.id: q.show_if.question for _, q in located if q.show_if is not None}
     on_cycle = _cycle_members(deps)

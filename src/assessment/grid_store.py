@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from assessment.db import NotFound, read_session, write_session
 from assessment.errors import UserError
 from assessment.grid import Grid
-from assessment.grid_loader import GridError, GridLoadResult, check_grid_dir, load_grid_text
+from assessment.gridfile import GridError, GridLoadResult, check_grid_dir, load_grid_text
 from assessment.permissions import Action, Actor, can, require
 from assessment.tables import GridVersion, utcnow
 from assessment.text_input import GRID_SOURCE, SHORT_TEXT, clean_text
@@ -82,6 +82,10 @@ def content_hash(source: str) -> str:
 # ---------------------------------------------------------------------------
 
 _cache: OrderedDict[str, Grid] = OrderedDict()
+_published: dict[tuple[str, str, str], str] = {}
+"""``(database, grid id, version)`` → content hash of a published version (never changes):
+a cached grid is returned without a query, so a write transaction that needs
+its grid does not wait for a second connection."""
 _cache_lock = threading.Lock()
 
 
@@ -106,6 +110,7 @@ def _parse_cached(source: str, digest: str, name: str) -> Grid:
 def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
+        _published.clear()
 
 
 # ---------------------------------------------------------------------------
@@ -115,6 +120,12 @@ def clear_cache() -> None:
 
 def get_grid(engine: Engine, grid_id: str, version: str) -> Grid:
     """A published grid version (parsed once per process)."""
+    key = (engine.url.render_as_string(hide_password=False), grid_id, version)
+    with _cache_lock:
+        digest = _published.get(key)
+        known = _cache.get(digest) if digest is not None else None
+    if known is not None:
+        return known
     with read_session(engine) as session:
         row = session.execute(
             select(GridVersion.content_hash, GridVersion.status, GridVersion.source_name).where(
@@ -125,6 +136,8 @@ def get_grid(engine: Engine, grid_id: str, version: str) -> Grid:
             raise NotFound(f"La grille {grid_id} version {version} n'est pas publiée.")
         with _cache_lock:
             cached = _cache.get(row.content_hash)
+            if cached is not None:
+                _published[key] = row.content_hash
         if cached is not None:
             return cached
         source = session.scalar(
@@ -133,7 +146,10 @@ def get_grid(engine: Engine, grid_id: str, version: str) -> Grid:
             )
         )
     assert source is not None
-    return _parse_cached(source, row.content_hash, row.source_name or f"{grid_id}@{version}")
+    grid = _parse_cached(source, row.content_hash, row.source_name or f"{grid_id}@{version}")
+    with _cache_lock:
+        _published[key] = row.content_hash
+    return grid
 
 
 def get_grid_source(engine: Engine, actor: Actor, grid_id: str, version: str) -> str:
@@ -256,7 +272,7 @@ def _read_source(path: Path) -> str:
 def sync_grids_from_dir(engine: Engine, path: str | Path) -> list[SyncedGrid]:
     """Publish every grid file of ``path`` not yet in the database (idempotent).
 
-    Raises :class:`~assessment.grid_loader.GridError` when a file does not load,
+    Raises :class:`~assessment.gridfile.GridError` when a file does not load,
     :class:`GridStoreError` when a published version has different content.
     """
     outcome = check_grid_dir(path)

@@ -34,6 +34,9 @@ from typing import Any
 from sqlalchemy import Engine, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from stdnum import luhn
+from stdnum.fr import siren as stdnum_siren
+from stdnum.fr import siret as stdnum_siret
 
 from assessment import admin_audit
 from assessment.admin_audit import AdminEventInfo
@@ -117,7 +120,6 @@ FIELD_LABELS_FR: dict[str, str] = {
 }
 NAME_MAX_LENGTH = NAME.max_length
 _RNA_PATTERN = re.compile(r"^W[0-9][0-9A-Z][0-9]{7}$")
-_LA_POSTE_SIREN = "356000000"
 
 
 # ---------------------------------------------------------------------------
@@ -129,30 +131,20 @@ def _compact(value: str) -> str:
     return re.sub(r"[\s.\-\u00a0\u202f]", "", value)
 
 
-def luhn_ok(digits: str) -> bool:
-    """Whether a string of digits passes the Luhn check (its last digit is the key)."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        digit = int(char)
-        if index % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
-
-
 def siren_problem(value: str) -> str | None:
-    """Why ``value`` (already compacted) is not a valid SIREN, or ``None``."""
+    """Why ``value`` (already compacted) is not a valid SIREN, or ``None``.
+
+    Checked with python-stdnum (``stdnum.fr.siren``: Luhn key); a valid SIRET
+    (``stdnum.fr.siret``, La Poste's establishments included) is recognised
+    and the SIREN it starts with is asked for instead.
+    """
     if not value.isdigit() or not value.isascii():
         return f"{value} n'est pas un SIREN valide (9 chiffres attendus)"
-    if len(value) == 14:
+    if stdnum_siret.is_valid(value):
         return f"{value} est un SIRET : indiquez le SIREN (ses 9 premiers chiffres)"
     if len(value) != 9:
         return f"{value} n'est pas un SIREN valide (9 chiffres attendus, {len(value)} donnés)"
-    if value == _LA_POSTE_SIREN:
-        return None  # La Poste's historical SIREN: digit sum multiple of 5, not Luhn
-    if not luhn_ok(value):
+    if not stdnum_siren.is_valid(value):
         return f"{value} n'est pas un SIREN valide (clé de contrôle)"
     return None
 
@@ -174,10 +166,7 @@ def is_valid_rna(value: str) -> bool:
 
 def siren_with_key(first_eight: str) -> str:
     """The SIREN made of eight digits and their Luhn key (used by the demo data)."""
-    for key in "0123456789":
-        if luhn_ok(first_eight + key):
-            return first_eight + key
-    raise AssertionError("unreachable: one key always fits")
+    return first_eight + luhn.calc_check_digit(first_eight)
 
 
 # ---------------------------------------------------------------------------

@@ -19,8 +19,8 @@ Invariant: a submitted assessment has one row, computed at its current revision
     * :func:`backfill` fills the rows that are missing or were computed at
       another revision (a database from before migration 0002, a submission by
       an older version during a rolling upgrade, a restore): run by
-      :func:`assessment.db.migrate` after every upgrade (so by ``assessment db
-      upgrade`` and at application start), batched, idempotent, and safe when
+      :func:`assessment.startup.prepare_database` after every upgrade (so by
+      ``assessment db upgrade`` and at application start), batched, idempotent, and safe when
       several processes run it at once.
     :mod:`assessment.aggregation` still scores in memory any submitted
     assessment it finds without a fresh row, so an aggregate never silently
@@ -248,12 +248,16 @@ def bulk_values(
     return (assessment_id, revision, grid.id, grid.version, computed_at, encode(grid, report))
 
 
+_SCORES = t.metadata.tables[t.AssessmentScore.__tablename__]
+"""The ``assessment_scores`` table (typed as a :class:`~sqlalchemy.Table`)."""
+
+
 def replace(executor: Executor, rows: Sequence[Mapping[str, Any]]) -> None:
     """Write ``rows`` (from :func:`score_row`), replacing those of the same assessments,
     in the caller's transaction (a :class:`Session` or a Core :class:`Connection`)."""
     if not rows:
         return
-    table = t.AssessmentScore.__table__
+    table = _SCORES
     ids = [row["assessment_id"] for row in rows]
     for start in range(0, len(ids), _CHUNK):
         executor.execute(
@@ -264,7 +268,7 @@ def replace(executor: Executor, rows: Sequence[Mapping[str, Any]]) -> None:
 
 def remove(executor: Executor, assessment_id: int) -> None:
     """Forget an assessment's scores (it is reopened), in the caller's transaction."""
-    table = t.AssessmentScore.__table__
+    table = _SCORES
     executor.execute(delete(table).where(table.c.assessment_id == assessment_id))
 
 

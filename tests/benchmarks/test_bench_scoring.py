@@ -15,7 +15,7 @@ import pytest
 
 from assessment.answers import normalize_value, validate_answers
 from assessment.grid import Grid
-from assessment.grid_loader import load_grid
+from assessment.gridfile import load_grid
 from assessment.scoring import Scorer, score
 
 TESTS = Path(__file__).resolve().parents[1]

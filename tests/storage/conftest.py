@@ -21,7 +21,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 
-from assessment import accounts, grid_store
+from assessment import accounts, startup
 from assessment.campaigns import create_campaign
 from assessment.db import create_database_engine, migrate
 from assessment.grid_store import sync_grids_from_dir
@@ -38,7 +38,7 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # valid SIRENs (Luhn) used across the tests
 SIREN_A = "732829320"
 SIREN_B = "552100554"
-SIREN_C = "356000000"  # La Poste's historical SIREN (not Luhn, accepted)
+SIREN_C = "356000000"  # La Poste's SIREN (its Luhn key is right; only its SIRETs are special)
 
 
 def _postgres_url() -> str:
@@ -97,7 +97,7 @@ def engine(
     request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path
 ) -> Iterator[Engine]:
     """A migrated, empty database: SQLite file or PostgreSQL schema."""
-    grid_store.clear_cache()
+    startup.clear_caches()
     if request.param == "sqlite":
         path = tmp_path / "assessment.sqlite3"
         shutil.copyfile(sqlite_template, path)

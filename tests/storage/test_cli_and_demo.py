@@ -13,11 +13,12 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
 from assessment import assessments as svc
+from assessment import startup
 from assessment.accounts import authenticate
 from assessment.answers import missing_required
 from assessment.campaigns import current_campaign, list_campaigns
 from assessment.cli import main
-from assessment.db import dispose_engines, read_session
+from assessment.db import read_session
 from assessment.demo import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -50,10 +51,9 @@ def cli_env(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     monkeypatch.delenv("ASSESSMENT_SETTINGS", raising=False)
     monkeypatch.delenv("ASSESSMENT_MODE", raising=False)
     monkeypatch.delenv("ASSESSMENT_PASSWORD", raising=False)
-    get_settings.cache_clear()
+    startup.clear_caches()
     yield engine
-    get_settings.cache_clear()
-    dispose_engines()
+    startup.clear_caches()
 
 
 def _count(engine: Engine, table: type) -> int:

@@ -19,11 +19,10 @@ from assessment.db import (
     head_revision,
     migrate,
     normalise_url,
-    open_database,
     read_session,
     write_session,
 )
-from assessment.settings import SettingsError, get_settings, load_settings
+from assessment.settings import SettingsError, load_settings
 from assessment.tables import Organisation, metadata
 
 from .conftest import SIREN_A
@@ -156,32 +155,6 @@ def test_engines_are_cached_per_url(tmp_path: Path) -> None:
         assert get_engine(url) is get_engine(url)
     finally:
         db.dispose_engines()
-
-
-def test_open_database_creates_migrates_and_syncs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in (
-        "DATABASE_URL",
-        "ASSESSMENT_SETTINGS",
-        "ASSESSMENT_DATA_DIR",
-        "ASSESSMENT_GRIDS_DIR",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    grids = Path(__file__).parent / "grids"
-    monkeypatch.setenv("ASSESSMENT_GRIDS_DIR", str(grids))
-    get_settings.cache_clear()
-    try:
-        engine = open_database()
-        assert (tmp_path / "data" / "assessment.sqlite3").is_file()
-        from assessment.grid_store import latest_version
-
-        assert latest_version(engine, "petite-grille") == "1"
-        open_database()  # again: nothing to do
-    finally:
-        db.dispose_engines()
-        get_settings.cache_clear()
 
 
 # ---------------------------------------------------------------------------

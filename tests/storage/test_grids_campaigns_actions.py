@@ -27,7 +27,6 @@ from assessment.campaigns import (
     reopen_campaign,
 )
 from assessment.db import NotFound
-from assessment.grid_loader import GridError
 from assessment.grid_store import (
     GridStoreError,
     get_grid,
@@ -37,6 +36,7 @@ from assessment.grid_store import (
     save_draft,
     sync_grids_from_dir,
 )
+from assessment.gridfile import GridError
 
 from .conftest import GRID_ID, GRIDS_V1, GRIDS_V2, SYSTEM, World
 

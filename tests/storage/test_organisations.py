@@ -20,6 +20,7 @@ from assessment.organisations import (
     pending_change_request,
     review_change_request,
     set_shared_with_region,
+    siren_problem,
     siren_with_key,
     update_organisation,
 )
@@ -58,6 +59,19 @@ def _fields(problems: list[FieldProblem]) -> set[str]:
 )
 def test_siren_check_digit(siren: str, valid: bool) -> None:
     assert is_valid_siren(siren) is valid
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("73282932000074", "73282932000074 est un SIRET : indiquez le SIREN"),
+        ("35600000000048", "35600000000048 est un SIRET : indiquez le SIREN"),  # La Poste
+        ("73282932000075", "73282932000075 n'est pas un SIREN valide (9 chiffres attendus, 14"),
+    ],
+)
+def test_a_siret_is_recognised_by_its_check_digit(value: str, message: str) -> None:
+    problem = siren_problem(value)
+    assert problem is not None and problem.startswith(message)
 
 
 def test_siren_with_key_makes_valid_sirens() -> None:

@@ -26,7 +26,6 @@ from assessment.db import (
     current_revision,
     dispose_engines,
     head_revision,
-    migrate,
     read_session,
     write_session,
 )
@@ -34,6 +33,7 @@ from assessment.demo import seed_demo
 from assessment.grid_store import DEFAULT_GRID_ID, get_grid, latest_version, sync_grids_from_dir
 from assessment.organisations import create_organisation, siren_with_key
 from assessment.settings import get_settings
+from assessment.startup import prepare_database
 from assessment.tables import Assessment, AssessmentScore, Submission, metadata, utcnow
 
 from .conftest import (
@@ -428,7 +428,7 @@ def test_migration_0002_backfills_a_database_at_0001(bare_engine: Engine) -> Non
         submitted.append(assessment_id)
     draft_id, _ = _draft(engine, _org(engine, 10), campaign, 2)
 
-    migrate(engine)
+    prepare_database(engine)
 
     assert current_revision(engine) == head_revision()
     with engine.connect() as conn:
@@ -438,7 +438,7 @@ def test_migration_0002_backfills_a_database_at_0001(bare_engine: Engine) -> Non
     assert sorted(stored) == submitted and draft_id not in stored
     for assessment_id in submitted:
         assert _as_stored(stored[assessment_id]) == _expected(engine, assessment_id)
-    migrate(engine)  # idempotent
+    prepare_database(engine)  # idempotent
     assert {i: _as_stored(r) for i, r in _stored(engine).items()} == {
         i: _as_stored(r) for i, r in stored.items()
     }

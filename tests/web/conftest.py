@@ -22,16 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from argon2 import PasswordHasher
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
-from assessment import accounts, db, demo, grid_store
+from assessment import accounts, db, demo, grid_store, startup
 from assessment.permissions import Actor, Role
 from assessment.settings import get_settings
-from assessment.web import auth_routes, startup, state
+from assessment.web import auth_routes, state
+from assessment.web import startup as web_startup
 from assessment.web.views import signin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,14 +49,7 @@ def cheap_hasher() -> PasswordHasher:
 
 def reset_process_caches() -> None:
     """Forget every engine, secret and cache the app keeps per process."""
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    startup.forget_engines()
-    auth_routes.forget_secrets()
-    signin._forget_has_users()
-    grid_store.clear_cache()
-    db.dispose_engines()
-    get_settings.cache_clear()
+    startup.clear_caches()
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +86,7 @@ def _use_database(monkeypatch: pytest.MonkeyPatch, path: Path, mode: str) -> Eng
     monkeypatch.setenv("ASSESSMENT_DATA_DIR", str(path.parent))
     monkeypatch.delenv("ASSESSMENT_SETTINGS", raising=False)
     reset_process_caches()
-    return startup.ready_engine()
+    return web_startup.ready_engine()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from assessment import accounts, assessments, campaigns, grid_store
 from assessment.campaigns import create_campaign
+from assessment.db import DatabaseBusy
 from assessment.grid import Grid
 from assessment.organisations import create_organisation, siren_with_key
 from assessment.permissions import Actor, Role
@@ -418,3 +419,21 @@ def test_no_emoji_on_the_page(env: Env) -> None:
     assert [w.proto.icon for w in at.warning if "en dessous" in str(w.value)] == [
         ":material/warning:"
     ]
+
+
+def test_a_busy_database_says_so_next_to_the_answer(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save refused because the database stayed busy: a French message, nothing stored."""
+    at = env.app().run()
+
+    def busy(*args: Any, **kwargs: Any) -> int:
+        raise DatabaseBusy()
+
+    monkeypatch.setattr(assessments, "save_answer", busy)
+    at.radio(key=key("gouv-regles", "current")).set_value(2).run()
+    assert not at.exception
+    assert "La base de données est occupée" in errors_text(at)
+    assert "Réessayez dans un instant" in errors_text(at)
+    stored = assessments.find_assessment(env.engine, SYSTEM, env.org, env.campaign)
+    assert stored is not None and "gouv-regles" not in stored.answers

@@ -1,6 +1,6 @@
 """Database commands: ``db upgrade``, ``users add``, ``orgs import``, ``seed-demo``.
 
-A thin adapter over :mod:`assessment.db`, :mod:`assessment.accounts`,
+A thin adapter over :mod:`assessment.startup`, :mod:`assessment.accounts`,
 :mod:`assessment.organisations` and :mod:`assessment.demo`.  The database is
 the one of the settings (``DATABASE_URL``, ``assessment.toml`` ...); commands
 act as the operator (``Actor.system()``).
@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy import Engine
 
+from assessment import startup
 from assessment.accounts import AccountError, create_user
-from assessment.db import NotFound, dispose_engines, get_engine, migrate, open_database
-from assessment.grid_loader import GridError
-from assessment.grid_store import GridStoreError, sync_grids_from_dir
+from assessment.db import NotFound, dispose_engines, get_engine
+from assessment.grid_store import GridStoreError
+from assessment.gridfile import GridError
 from assessment.organisations import import_organisations_csv
 from assessment.permissions import ROLE_LABELS_FR, Actor, Role
 from assessment.regions import REGION_CODES, normalise_region
@@ -49,7 +50,7 @@ def _friendly_errors(func: F) -> F:
 
 def _database() -> Engine:
     """The settings' database, migrated and with the grids folder synced."""
-    return open_database()
+    return startup.open_database()
 
 
 # ---------------------------------------------------------------------------
@@ -67,12 +68,8 @@ def db_group() -> None:
 def db_upgrade() -> None:
     """Crée ou met à jour le schéma (idempotent), calcule les scores manquants des
     auto-évaluations soumises et publie les grilles du dossier des grilles."""
-    from assessment import score_store
-
     settings = get_settings()
     engine = get_engine()
-    migrate(engine, backfill=False)
-    click.echo(f"Schéma à jour : {engine.url.render_as_string(hide_password=True)}")
     shown = [0]
 
     def progress(done: int) -> None:
@@ -80,11 +77,12 @@ def db_upgrade() -> None:
             shown[0] = done
             click.echo(f"  … scores de {done} auto-évaluations soumises")
 
-    stored = score_store.backfill(engine, progress=progress)
-    if stored:
-        click.echo(f"Scores enregistrés pour {stored} auto-évaluations soumises.")
+    report = startup.prepare_database(engine, grids_dir=settings.grids_dir, progress=progress)
+    click.echo(f"Schéma à jour : {engine.url.render_as_string(hide_password=True)}")
+    if report.stored_scores:
+        click.echo(f"Scores enregistrés pour {report.stored_scores} auto-évaluations soumises.")
     if settings.grids_dir.is_dir():
-        for synced in sync_grids_from_dir(engine, settings.grids_dir):
+        for synced in report.synced:
             state = "publiée" if synced.added else "déjà à jour"
             click.echo(f"Grille {synced.grid_id} {synced.version} ({synced.source_name}) : {state}")
     else:

@@ -1,25 +1,34 @@
 """Commands for grid authors: ``validate``, ``schema`` and ``show``.
 
-Thin adapters: the work is done by :mod:`assessment.grid_loader`.
+Thin adapters: the work is done by :mod:`assessment.gridfile`; :func:`outline`
+is the plain-text plan printed by ``show``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
-from assessment.grid import text
-from assessment.grid_loader import (
+from assessment.grid import (
+    ChoiceQuestion,
+    Condition,
+    Grid,
+    LevelQuestion,
+    NumberQuestion,
+    Question,
+    text,
+)
+from assessment.gridfile import (
     GridLoadResult,
     GridProblem,
     check_grid_dir,
     grid_json_schema,
     load_grid_file,
-    outline,
 )
-from assessment.messages import render
+from assessment.messages import render, show_value
 
 _EXISTING_PATH = click.Path(exists=True, path_type=Path)
 
@@ -98,3 +107,94 @@ def show(path: Path) -> None:
 
 
 COMMANDS: list[click.Command] = [validate, schema, show]
+
+
+# ---------------------------------------------------------------------------
+# outline (assessment show)
+# ---------------------------------------------------------------------------
+def outline(grid: Grid) -> str:
+    """A readable plain-text outline of ``grid``, in French."""
+    lines = [
+        render(
+            "outline_grid",
+            title=text(grid.title),
+            id=grid.id,
+            version=grid.version,
+            language=grid.language,
+        ),
+        "",
+        render("outline_scale"),
+        *(f"  {level.value} = {text(level.label)}" for level in grid.scale),
+        "",
+        render("outline_horizons"),
+        *(f"  {h.id} — {text(h.label)}" for h in grid.horizons),
+        "",
+        render("outline_items", count=len(grid.items)),
+    ]
+    for index, item in enumerate(grid.items, start=1):
+        flags = [render("outline_optional_item")] if item.optional else []
+        if item.weight != 1:
+            flags.append(render("outline_weight", weight=item.weight))
+        shown_flags = f" [{', '.join(flags)}]" if flags else ""
+        lines.append(
+            "  "
+            + render(
+                "outline_item",
+                index=index,
+                id=item.id,
+                title=text(item.title),
+                flags=shown_flags,
+            )
+        )
+        lines.extend(_question_lines(grid, item.questions))
+    if grid.systemic is not None:
+        lines += ["", render("outline_systemic", title=text(grid.systemic.title))]
+        lines.extend(_question_lines(grid, grid.systemic.questions))
+    return "\n".join(lines) + "\n"
+
+
+def _question_lines(grid: Grid, questions: Sequence[Question]) -> list[str]:
+    lines = []
+    for question in questions:
+        flags = [render("outline_required" if question.is_required else "outline_not_required")]
+        if question.optional:
+            flags.append(render("outline_optional"))
+        if question.weight != 1:
+            flags.append(render("outline_weight", weight=question.weight))
+        horizons = grid.question_horizons(question)
+        if horizons != grid.horizon_ids:
+            flags.append(render("outline_horizons_of", horizons=horizons))
+        flags.extend(_type_details(question))
+        if question.show_if is not None:
+            flags.append(render("outline_show_if", condition=_condition(question.show_if)))
+        lines.append(f"     - {question.id} [{question.type}] {text(question.label)}")
+        lines.append(f"       ({' ; '.join(flags)})")
+    return lines
+
+
+def _type_details(question: Question) -> list[str]:
+    if isinstance(question, ChoiceQuestion):
+        return [render("outline_options", options=[o.value for o in question.options])]
+    if isinstance(question, NumberQuestion):
+        details = []
+        if question.unit is not None:
+            details.append(render("outline_unit", unit=text(question.unit)))
+        if question.min is not None or question.max is not None:
+            low = show_value(question.min) if question.min is not None else "…"
+            high = show_value(question.max) if question.max is not None else "…"
+            details.append(render("outline_bounds", min=low, max=high))
+        return details
+    if isinstance(question, LevelQuestion) and question.levels:
+        return [render("outline_levels", levels=sorted(question.levels))]
+    return []
+
+
+def _condition(condition: Condition) -> str:
+    target = condition.question
+    if condition.horizon is not None:
+        target += f"@{condition.horizon}"
+    if condition.equals is not None:
+        return f"{target} = {show_value(condition.equals)}"
+    if condition.in_ is not None:
+        return f"{target} ∈ {{{show_value(condition.in_)}}}"
+    return f"{target} " + render("outline_answered" if condition.answered else "outline_unanswered")

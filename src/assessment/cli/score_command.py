@@ -125,7 +125,7 @@ def parse_answers_document(
 
 
 def _load_grid(path: Path) -> Grid:
-    from assessment.grid_loader import GridError, load_grid
+    from assessment.gridfile import GridError, load_grid
 
     try:
         return load_grid(path)

@@ -54,7 +54,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assessment import accounts
+from assessment import accounts, startup
 from assessment.permissions import Actor
 
 SESSION_COOKIE = "ess_session"
@@ -130,6 +130,9 @@ def token_from_cookie(engine: Engine, cookie_value: str | None) -> str | None:
 def forget_secrets() -> None:
     """Tests: re-read the HMAC key from the database on next use."""
     _secrets.clear()
+
+
+startup.on_clear_caches(forget_secrets)
 
 
 # ---------------------------------------------------------------------------

@@ -1,36 +1,20 @@
-"""The database as the web app needs it, opened once per process.
+"""The database as the web app needs it: :func:`assessment.startup.open_database`.
 
 Both the Streamlit script (:func:`assessment.web.state.engine`) and the ASGI
-sign-in routes (:mod:`assessment.web.auth_routes`) call :func:`ready_engine`:
-the first call for a database URL creates the engine, runs the migrations and
-syncs the grids of ``guide/`` (:func:`assessment.db.open_database`); later
-calls return the same engine.  No Streamlit import here.
+sign-in routes (:mod:`assessment.web.auth_routes`) call :func:`ready_engine`.
+The first call in a process migrates, backfills, syncs the grids of
+``guide/`` and purges; later calls return the same engine (and run the daily
+purge on the first call of a day).  No Streamlit import here, and no cache of
+its own.
 """
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import Engine
 
-from assessment import db
-from assessment.settings import get_settings
-
-_ready: dict[str, Engine] = {}
-_lock = threading.Lock()
+from assessment import startup
 
 
 def ready_engine(url: str | None = None) -> Engine:
-    """The migrated engine for ``url`` (``None``: the settings' database)."""
-    key = db.normalise_url(url or get_settings().resolved_database_url)
-    with _lock:
-        engine = _ready.get(key)
-        if engine is None:
-            engine = _ready[key] = db.open_database(key)
-        return engine
-
-
-def forget_engines() -> None:
-    """Tests: the next :func:`ready_engine` call opens (and migrates) again."""
-    with _lock:
-        _ready.clear()
+    """The prepared engine for ``url`` (``None``: the settings' database)."""
+    return startup.open_database(url)

@@ -3,13 +3,15 @@
 Pages stay thin: they read state from here, call the core, and draw.
 
 * :func:`engine` — the database, opened, migrated and synced with ``guide/``
-  once per process (``st.cache_resource``), not on every rerun;
+  once per process (:func:`assessment.startup.open_database`), not on every
+  rerun;
 * :func:`current_actor` / :func:`require_actor` — who is signed in, from the
   ``ess_session`` cookie (see :mod:`assessment.web.auth_routes`), resolved by
   the core (:func:`accounts.actor_for_session`) once per script run: the app's
   entry point calls :func:`begin_run` first, and every later call in the run
   reads the actor kept in ``st.session_state``;
-* :func:`grid` — a published grid version, parsed once per process;
+* :func:`grid` — a published grid version, parsed once per process
+  (:func:`assessment.grid_store.get_grid`);
 * :func:`refuse` and :func:`call` — a polite French refusal (and the page
   stops), also for a core :class:`PermissionDenied`.
 """
@@ -49,24 +51,14 @@ HOME_PAGE_KEY = "_nav_home_page"
 # ---------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False)
-def _engine(url: str) -> Engine:
-    return startup.ready_engine(url)
-
-
 def engine() -> Engine:
     """The app's database (created and migrated on first use in this process)."""
-    return _engine(get_settings().resolved_database_url)
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _grid(url: str, grid_id: str, version: str) -> Grid:
-    return get_grid(_engine(url), grid_id, version)
+    return startup.ready_engine()
 
 
 def grid(grid_id: str, version: str) -> Grid:
-    """A published grid version (published versions never change: cached)."""
-    return _grid(get_settings().resolved_database_url, grid_id, version)
+    """A published grid version (published versions never change: parsed once)."""
+    return get_grid(engine(), grid_id, version)
 
 
 # ---------------------------------------------------------------------------

@@ -163,6 +163,8 @@ def _add_form(engine: Any, actor: Actor, grid: Grid, campaign_id: int | None) ->
         values = _action_fields(grid, f"{PREFIX}:new", None, False)
         added = st.form_submit_button("Ajouter", type="primary", key=f"{PREFIX}:add:submit")
     if added:
+        if actor.organisation_id is None:
+            state.refuse("Seuls les membres d'une organisation ont un plan d'action.")
         try:
             action_plan.add_action(
                 engine, actor, actor.organisation_id, campaign_id=campaign_id, **values

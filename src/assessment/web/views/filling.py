@@ -33,6 +33,7 @@ import streamlit as st
 from assessment import answers as answers_mod
 from assessment import assessments, campaigns
 from assessment.answers import GridCache
+from assessment.db import DatabaseBusy
 from assessment.grid import (
     ChoiceQuestion,
     Grid,
@@ -236,6 +237,8 @@ def _load(engine: Any, actor: Actor, assessment_id: int) -> Draft:
 
 def _open(engine: Any, actor: Actor, campaign_id: int, start_from: int | None = None) -> Draft:
     _clear_widgets()
+    if actor.organisation_id is None:
+        state.refuse("Seuls les membres d'une organisation remplissent une auto-évaluation.")
     state_ = assessments.open_assessment(
         engine, actor, actor.organisation_id, campaign_id, start_from=start_from
     )
@@ -305,7 +308,7 @@ def _on_change(question_id: str, horizon_id: str) -> None:
         draft.read_only_message = str(error) or "Cette auto-évaluation n'est plus modifiable."
         draft.full_rerun = True
         return
-    except PermissionDenied as error:
+    except (PermissionDenied, DatabaseBusy) as error:
         draft.errors[(question_id, horizon_id)] = error.message
         return
     draft.errors.pop((question_id, horizon_id), None)

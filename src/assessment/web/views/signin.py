@@ -13,7 +13,7 @@ import threading
 import streamlit as st
 from sqlalchemy import Engine
 
-from assessment import accounts, demo
+from assessment import accounts, demo, startup
 from assessment.permissions import Actor
 from assessment.web import auth_routes, layout, oidc, state
 from assessment.web.safe import md_escape
@@ -50,6 +50,9 @@ def _forget_has_users() -> None:
     """Tests: start again from an empty database."""
     with _lock:
         _known_to_have_users.clear()
+
+
+startup.on_clear_caches(_forget_has_users)
 
 
 def _send_to_exchange(engine: Engine, actor: Actor, next_path: str) -> None:
