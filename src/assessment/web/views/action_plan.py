@@ -162,9 +162,10 @@ def _add_form(engine: Any, actor: Actor, grid: Grid, campaign_id: int | None) ->
         values = _action_fields(grid, f"{PREFIX}:new", None, False)
         added = st.form_submit_button("Ajouter", type="primary", key=f"{PREFIX}:add:submit")
     if added:
+        assert actor.organisation_id is not None
         try:
             action_plan.add_action(
-                engine, actor, actor.organisation_id, campaign_id=campaign_id, **values
+                engine, state.writer(), actor.organisation_id, campaign_id=campaign_id, **values
             )
         except (action_plan.ActionPlanError, PermissionDenied) as error:
             st.error(error.message)
@@ -193,7 +194,7 @@ def _edit_form(engine: Any, actor: Actor, grid: Grid, action: Any, editable: boo
             )
         if save:
             try:
-                action_plan.update_action(engine, actor, action.id, **values)
+                action_plan.update_action(engine, state.writer(), action.id, **values)
             except (action_plan.ActionPlanError, PermissionDenied) as error:
                 st.error(error.message)
                 return
@@ -201,7 +202,7 @@ def _edit_form(engine: Any, actor: Actor, grid: Grid, action: Any, editable: boo
             st.rerun()
         if delete:
             try:
-                action_plan.delete_action(engine, actor, action.id)
+                action_plan.delete_action(engine, state.writer(), action.id)
             except PermissionDenied as error:
                 st.error(error.message)
                 return

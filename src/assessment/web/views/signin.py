@@ -176,6 +176,13 @@ def _notices() -> None:
     elif params.get(auth_routes.SIGNED_OUT_PARAM):
         st.success("Vous êtes déconnecté.", icon=":material/logout:")
         del params[auth_routes.SIGNED_OUT_PARAM]
+    elif state.write_refused():
+        st.warning(
+            "Votre session a pris fin (inactivité, déconnexion ou compte modifié) : "
+            "votre dernière modification n'a pas été enregistrée. Reconnectez-vous, "
+            "puis refaites-la.",
+            icon=":material/schedule:",
+        )
     elif state.session_ended():
         st.info(
             "Votre session a pris fin (inactivité ou déconnexion). Reconnectez-vous.",
