@@ -552,6 +552,30 @@ def close_web_session(engine: Engine, token: str, *, now: Clock = utcnow) -> Non
         )
 
 
+def consume_web_session(engine: Engine, token: str | None, *, now: Clock = utcnow) -> Actor | None:
+    """End a session and return its user, once (single-use sign-in tickets).
+
+    A single ``UPDATE … WHERE revoked_at IS NULL … RETURNING``: of any number of
+    concurrent calls with one token, exactly one gets the actor; the others,
+    and any call on an expired or revoked session or a deactivated account,
+    get ``None``.
+    """
+    if not token:
+        return None
+    at = now()
+    with write_session(engine) as session:
+        found = session.execute(
+            update(WebSession)
+            .where(WebSession.token_hash == _token_hash(token), WebSession.revoked_at.is_(None))
+            .values(revoked_at=at)
+            .returning(WebSession.user_id, WebSession.expires_at)
+        ).first()
+        if found is None or at >= found.expires_at:
+            return None
+        user = session.get(User, found.user_id)
+        return _actor_of(user) if user is not None and user.active else None
+
+
 def revoke_sessions(engine: Engine, actor: Actor, user_id: int, *, now: Clock = utcnow) -> int:
     """End every open web session of a user (oneself, or the national council)."""
     with write_session(engine) as session:

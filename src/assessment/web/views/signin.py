@@ -14,6 +14,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from assessment import accounts, demo
+from assessment.errors import UserError
 from assessment.permissions import Actor
 from assessment.web import auth_routes, layout, oidc, state
 
@@ -82,7 +83,7 @@ def _password_form(engine: Engine, next_path: str) -> None:
         return
     try:
         actor = accounts.authenticate(engine, email, password)
-    except accounts.SignInError as refused:
+    except UserError as refused:  # wrong password, throttled, or text refused as typed
         st.error(refused.message, icon=":material/error:")
         return
     _send_to_exchange(engine, actor, next_path)
