@@ -25,6 +25,7 @@ from sqlalchemy import Engine, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from assessment import demo_mark
 from assessment.db import NotFound, read_session, write_connection, write_session
 from assessment.errors import UserError
 from assessment.permissions import Action, Actor, Role, Target, can, require
@@ -477,6 +478,7 @@ def create_organisation(
 ) -> int:
     """Register an organisation (national council or operator); returns its id."""
     require(actor, Action.MANAGE_ORGANISATIONS)
+    demo_mark.refuse_real_data(engine)  # a demo database holds fictional data only
     data, problems = check_organisation(
         {
             "name": name,
@@ -679,6 +681,7 @@ def import_organisations_csv(engine: Engine, actor: Actor, data: bytes | str) ->
     Organisations already registered (same SIREN or RNA) are refused.
     """
     require(actor, Action.MANAGE_ORGANISATIONS)
+    demo_mark.refuse_real_data(engine)  # a demo database holds fictional data only
     try:
         parsed, problems = parse_organisations_csv(data)
     except OrganisationImportError as exc:

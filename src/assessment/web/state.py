@@ -37,7 +37,7 @@ from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar
 import streamlit as st
 from sqlalchemy import Engine
 
-from assessment import accounts
+from assessment import accounts, demo_mark
 from assessment.db import NotFound
 from assessment.errors import UserError
 from assessment.grid import Grid
@@ -73,7 +73,9 @@ ERROR_KEY = "_guard_error_id"
 
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
-    return startup.ready_engine(url)
+    engine = startup.ready_engine(url)
+    demo_mark.check_mode(engine, get_settings().mode)  # not cached when it refuses
+    return engine
 
 
 def engine() -> Engine:

@@ -1,5 +1,10 @@
 """« Connexion »: the sign-in form, demo mode, first-run instructions.
 
+Demo mode (``ASSESSMENT_MODE=demo``, the default) offers to seed demo data
+only on an entirely empty database, and lists the demo accounts only on a
+database marked as a demo (:mod:`assessment.demo_mark`): a database holding
+real organisations never gets the demo accounts, whose password is public.
+
 The password is checked by the core (:func:`accounts.authenticate`: one
 message whether the address exists or not, throttled after repeated
 failures); the browser then fetches its session cookie from the server
@@ -13,7 +18,7 @@ import threading
 import streamlit as st
 from sqlalchemy import Engine
 
-from assessment import accounts, demo
+from assessment import accounts, demo, demo_mark
 from assessment.errors import UserError
 from assessment.permissions import Actor
 from assessment.web import auth_routes, layout, oidc, state
@@ -119,8 +124,10 @@ def _oidc(engine: Engine, next_path: str) -> None:
                 st.login(provider.key)
 
 
-def _demo(engine: Engine) -> None:
-    if not has_users(engine):
+def _demo(engine: Engine) -> bool:
+    """The demo offer: seed an empty database, or the accounts of a demo one.  ``False``
+    when there is nothing to offer (a database with real data)."""
+    if demo_mark.is_empty(engine):
         st.subheader("Mode démonstration")
         st.markdown(
             "La base est vide. Le mode démonstration charge des organisations fictives "
@@ -133,13 +140,18 @@ def _demo(engine: Engine) -> None:
                     demo.prepare_demo_database(
                         engine, orgs=DEMO_ORGANISATIONS, campaigns=DEMO_CAMPAIGNS
                     )
-                except demo.SeedError:
-                    demo.create_demo_accounts(engine)  # someone else seeded meanwhile
+                except demo.SeedError as refused:
+                    if not demo_mark.is_demo(engine):  # real data arrived meanwhile
+                        st.error(str(refused), icon=":material/error:")
+                        return True
+                    demo.create_demo_accounts(engine)  # another visitor seeded it meanwhile
             st.rerun()
-        return
+        return True
+    if not demo_mark.is_demo(engine):
+        return False
     present = demo_accounts_present(engine)
     if not present:
-        return
+        return False
     st.subheader("Mode démonstration")
     st.markdown("Données fictives. Connectez-vous avec l'un de ces comptes :")
     layout.table(
@@ -148,6 +160,7 @@ def _demo(engine: Engine) -> None:
         [[account.label, account.email, demo.DEMO_PASSWORD] for account in present],
         code_columns=2,
     )
+    return True
 
 
 def _first_account_instructions() -> None:
@@ -204,7 +217,7 @@ def render(next_path: str = "/") -> None:
         _password_form(engine, next_path)
         _oidc(engine, next_path)
     with right:
-        if settings_mode == "demo":
-            _demo(engine)
-        elif not has_users(engine):
+        if settings_mode == "demo" and _demo(engine):
+            return
+        if not has_users(engine):
             _first_account_instructions()
