@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import runpy
 import shutil
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from starlette.testclient import TestClient
 
 from assessment import accounts, demo, demo_mark
 from assessment.organisations import create_organisation
@@ -83,8 +83,13 @@ def test_production_mode_does_not_start_the_server_on_a_demo_database(
 ) -> None:
     monkeypatch.setenv("ASSESSMENT_MODE", "production")
     reset_process_caches()
-    app = runpy.run_path(str(ROOT / "app.py"))["app"]
-    with pytest.raises(BaseException), TestClient(app):  # SystemExit, in a task group
-        pass
+    lifespan = runpy.run_path(str(ROOT / "app.py"))["lifespan"]  # st.App(lifespan=...)
+
+    async def start() -> None:
+        async with lifespan(None):
+            pass
+
+    with pytest.raises(SystemExit):  # uvicorn: "Application startup failed. Exiting."
+        asyncio.run(start())
     assert "Mode production (ASSESSMENT_MODE=production)" in capsys.readouterr().err
     reset_process_caches()
