@@ -63,7 +63,7 @@ RERUN_APP_KEY = "_auth_rerun_app"
 WRITE_REFUSED_KEY = "_auth_write_refused"
 """True when a change was refused because the session had ended (the sign-in page says so)."""
 ERROR_KEY = "_guard_error_id"
-"""The id of an unexpected error in a callback, shown by the run that follows."""
+"""The French message of an error in a callback (with its id), shown by the run that follows."""
 
 
 # ---------------------------------------------------------------------------
