@@ -901,6 +901,30 @@ def close_web_session(engine: Engine, token: str, *, now: Clock = utcnow) -> Non
         )
 
 
+def consume_web_session(engine: Engine, token: str | None, *, now: Clock = utcnow) -> Actor | None:
+    """End a session and return its user, once (single-use sign-in tickets).
+
+    A single ``UPDATE … WHERE revoked_at IS NULL … RETURNING``: of any number of
+    concurrent calls with one token, exactly one gets the actor; the others,
+    and any call on an expired or revoked session or a deactivated account,
+    get ``None``.
+    """
+    if not token:
+        return None
+    at = now()
+    with write_session(engine) as session:
+        found = session.execute(
+            update(WebSession)
+            .where(WebSession.token_hash == _token_hash(token), WebSession.revoked_at.is_(None))
+            .values(revoked_at=at)
+            .returning(WebSession.user_id, WebSession.expires_at)
+        ).first()
+        if found is None or at >= found.expires_at:
+            return None
+        user = session.get(User, found.user_id)
+        return _actor_of(user) if user is not None and user.active else None
+
+
 def revoke_sessions(engine: Engine, actor: Actor, user_id: int, *, now: Clock = utcnow) -> int:
     """End every open web session of a user (oneself, or who may manage the account)."""
     with write_session(engine) as session:
@@ -952,17 +976,15 @@ def shared_secret(engine: Engine, name: str) -> str:
 def purge_sign_in_throttle(
     engine: Engine, *, now: Clock = utcnow, policy: ThrottlePolicy = DEFAULT_THROTTLE
 ) -> int:
-    """Housekeeping: delete throttle rows whose failures no longer count and block has ended."""
+    """Housekeeping: delete throttle counters that no longer count (window over, no block,
+    no trust left)."""
     at = now()
-    forgotten = at - policy.forget_after
     with write_session(engine) as session:
         result = session.execute(
             delete(SignInThrottle).where(
-                or_(
-                    SignInThrottle.last_failure_at.is_(None),
-                    SignInThrottle.last_failure_at < forgotten,
-                ),
+                SignInThrottle.window_start < at - policy.window,
                 or_(SignInThrottle.blocked_until.is_(None), SignInThrottle.blocked_until < at),
+                or_(SignInThrottle.trusted_until.is_(None), SignInThrottle.trusted_until < at),
             )
         )
         return int(result.rowcount)  # type: ignore[attr-defined]

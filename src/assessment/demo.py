@@ -22,6 +22,12 @@ year; organisations leave some themes "not addressed"; goals are at or above
 the current level and the next year's current level moves towards them; most
 past assessments are submitted, about half of the open campaign's are drafts.
 The same ``seed`` always gives the same data.
+
+Demo data and demo accounts only ever go into an entirely empty database,
+which the seed marks as a demo in the same transaction as its first rows
+(:mod:`assessment.demo_mark`): production mode then refuses to start on it,
+and real organisations are not imported into it until it is wiped
+(``assessment db reset-demo``).
 """
 
 from __future__ import annotations
@@ -36,8 +42,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, text
 
-from assessment import score_store
-from assessment.accounts import create_user
+from assessment import demo_mark, score_store
+from assessment.accounts import AccountError, create_user
 from assessment.db import read_session, write_connection, write_session
 from assessment.grid import (
     ChoiceQuestion,
@@ -661,15 +667,24 @@ class _BulkSink:
             self.conn.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
+_NOT_EMPTY = (
+    "La base contient déjà des organisations, des comptes ou des campagnes : les données "
+    "de démonstration ne se chargent que dans une base vide."
+)
+
+
+def _has_data(conn: Connection) -> bool:
+    organisations = conn.execute(select(func.count()).select_from(Organisation)).scalar()
+    campaigns = conn.execute(select(func.count()).select_from(Campaign)).scalar()
+    return bool(organisations or campaigns)
+
+
 def _check_empty(engine: Engine) -> None:
+    """Fail early (before generating): the seed needs an empty (or demo, unseeded) base."""
     with read_session(engine) as session:
-        organisations = session.scalar(select(func.count()).select_from(Organisation)) or 0
-        campaigns = session.scalar(select(func.count()).select_from(Campaign)) or 0
-    if organisations or campaigns:
-        raise SeedError(
-            "La base contient déjà des organisations ou des campagnes : les données de "
-            "démonstration ne se chargent que dans une base vide."
-        )
+        has_data = _has_data(session.connection())
+    if has_data or not demo_mark.can_hold_demo(engine):
+        raise SeedError(_NOT_EMPTY)
 
 
 def seed_demo(
@@ -720,6 +735,9 @@ def seed_demo(
         for index, year in enumerate(years)
     ]
     with write_connection(engine) as conn:
+        # checked again and marked in the transaction of the first rows: no race
+        if not demo_mark.claim(conn) or _has_data(conn):
+            raise SeedError(_NOT_EMPTY)
         conn.execute(insert(Campaign), campaign_rows)
     answers_total = 0
     assessments_total = 0
@@ -876,12 +894,19 @@ def _reset_sequences(engine: Engine) -> None:
 def create_demo_accounts(engine: Engine) -> list[DemoAccount]:
     """One account per role (password :data:`DEMO_PASSWORD`), idempotent.
 
-    The organisation accounts belong to the demo organisation (created if the
-    demo data was not seeded); the CRESS account is that of its region.
-    Returns the accounts created now (none when they all exist).
+    Only in an empty or demo database (:class:`SeedError` otherwise), which is
+    then marked as a demo.  The organisation accounts belong to the demo
+    organisation (created if the demo data was not seeded); the CRESS account
+    is that of its region.  Returns the accounts created now (none when they
+    all exist).
     """
     system = Actor.system()
     with write_session(engine) as session:
+        if not demo_mark.claim(session.connection()):
+            raise SeedError(
+                "La base contient de vraies données : les comptes de démonstration ne se "
+                "créent que dans une base vide ou de démonstration."
+            )
         organisation_id = session.scalar(
             select(Organisation.id).where(Organisation.siren == DEMO_ORGANISATION["siren"])
         )
@@ -898,17 +923,20 @@ def create_demo_accounts(engine: Engine) -> list[DemoAccount]:
     for account in DEMO_ACCOUNTS:
         if account.email in existing:
             continue
-        create_user(
-            engine,
-            system,
-            email=account.email,
-            password=DEMO_PASSWORD,
-            role=account.role,
-            organisation_id=organisation_id
-            if account.role in (Role.MEMBER, Role.ORG_ADMIN)
-            else None,
-            region=DEMO_REGION if account.role is Role.REGIONAL else None,
-        )
+        try:
+            create_user(
+                engine,
+                system,
+                email=account.email,
+                password=DEMO_PASSWORD,
+                role=account.role,
+                organisation_id=organisation_id
+                if account.role in (Role.MEMBER, Role.ORG_ADMIN)
+                else None,
+                region=DEMO_REGION if account.role is Role.REGIONAL else None,
+            )
+        except AccountError:  # created meanwhile by a concurrent demo start
+            continue
         created.append(account)
     return created
 
@@ -916,12 +944,14 @@ def create_demo_accounts(engine: Engine) -> list[DemoAccount]:
 def prepare_demo_database(
     engine: Engine, *, orgs: int = 500, campaigns: int = 3, seed: int = 0
 ) -> SeedReport | None:
-    """Demo mode on start: seed once (when there is no campaign yet), then the accounts."""
+    """The « Mode démonstration » button: seed an entirely empty database once, then
+    the accounts.  A database with real data is refused (:class:`SeedError`)."""
+    if not demo_mark.can_hold_demo(engine):
+        raise SeedError(_NOT_EMPTY)
     with read_session(engine) as session:
-        has_campaign = session.scalar(select(func.count()).select_from(Campaign)) or 0
-        has_org = session.scalar(select(func.count()).select_from(Organisation)) or 0
+        has_data = _has_data(session.connection())
     report = None
-    if not has_campaign and not has_org:
+    if not has_data:
         report = seed_demo(engine, orgs=orgs, campaigns=campaigns, seed=seed)
     create_demo_accounts(engine)
     return report

@@ -38,7 +38,7 @@ from stdnum import luhn
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
-from assessment import admin_audit
+from assessment import admin_audit, demo_mark
 from assessment.admin_audit import AdminEventInfo
 from assessment.db import NotFound, read_session, write_connection, write_session
 from assessment.errors import UserError
@@ -530,6 +530,7 @@ def create_organisation(
     """Register an organisation (national body; a chamber in its region); returns its id."""
     scope = Target(organisation_region=normalise_region(region))
     require(actor, Action.MANAGE_ORGANISATIONS, scope)
+    demo_mark.refuse_real_data(engine)  # a demo database holds fictional data only
     data, problems = check_organisation(
         {
             "name": name,
@@ -974,6 +975,7 @@ def import_organisations_csv(engine: Engine, actor: Actor, data: bytes | str) ->
     chamber imports only organisations of its region.
     """
     require(actor, Action.MANAGE_ORGANISATIONS, Target(organisation_region=actor.region))
+    demo_mark.refuse_real_data(engine)  # a demo database holds fictional data only
     try:
         parsed, problems = parse_organisations_csv(data)
     except OrganisationImportError as exc:

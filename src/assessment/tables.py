@@ -420,4 +420,18 @@ class OrganisationChangeRequest(Base):
     decided_by_email: Mapped[str | None] = mapped_column(String(320))
 
 
+# h7-sessions: what kind of database this is (a demo database is marked)
+# ---------------------------------------------------------------------------
+
+
+class DatabaseMark(Base):
+    """Facts about the database itself, e.g. ``kind = demo`` once demo data is seeded."""
+
+    __tablename__ = "database_marks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 metadata = Base.metadata

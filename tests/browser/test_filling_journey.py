@@ -28,6 +28,7 @@ from assessment import accounts, assessments, campaigns, db, grid_store, organis
 from assessment.grid import Grid, LevelQuestion, text
 from assessment.permissions import Actor, Role
 from assessment.scoring import score
+from assessment.tables import Organisation
 from assessment.web.views import filling
 from assessment.web.views.filling import SYSTEMIC
 from assessment.web.views.results import format_score
@@ -75,15 +76,19 @@ def org_admin(filling_server: LiveServer) -> Iterator[OrgAdmin]:
     engine = db.create_database_engine(filling_server.database_url)
     system = Actor.system()
     token = uuid.uuid4()
-    organisation_id = organisations.create_organisation(
-        engine,
-        system,
-        name="Association Parcours de Remplissage",
-        region="53",
-        legal_family="association",
-        size_band="10-49",
-        siren=organisations.siren_with_key(f"{token.int % 10**8:08d}"),
-    )
+    # a demo database takes no organisation through the core (demo_mark): this one is
+    # fictional test data, written as the demo seed writes its own
+    with db.write_session(engine) as session:
+        row = Organisation(
+            name="Association Parcours de Remplissage",
+            region="53",
+            legal_family="association",
+            size_band="10-49",
+            siren=organisations.siren_with_key(f"{token.int % 10**8:08d}"),
+        )
+        session.add(row)
+        session.flush()
+        organisation_id = row.id
     email = f"admin-{token.hex[:10]}@remplissage.test"
     user_id = accounts.create_user(
         engine,

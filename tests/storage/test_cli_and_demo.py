@@ -18,7 +18,7 @@ from assessment.accounts import authenticate
 from assessment.answers import missing_required
 from assessment.campaigns import current_campaign, list_campaigns
 from assessment.cli import main
-from assessment.db import read_session
+from assessment.db import read_session, write_session
 from assessment.demo import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -30,6 +30,7 @@ from assessment.demo import (
     generate_organisations,
     seed_demo,
 )
+from assessment.demo_mark import DemoDatabaseError
 from assessment.grid_store import DEFAULT_GRID_ID, get_grid, latest_version, sync_grids_from_dir
 from assessment.organisations import create_organisation, is_valid_rna, is_valid_siren
 from assessment.permissions import Role
@@ -266,17 +267,29 @@ def test_seed_demo_small(engine: Engine) -> None:
     )
     history = svc.list_assessments(engine, cress, member.organisation_id)  # shared with its CRESS
     assert len(history) == 3
-    # id sequences continue after the explicit ids of the seed (PostgreSQL)
-    new_org = create_organisation(
-        engine,
-        SYSTEM,
-        name="Nouvelle",
-        siren="542051180",
-        region="84",
-        legal_family="association",
-        size_band="0",
-    )
-    assert new_org == 51
+    # a demo database takes no real organisation...
+    with pytest.raises(DemoDatabaseError, match="reset-demo"):
+        create_organisation(
+            engine,
+            SYSTEM,
+            name="Nouvelle",
+            siren="542051180",
+            region="84",
+            legal_family="association",
+            size_band="0",
+        )
+    # ...and its id sequences continue after the explicit ids of the seed (PostgreSQL)
+    with write_session(engine) as session:
+        row = Organisation(
+            name="Fictive",
+            region="84",
+            legal_family="association",
+            size_band="0",
+            siren="542051180",
+        )
+        session.add(row)
+        session.flush()
+        assert row.id == 51
     with pytest.raises(SeedError, match="base vide"):
         seed_demo(engine, orgs=5, campaigns=1)
 

@@ -43,12 +43,13 @@ def _member_with_sessions(world: World, when: datetime) -> Actor:
 
 def _old_throttle_rows(engine: Engine, when: datetime) -> None:
     with db.write_session(engine) as session:
-        session.add(SignInThrottle(email="old@a.test", failures=9, last_failure_at=when))
+        session.add(SignInThrottle(key="old", window_start=when, failures=9, attempts=9))
         session.add(
             SignInThrottle(
-                email="blocked@a.test",
+                key="blocked",
+                window_start=when,
                 failures=9,
-                last_failure_at=when,
+                attempts=9,
                 blocked_until=when + timedelta(days=400),
             )
         )
@@ -66,7 +67,7 @@ def test_ended_sessions_and_old_throttle_rows_are_purged_at_start(world: World) 
     assert _count(world.engine, WebSession) == 1  # the fresh session is kept
     assert accounts.actor_for_session(world.engine, fresh) is not None
     with db.read_session(world.engine) as session:  # a block still running is kept
-        assert session.scalars(select(SignInThrottle.email)).all() == ["blocked@a.test"]
+        assert session.scalars(select(SignInThrottle.key)).all() == ["blocked"]
 
 
 def test_the_purge_runs_once_a_day_whatever_the_number_of_processes(world: World) -> None:

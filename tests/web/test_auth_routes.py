@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import runpy
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -24,12 +25,13 @@ from assessment.web.auth_routes import (
     BROWSER_COOKIE,
     SESSION_COOKIE,
     BrowserIdMiddleware,
+    SecurityHeadersMiddleware,
     issue_ticket,
     safe_next,
     token_from_cookie,
 )
 
-from .conftest import BROWSER_ID, DEMO_EMAILS, ROOT
+from .conftest import BROWSER_ID, DEMO_EMAILS, ROOT, reset_process_caches
 
 ROLE_EMAIL = next(iter(DEMO_EMAILS.values()))
 
@@ -49,7 +51,7 @@ def _app(engine: Engine) -> Starlette:
             Route("/", _page),
             Route("/static/app.css", _asset),
         ],
-        middleware=[Middleware(BrowserIdMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(BrowserIdMiddleware)],
     )
 
 
@@ -138,9 +140,9 @@ def test_ticket_expires_after_60_seconds(
 ) -> None:
     ticket = _ticket(demo_db)
     later = functools.partial(
-        accounts.actor_for_session, now=lambda: utcnow() + timedelta(seconds=61)
+        accounts.consume_web_session, now=lambda: utcnow() + timedelta(seconds=61)
     )
-    monkeypatch.setattr(auth_routes.accounts, "actor_for_session", later)
+    monkeypatch.setattr(auth_routes.accounts, "consume_web_session", later)
     response = client.get("/auth/session", params={"ticket": ticket})
     assert response.headers["location"] == "/?connexion=expiree"
     assert SESSION_COOKIE not in _set_cookies(response)
@@ -151,9 +153,9 @@ def test_ticket_still_works_within_60_seconds(
 ) -> None:
     ticket = _ticket(demo_db)
     later = functools.partial(
-        accounts.actor_for_session, now=lambda: utcnow() + timedelta(seconds=50)
+        accounts.consume_web_session, now=lambda: utcnow() + timedelta(seconds=50)
     )
-    monkeypatch.setattr(auth_routes.accounts, "actor_for_session", later)
+    monkeypatch.setattr(auth_routes.accounts, "consume_web_session", later)
     response = client.get("/auth/session", params={"ticket": ticket})
     assert SESSION_COOKIE in _set_cookies(response)
 
@@ -271,3 +273,37 @@ def test_routes_follow_the_base_url_path(demo_db: Engine, tmp_path: Path) -> Non
     response = client.get("/evaluation/auth/session", params={"ticket": _ticket(demo_db)})
     assert response.headers["location"] == "/evaluation/"
     assert "path=/evaluation/" in _set_cookies(response)[SESSION_COOKIE].lower()
+
+
+def test_a_malformed_cookie_elsewhere_on_the_domain_keeps_the_browser_id(demo_db: Engine) -> None:
+    """``SimpleCookie`` dropped every cookie of a header holding ``t={"a": 1}``, and a new
+    ``ess_browser`` was issued on every page (breaking sign-in tickets)."""
+    client = TestClient(_app(demo_db), follow_redirects=False)
+    header = f't={{"a": 1}}; {BROWSER_COOKIE}={BROWSER_ID}; other=x'
+    response = client.get("/", headers={"cookie": header})
+    assert BROWSER_COOKIE not in _set_cookies(response)
+    # and a ticket issued for that browser id still works through that header
+    ticket = _ticket(demo_db)
+    exchanged = client.get("/auth/session", params={"ticket": ticket}, headers={"cookie": header})
+    assert SESSION_COOKIE in _set_cookies(exchanged)
+
+
+def test_no_other_site_may_frame_the_app(client: TestClient) -> None:
+    for path in ("/", "/static/app.css", "/auth/signout"):
+        response = client.get(path)
+        assert response.headers["content-security-policy"] == "frame-ancestors 'self'", path
+        assert response.headers["x-frame-options"] == "SAMEORIGIN", path
+
+
+def test_the_real_app_sends_the_frame_headers_on_streamlit_pages(
+    web_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``app.py``'s ``st.App``: Streamlit's own page and health check carry the headers."""
+    app = runpy.run_path(str(ROOT / "app.py"))["app"]
+    with TestClient(app, follow_redirects=False) as client:
+        for path in ("/", "/_stcore/health"):
+            response = client.get(path, headers={"sec-fetch-dest": "document"})
+            assert response.headers.get("content-security-policy") == "frame-ancestors 'self'"
+            assert response.headers.get("x-frame-options") == "SAMEORIGIN"
+        assert BROWSER_COOKIE in _set_cookies(client.get("/", headers={"cookie": "t={}"}))
+    reset_process_caches()

@@ -1,4 +1,5 @@
-"""Database commands: ``db upgrade``, ``users add``, ``orgs import``, ``seed-demo``.
+"""Database commands: ``db upgrade``, ``db reset-demo``, ``users add``, ``orgs import``,
+``seed-demo``.
 
 A thin adapter over :mod:`assessment.startup`, :mod:`assessment.accounts`,
 :mod:`assessment.organisations` and :mod:`assessment.demo`.  The database is
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy import Engine
 
-from assessment import startup
+from assessment import demo_mark, startup
 from assessment.accounts import AccountError, create_user
 from assessment.db import NotFound, dispose_engines, get_engine
 from assessment.grid_store import GridStoreError
@@ -38,7 +39,13 @@ def _friendly_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (SettingsError, AccountError, GridStoreError, NotFound) as exc:
+        except (
+            SettingsError,
+            AccountError,
+            GridStoreError,
+            NotFound,
+            demo_mark.DemoDatabaseError,
+        ) as exc:
             raise click.ClickException(str(exc)) from exc
         except GridError as exc:
             raise click.ClickException(f"Grille refusée :\n{exc}") from exc
@@ -49,8 +56,11 @@ def _friendly_errors(func: F) -> F:
 
 
 def _database() -> Engine:
-    """The settings' database, migrated and with the grids folder synced."""
-    return startup.open_database()
+    """The settings' database, migrated and with the grids folder synced; production
+    mode refuses a demo database."""
+    engine = startup.open_database()
+    demo_mark.check_mode(engine, get_settings().mode)
+    return engine
 
 
 # ---------------------------------------------------------------------------
@@ -89,6 +99,26 @@ def db_upgrade() -> None:
         click.echo(
             f"Dossier des grilles absent ({settings.grids_dir}) : aucune grille synchronisée."
         )
+
+
+@db_group.command("reset-demo")
+@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+@_friendly_errors
+def db_reset_demo(yes: bool) -> None:
+    """Vide une base de démonstration (organisations, comptes, campagnes, réponses…),
+    les grilles publiées restent ; refuse une base qui n'est pas de démonstration."""
+    engine = startup.open_database()
+    if not demo_mark.is_demo(engine):
+        raise click.ClickException(
+            "Cette base n'est pas une base de démonstration : rien n'a été effacé."
+        )
+    if not yes:
+        click.confirm("Effacer toutes les données de démonstration de cette base ?", abort=True)
+    deleted = demo_mark.reset(engine)
+    click.echo(
+        f"Base de démonstration vidée ({deleted} lignes effacées) : elle peut recevoir de "
+        "vraies données. Redémarrez l'application si elle tourne."
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -10,8 +10,9 @@ share the work:
    hashed in the database, so any app process can redeem it), sealed with an
    HMAC bound to this browser (below);
 2. the page sends the browser (top window) to ``/auth/session?ticket=…&next=…``;
-3. :func:`exchange` checks the seal, redeems the ticket once (the ticket session
-   is closed at once), opens the real web session and answers with
+3. :func:`exchange` checks the seal, redeems the ticket once (one atomic
+   ``UPDATE … RETURNING`` closes the ticket session: of several concurrent
+   redemptions, one wins), opens the real web session and answers with
    ``Set-Cookie`` (``HttpOnly``, ``SameSite=Lax``, ``Secure`` over https,
    ``Path=/``, no ``Max-Age``: it ends with the browser session) and a
    redirect to ``next`` (a local path only);
@@ -31,6 +32,10 @@ be refused without a database query.
 covers that value, so a ticket only works in the browser that asked for it:
 another site cannot sign a visitor in to the other site's own account.
 
+:class:`SecurityHeadersMiddleware` tells browsers that no other site may
+frame the app (``Content-Security-Policy: frame-ancestors 'self'`` and
+``X-Frame-Options: SAMEORIGIN``, against clickjacking).
+
 Nothing here touches Streamlit script state; the handlers take an
 ``engine_provider`` so that tests can give them their own database.
 """
@@ -44,12 +49,11 @@ import html
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy import Engine
 from starlette.datastructures import MutableHeaders
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -159,10 +163,9 @@ def redeem_ticket(engine: Engine, ticket: str | None, browser_id: str | None) ->
     ticket_token = unseal(engine, _ticket_purpose(browser_id), ticket)
     if ticket_token is None:
         return None
-    actor = accounts.actor_for_session(engine, ticket_token)
+    actor = accounts.consume_web_session(engine, ticket_token)
     if actor is None:
         return None
-    accounts.close_web_session(engine, ticket_token)
     return accounts.open_web_session(engine, actor)
 
 
@@ -305,14 +308,11 @@ def _signout_form(action: str) -> str:
 
 
 def _request_cookies(scope: Scope) -> Mapping[str, str]:
+    """The request's cookies, parsed as Starlette (and browsers) do: one malformed
+    cookie elsewhere on the domain (``t={"a": 1}``) does not hide the others."""
     for name, value in scope.get("headers", ()):
         if name == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # a malformed Cookie header: treat as none
-                return {}
-            return {key: morsel.value for key, morsel in jar.items()}
+            return cookie_parser(value.decode("latin-1"))
     return {}
 
 
@@ -357,3 +357,31 @@ class BrowserIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+FRAME_ANCESTORS = "frame-ancestors 'self'"
+
+
+class SecurityHeadersMiddleware:
+    """No other site may frame the app: ``Content-Security-Policy: frame-ancestors
+    'self'`` and ``X-Frame-Options: SAMEORIGIN`` on every HTTP response (a
+    response that already has them keeps its own)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "content-security-policy" not in headers:
+                    headers.append("content-security-policy", FRAME_ANCESTORS)
+                if "x-frame-options" not in headers:
+                    headers.append("x-frame-options", "SAMEORIGIN")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -2,7 +2,9 @@
 
 Run on every rerun: set the page up, resolve the session cookie once
 (:func:`state.begin_run`), build the role's navigation, draw the frame
-(sidebar identity, sign-out), then run the current page.
+(sidebar identity, sign-out), then run the current page.  All of it runs
+inside :func:`state.guarded`: an unexpected error is shown as a French message
+with an error id, never as a traceback.
 """
 
 from __future__ import annotations
@@ -35,16 +37,17 @@ def main() -> None:
         menu_items={"Get help": None, "Report a bug": None, "About": layout.ABOUT},
     )
     layout.apply_style()
-    state.engine()
-    actor = state.begin_run()
-    if layout.signed_out_here():
-        layout.clear_cookie()
-    pages, _home = navigation.build(actor)
-    current = st.navigation(pages, position="sidebar" if actor else "hidden")
-    layout.header()
-    if actor is not None:
-        _sidebar(actor)
-    current.run()
+    with state.guarded("main"):
+        state.engine()
+        actor = state.begin_run()
+        if layout.signed_out_here():
+            layout.clear_cookie()
+        pages, _home = navigation.build(actor)
+        current = st.navigation(pages, position="sidebar" if actor else "hidden")
+        layout.header()
+        if actor is not None:
+            _sidebar(actor)
+        current.run()
     layout.footer()
 
 

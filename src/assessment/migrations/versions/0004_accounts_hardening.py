@@ -14,7 +14,7 @@ administrative trail, reviewed profile changes, organisation contact details.
   band or sector waits for the chamber's or the national body's review.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01
 """
 
@@ -34,7 +34,7 @@ JSON_VALUE = sa.JSON(none_as_null=True).with_variant(
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

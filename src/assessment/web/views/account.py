@@ -64,7 +64,7 @@ def render() -> None:
                 state.call(
                     accounts.change_password,
                     engine,
-                    actor,
+                    state.writer(),
                     actor.user_id,
                     new_password=new,
                     current_password=current,

@@ -167,7 +167,7 @@ def _add_form(engine: Any, actor: Actor, grid: Grid, campaign_id: int | None) ->
             state.refuse("Seuls les membres d'une organisation ont un plan d'action.")
         try:
             action_plan.add_action(
-                engine, actor, actor.organisation_id, campaign_id=campaign_id, **values
+                engine, state.writer(), actor.organisation_id, campaign_id=campaign_id, **values
             )
         except (action_plan.ActionPlanError, PermissionDenied) as error:
             st.error(md_escape(error.message))
@@ -196,7 +196,7 @@ def _edit_form(engine: Any, actor: Actor, grid: Grid, action: Any, editable: boo
             )
         if save:
             try:
-                action_plan.update_action(engine, actor, action.id, **values)
+                action_plan.update_action(engine, state.writer(), action.id, **values)
             except (action_plan.ActionPlanError, PermissionDenied) as error:
                 st.error(md_escape(error.message))
                 return
@@ -204,7 +204,7 @@ def _edit_form(engine: Any, actor: Actor, grid: Grid, action: Any, editable: boo
             st.rerun()
         if delete:
             try:
-                action_plan.delete_action(engine, actor, action.id)
+                action_plan.delete_action(engine, state.writer(), action.id)
             except PermissionDenied as error:
                 st.error(md_escape(error.message))
                 return

@@ -235,12 +235,15 @@ def _load(engine: Any, actor: Actor, assessment_id: int) -> Draft:
     return draft
 
 
-def _open(engine: Any, actor: Actor, campaign_id: int, start_from: int | None = None) -> Draft:
+def _open(engine: Any, campaign_id: int, start_from: int | None = None) -> Draft:
+    actor = state.writer()  # may create the assessment
+    organisation_id = actor.organisation_id
+    assert organisation_id is not None
     _clear_widgets()
     if actor.organisation_id is None:
         state.refuse("Seuls les membres d'une organisation remplissent une auto-évaluation.")
     state_ = assessments.open_assessment(
-        engine, actor, actor.organisation_id, campaign_id, start_from=start_from
+        engine, actor, organisation_id, campaign_id, start_from=start_from
     )
     draft = Draft.from_state(state_)
     st.session_state[DRAFT_KEY] = draft
@@ -271,14 +274,15 @@ def _from_widget(view: QuestionView, value: Any) -> Any:
     return value
 
 
-def _on_change(question_id: str, horizon_id: str) -> None:
-    """Save one answer as it is given (widget callback)."""
+@state.write_callback
+def _on_change(actor: Actor, question_id: str, horizon_id: str) -> None:
+    """Save one answer as it is given (widget callback; ``actor`` checked just now)."""
     draft = _draft()
     if draft is None:
         return
-    engine, actor = state.engine(), state.current_actor()
+    engine = state.engine()
     grid = _grid_of_session()
-    if actor is None or grid is None:
+    if grid is None:
         return
     view = plan_for(grid).questions[question_id]
     raw = _from_widget(view, st.session_state.get(widget_key(question_id, horizon_id)))
@@ -326,13 +330,11 @@ def _on_change(question_id: str, horizon_id: str) -> None:
         draft.full_rerun = True
 
 
-def _set_not_addressed(ids: set[str]) -> None:
+def _set_not_addressed(actor: Actor, ids: set[str]) -> None:
     draft = _draft()
     if draft is None or draft.stale:
         return
-    engine, actor = state.engine(), state.current_actor()
-    if actor is None:
-        return
+    engine = state.engine()
     try:
         draft.revision = assessments.set_not_addressed(
             engine, actor, draft.assessment_id, sorted(ids), expected_revision=draft.revision
@@ -347,7 +349,8 @@ def _set_not_addressed(ids: set[str]) -> None:
     draft.saved_at = _hhmm()
 
 
-def _on_theme_change(item_id: str) -> None:
+@state.write_callback
+def _on_theme_change(actor: Actor, item_id: str) -> None:
     draft = _draft()
     if draft is None:
         return
@@ -356,10 +359,11 @@ def _on_theme_change(item_id: str) -> None:
         ids.discard(item_id)
     else:
         ids.add(item_id)
-    _set_not_addressed(ids)
+    _set_not_addressed(actor, ids)
 
 
-def _on_skip_change(question_id: str) -> None:
+@state.write_callback
+def _on_skip_change(actor: Actor, question_id: str) -> None:
     draft = _draft()
     if draft is None:
         return
@@ -368,7 +372,7 @@ def _on_skip_change(question_id: str) -> None:
         ids.add(question_id)
     else:
         ids.discard(question_id)
-    _set_not_addressed(ids)
+    _set_not_addressed(actor, ids)
     draft.full_rerun = True
 
 
@@ -558,7 +562,7 @@ def _section_body(section: str) -> None:
         _question(view, plan, draft, warnings)
 
 
-_section_fragment: Callable[[str], None] = st.fragment(_section_body)
+_section_fragment: Callable[[str], None] = state.fragment(_section_body)
 
 
 def _item_header(item: Item, grid: Grid) -> None:
@@ -677,7 +681,10 @@ def _submit_section(plan: FormPlan, draft: Draft, actor: Actor) -> None:
         st.session_state[CONFIRM_KEY] = False
         try:
             draft.revision = assessments.submit(
-                state.engine(), actor, draft.assessment_id, expected_revision=draft.revision
+                state.engine(),
+                state.writer(),
+                draft.assessment_id,
+                expected_revision=draft.revision,
             )
         except assessments.StaleRevision:
             draft.stale = True
@@ -778,7 +785,10 @@ def _read_only(plan: FormPlan, draft: Draft, actor: Actor) -> None:
     ):
         try:
             assessments.reopen(
-                state.engine(), actor, draft.assessment_id, expected_revision=draft.revision
+                state.engine(),
+                state.writer(),
+                draft.assessment_id,
+                expected_revision=draft.revision,
             )
         except (assessments.StaleRevision, assessments.ReadOnly, PermissionDenied) as error:
             st.error(md_escape(getattr(error, "message", None) or str(error)))
@@ -809,7 +819,7 @@ def _start(engine: Any, actor: Actor, campaign: campaigns.CampaignInfo) -> Draft
         if a.campaign_id != campaign.id and a.year < campaign.year
     ]
     if not earlier:
-        return _open(engine, actor, campaign.id)
+        return _open(engine, campaign.id)
     previous = max(earlier, key=lambda a: (a.year, a.id))
     st.info(
         f"Votre auto-évaluation {previous.year} existe. Vous pouvez partir de ses réponses "
@@ -817,9 +827,9 @@ def _start(engine: Any, actor: Actor, campaign: campaigns.CampaignInfo) -> Draft
     )
     left, right = st.columns(2)
     if left.button(f"Partir des réponses de {previous.year}", type="primary", key=f"{PREFIX}:from"):
-        return _open(engine, actor, campaign.id, start_from=previous.id)
+        return _open(engine, campaign.id, start_from=previous.id)
     if right.button("Commencer une auto-évaluation vierge", key=f"{PREFIX}:blank"):
-        return _open(engine, actor, campaign.id)
+        return _open(engine, campaign.id)
     return None
 
 

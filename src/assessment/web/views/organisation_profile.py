@@ -34,6 +34,7 @@ INVITED_KEY = "organisation_last_invitation"
 INVITE_EMAIL_KEY = "organisation_invite_email"
 
 
+@state.write_callback
 def _on_share_change(actor: Actor, organisation_id: int) -> None:
     shared = bool(st.session_state.get(SHARE_KEY))
     state.call(set_shared_with_region, state.engine(), actor, organisation_id, shared)
@@ -179,7 +180,7 @@ def render() -> None:
             "Partager nos réponses avec la CRESS",
             key=SHARE_KEY,
             on_change=_on_share_change,
-            args=(actor, organisation.id),
+            args=(organisation.id,),
             help=f"La {region.cress} pourra lire vos réponses détaillées. Sans partage, "
             "elle ne voit que des résultats agrégés et anonymes. Vous pouvez changer "
             "d'avis à tout moment.",

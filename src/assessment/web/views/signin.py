@@ -1,5 +1,10 @@
 """« Connexion »: the sign-in form, demo mode, first-run instructions.
 
+Demo mode (``ASSESSMENT_MODE=demo``, the default) offers to seed demo data
+only on an entirely empty database, and lists the demo accounts only on a
+database marked as a demo (:mod:`assessment.demo_mark`): a database holding
+real organisations never gets the demo accounts, whose password is public.
+
 The password is checked by the core (:func:`accounts.authenticate`: one
 message whether the address exists or not, throttled after repeated
 failures); the browser then fetches its session cookie from the server
@@ -13,7 +18,8 @@ import threading
 import streamlit as st
 from sqlalchemy import Engine
 
-from assessment import accounts, demo, startup
+from assessment import accounts, demo, demo_mark, startup
+from assessment.errors import UserError
 from assessment.permissions import Actor
 from assessment.web import auth_routes, layout, oidc, state
 from assessment.web.safe import md_escape
@@ -97,7 +103,7 @@ def _password_form(engine: Engine, next_path: str) -> None:
         return
     try:
         actor = accounts.authenticate(engine, email, password, client=client_address())
-    except accounts.SignInError as refused:
+    except UserError as refused:  # wrong password, throttled, or text refused as typed
         st.error(md_escape(refused.message), icon=":material/error:")
         return
     _send_to_exchange(engine, actor, next_path)
@@ -133,8 +139,10 @@ def _oidc(engine: Engine, next_path: str) -> None:
                 st.login(provider.key)
 
 
-def _demo(engine: Engine) -> None:
-    if not has_users(engine):
+def _demo(engine: Engine) -> bool:
+    """The demo offer: seed an empty database, or the accounts of a demo one.  ``False``
+    when there is nothing to offer (a database with real data)."""
+    if demo_mark.is_empty(engine):
         st.subheader("Mode démonstration")
         st.markdown(
             "La base est vide. Le mode démonstration charge des organisations fictives "
@@ -147,13 +155,18 @@ def _demo(engine: Engine) -> None:
                     demo.prepare_demo_database(
                         engine, orgs=DEMO_ORGANISATIONS, campaigns=DEMO_CAMPAIGNS
                     )
-                except demo.SeedError:
-                    demo.create_demo_accounts(engine)  # someone else seeded meanwhile
+                except demo.SeedError as refused:
+                    if not demo_mark.is_demo(engine):  # real data arrived meanwhile
+                        st.error(str(refused), icon=":material/error:")
+                        return True
+                    demo.create_demo_accounts(engine)  # another visitor seeded it meanwhile
             st.rerun()
-        return
+        return True
+    if not demo_mark.is_demo(engine):
+        return False
     present = demo_accounts_present(engine)
     if not present:
-        return
+        return False
     st.subheader("Mode démonstration")
     st.markdown("Données fictives. Connectez-vous avec l'un de ces comptes :")
     layout.table(
@@ -162,6 +175,7 @@ def _demo(engine: Engine) -> None:
         [[account.label, account.email, demo.DEMO_PASSWORD] for account in present],
         code_columns=2,
     )
+    return True
 
 
 def _first_account_instructions() -> None:
@@ -191,6 +205,13 @@ def _notices() -> None:
     elif params.get(auth_routes.SIGNED_OUT_PARAM):
         st.success("Vous êtes déconnecté.", icon=":material/logout:")
         del params[auth_routes.SIGNED_OUT_PARAM]
+    elif state.write_refused():
+        st.warning(
+            "Votre session a pris fin (inactivité, déconnexion ou compte modifié) : "
+            "votre dernière modification n'a pas été enregistrée. Reconnectez-vous, "
+            "puis refaites-la.",
+            icon=":material/schedule:",
+        )
     elif state.session_ended():
         st.info(
             "Votre session a pris fin (inactivité ou déconnexion). Reconnectez-vous.",
@@ -211,7 +232,7 @@ def render(next_path: str = "/") -> None:
         _password_form(engine, next_path)
         _oidc(engine, next_path)
     with right:
-        if settings_mode == "demo":
-            _demo(engine)
-        elif not has_users(engine):
+        if settings_mode == "demo" and _demo(engine):
+            return
+        if not has_users(engine):
             _first_account_instructions()
