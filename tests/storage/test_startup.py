@@ -67,7 +67,8 @@ def test_ended_sessions_and_old_throttle_rows_are_purged_at_start(world: World) 
     assert _count(world.engine, WebSession) == 1  # the fresh session is kept
     assert accounts.actor_for_session(world.engine, fresh) is not None
     with db.read_session(world.engine) as session:  # a block still running is kept
-        assert session.scalars(select(SignInThrottle.key)).all() == ["blocked"]
+        kept = set(session.scalars(select(SignInThrottle.key)))
+    assert "blocked" in kept and "old" not in kept  # the member's own fresh counters stay
 
 
 def test_the_purge_runs_once_a_day_whatever_the_number_of_processes(world: World) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from streamlit.testing.v1 import AppTest
 
 from assessment import accounts, demo
@@ -10,7 +10,7 @@ from assessment.db import read_session
 from assessment.french import typo
 from assessment.organisations import list_organisations
 from assessment.permissions import MUST_CHANGE_PASSWORD_FR, Actor, Role
-from assessment.tables import Organisation
+from assessment.tables import DatabaseMark, Organisation
 from assessment.web import auth_routes
 from assessment.web.navigation import VISIBLE_PAGES_KEY
 from assessment.web.views import _accounts, organisations_admin
@@ -71,6 +71,8 @@ def accounts_invited_label() -> str:
 
 
 def test_a_faulty_csv_line_is_reported_and_nothing_is_imported(app_as, demo_db: Engine) -> None:
+    with demo_db.begin() as conn:  # a real database: a demo one refuses real organisations
+        conn.execute(delete(DatabaseMark))
     before = _organisations(demo_db)
     signed = app_as(Role.REGIONAL)
     at = open_page(signed.app, "organisations-reseau").run()

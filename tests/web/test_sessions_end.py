@@ -52,7 +52,12 @@ def _deactivate(env: Env, user_id: int, cookie: str) -> None:
 
 
 def _password_changed(env: Env, user_id: int, cookie: str) -> None:
-    accounts.change_password(env.engine, SYSTEM, user_id, new_password=PASSWORD + " neuf")
+    """The user changes the password in another tab (only oneself may)."""
+    email = next(a.email for a in (env.admin, env.member) if a.user_id == user_id)
+    me = accounts.authenticate(env.engine, email, PASSWORD)
+    accounts.change_password(
+        env.engine, me, user_id, new_password=PASSWORD + " neuf", current_password=PASSWORD
+    )
 
 
 def _signed_out_elsewhere(env: Env, user_id: int, cookie: str) -> None:

@@ -27,8 +27,8 @@ WRITES = frozenset(
         "create_organisation", "update_organisation", "set_shared_with_region",
         "import_organisations_csv",
         # accounts
-        "create_user", "invite_member", "set_user_active", "change_password",
-        "revoke_sessions",
+        "create_user", "invite_user", "issue_reset", "set_user_active", "change_password",
+        "revoke_sessions", "review_change_request",
         # campaigns and grids
         "create_campaign", "close_campaign", "reopen_campaign", "save_draft", "publish",
         "delete_draft", "publish_source",

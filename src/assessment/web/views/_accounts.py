@@ -44,7 +44,7 @@ def send_invitation(
         invitation = state.call(
             accounts.invite_user,
             state.engine(),
-            actor,
+            state.writer(),
             email=email,
             role=role,
             organisation_id=organisation_id,
@@ -159,14 +159,18 @@ def account_actions(
         label = "Désactiver le compte" if chosen.active else "Réactiver le compte"
         if st.button(label, key=f"{key}_active", icon=":material/person_off:"):
             engine = state.engine()
-            state.call(accounts.set_user_active, engine, actor, chosen.id, not chosen.active)
+            state.call(
+                accounts.set_user_active, engine, state.writer(), chosen.id, not chosen.active
+            )
             st.rerun()
     if reset:
         with columns[1]:
             if st.button(
                 "Réinitialiser le mot de passe", key=f"{key}_reset", icon=":material/lock_reset:"
             ):
-                invitation = state.call(accounts.issue_reset, state.engine(), actor, chosen.id)
+                invitation = state.call(
+                    accounts.issue_reset, state.engine(), state.writer(), chosen.id
+                )
                 remember_invitation(f"{key}_invitation", invitation)
                 st.rerun()
         show_invitation(f"{key}_invitation")

@@ -107,7 +107,7 @@ def _edit(actor: Actor, organisation: OrganisationInfo) -> None:
             state.call(
                 organisations.update_organisation,
                 state.engine(),
-                actor,
+                state.writer(),
                 organisation.id,
                 **{key: value or None for key, value in values.items()},
             )

@@ -50,7 +50,10 @@ def _import(actor: Actor) -> None:
     uploaded = st.file_uploader("Fichier CSV", type=["csv"], key=UPLOAD_KEY)
     if uploaded is not None and st.button("Importer", type="primary", key="import_go"):
         result = state.call(
-            organisations.import_organisations_csv, state.engine(), actor, uploaded.getvalue()
+            organisations.import_organisations_csv,
+            state.engine(),
+            state.writer(),
+            uploaded.getvalue(),
         )
         st.session_state[IMPORT_REPORT_KEY] = (result.imported, list(result.problems))
     report = st.session_state.get(IMPORT_REPORT_KEY)
@@ -99,7 +102,7 @@ def _reviews(actor: Actor) -> None:
                 state.call(
                     organisations.review_change_request,
                     state.engine(),
-                    actor,
+                    state.writer(),
                     request.id,
                     accept=True,
                 )
@@ -108,7 +111,7 @@ def _reviews(actor: Actor) -> None:
                 state.call(
                     organisations.review_change_request,
                     state.engine(),
-                    actor,
+                    state.writer(),
                     request.id,
                     accept=False,
                 )
@@ -165,7 +168,7 @@ def _create(actor: Actor) -> None:
             state.call(
                 organisations.create_organisation,
                 state.engine(),
-                actor,
+                state.writer(),
                 name=values["name"],
                 region=values["region"],
                 legal_family=values["legal_family"],
@@ -190,7 +193,7 @@ def _one(actor: Actor, organisation: OrganisationInfo) -> None:
             state.call(
                 organisations.update_organisation,
                 engine,
-                actor,
+                state.writer(),
                 organisation.id,
                 **{key: value or None for key, value in values.items()},
             )
