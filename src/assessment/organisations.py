@@ -25,6 +25,7 @@ from sqlalchemy import Engine, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from assessment import score_store
 from assessment.db import NotFound, read_session, write_connection, write_session
 from assessment.errors import UserError
 from assessment.permissions import Action, Actor, Role, Target, can, require
@@ -546,6 +547,7 @@ def update_organisation(
         for key in _EDITABLE:
             setattr(row, key, getattr(data, key))
         row.updated_at = utcnow()
+        score_store.bump_version(session, organisations=True)
         session.flush()
         return _info(row)
 

@@ -59,6 +59,8 @@ class Action(StrEnum):
     INVITE_MEMBER = "invite_member"
     # aggregates
     READ_AGGREGATES = "read_aggregates"
+    READ_PEERS = "read_peers"
+    """An organisation's peer groups, as its results page shows them."""
     # national administration
     MANAGE_CAMPAIGNS = "manage_campaigns"
     MANAGE_GRIDS = "manage_grids"
@@ -98,13 +100,15 @@ class Target:
     ``organisation_id`` and ``organisation_region`` describe one organisation;
     ``shared_with_region`` is that organisation's choice to show its answers to
     its regional chamber.  For aggregates, ``region`` is the region asked for
-    (``None`` = every region, the national picture).
+    (``None`` = every region, the national picture) and ``by_region`` whether
+    the figures are broken down by region.
     """
 
     organisation_id: int | None = None
     organisation_region: str | None = None
     shared_with_region: bool = False
     region: str | None = None
+    by_region: bool = False
 
 
 class PermissionDenied(UserError, PermissionError):
@@ -135,6 +139,7 @@ _NATIONAL = frozenset(
     {
         Action.READ_ORGANISATION,
         Action.READ_AGGREGATES,
+        Action.READ_PEERS,
         Action.MANAGE_CAMPAIGNS,
         Action.MANAGE_GRIDS,
         Action.MANAGE_ORGANISATIONS,
@@ -152,8 +157,12 @@ def can(actor: Actor, action: Action, target: Target | None = None) -> bool:
     if role in ORGANISATION_ROLES:
         allowed = _OWN_ORG_ADMIN if role is Role.ORG_ADMIN else _OWN_ORG_MEMBER
         if action is Action.READ_AGGREGATES:
-            # peers' anonymised figures (k-anonymity enforced by aggregation)
-            return True
+            # no free browsing of other groups: an organisation gets its peer groups only
+            return False
+        if action is Action.READ_PEERS:
+            return target.organisation_id is not None and (
+                target.organisation_id == actor.organisation_id
+            )
         return (
             action in allowed
             and target.organisation_id is not None
@@ -164,7 +173,8 @@ def can(actor: Actor, action: Action, target: Target | None = None) -> bool:
             target.organisation_id is not None and target.organisation_region == actor.region
         )
         if action is Action.READ_AGGREGATES:
-            return target.region == actor.region
+            # its region, and the national picture (not broken down by region)
+            return target.region == actor.region or (target.region is None and not target.by_region)
         if action is Action.READ_ORGANISATION:
             return in_region
         if action is Action.READ_ASSESSMENT:
@@ -186,6 +196,7 @@ _REFUSALS_FR: dict[Action, str] = {
     Action.EDIT_ACTION_PLAN: "Vous ne pouvez pas modifier ce plan d'action.",
     Action.INVITE_MEMBER: "Seuls les administrateurs de l'organisation invitent des membres.",
     Action.READ_AGGREGATES: "Vous n'avez pas accès aux résultats agrégés de ce périmètre.",
+    Action.READ_PEERS: "Vous n'avez pas accès à la comparaison de cette organisation.",
     Action.MANAGE_CAMPAIGNS: "La gestion des campagnes est réservée au conseil national.",
     Action.MANAGE_GRIDS: "La gestion des grilles est réservée au conseil national.",
     Action.MANAGE_ORGANISATIONS: "La gestion des organisations est réservée au conseil national.",
@@ -197,16 +208,3 @@ def require(actor: Actor, action: Action, target: Target | None = None) -> None:
     """Raise :class:`PermissionDenied` unless ``actor`` may do ``action`` on ``target``."""
     if not can(actor, action, target):
         raise PermissionDenied(actor, action, _REFUSALS_FR[action])
-
-
-def aggregate_regions(actor: Actor) -> str | None:
-    """The region an actor's aggregate views are limited to (``None``: all regions).
-
-    Regional chambers are held to their region.  Everyone else may ask for any
-    region or the national picture (organisation users for peer comparison);
-    :mod:`assessment.aggregation` only ever returns groups of at least
-    ``MIN_GROUP_SIZE`` organisations.
-    """
-    if actor.role is Role.REGIONAL:
-        return actor.region
-    return None
