@@ -31,7 +31,6 @@ decides which cells are hidden, and perturbs the others.  See
 from __future__ import annotations
 
 import hashlib
-import struct
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -86,17 +85,15 @@ IntArray = npt.NDArray[np.int64]
 # ---------------------------------------------------------------------------
 
 
-def record_key(secret: bytes, organisation_id: int, campaign_id: int, scores: bytes) -> int:
-    """An organisation's record key for a campaign, in ``[0, KEY_RANGE)``.
+def record_key(secret: bytes, record: str, scores: bytes) -> int:
+    """A record's key in ``[0, KEY_RANGE)``: a keyed hash of the record's identity
+    (organisation and campaign) and its stored scores.
 
-    A keyed hash of the organisation, the campaign and its stored scores: the same
-    submission always has the same key (resubmitting the same answers changes no
-    figure, so repeated resubmissions cannot be averaged), a changed submission gets
-    a new one; without the secret nobody can compute it.
+    The same submission always has the same key (resubmitting the same answers
+    changes no figure, so resubmissions cannot be averaged out), a changed
+    submission gets a new one; without the secret nobody can compute it.
     """
-    digest = hashlib.blake2b(
-        struct.pack("<qq", organisation_id, campaign_id) + scores, key=secret, digest_size=3
-    ).digest()
+    digest = hashlib.blake2b(record.encode() + b"\0" + scores, key=secret, digest_size=3).digest()
     return int.from_bytes(digest, "little")
 
 

@@ -88,6 +88,12 @@ def _secret(engine: Engine) -> bytes:
     return found
 
 
+def _record_key(secret: bytes, row: Any, year: int) -> int:
+    """The row's record key: its organisation's identifier (SIREN, else RNA), the
+    campaign's year and its stored scores, hashed with the database's secret."""
+    return protect.record_key(secret, f"{row[8] or row[9]}:{year}", row[7])
+
+
 def _query(campaign_id: int, after: int | None) -> Any:
     s = t.AssessmentScore.__table__
     a = t.Assessment.__table__
@@ -102,6 +108,8 @@ def _query(campaign_id: int, after: int | None) -> Any:
             s.c.grid_id,
             s.c.grid_version,
             s.c.scores,
+            o.c.siren,
+            o.c.rna,
         )
         .select_from(s.join(a, a.c.id == s.c.assessment_id).join(o, o.c.id == a.c.organisation_id))
         .where(a.c.campaign_id == campaign_id)
@@ -161,9 +169,7 @@ def _load(
         metrics=metrics,
         version=version,
         organisation_ids=np.array([r[0] for r in rows], dtype=np.int64),
-        keys=np.array(
-            [protect.record_key(secret, r[0], campaign_id, r[7]) for r in rows], dtype=np.float64
-        ),
+        keys=np.array([_record_key(secret, r, year) for r in rows], dtype=np.float64),
         matrix=_vectors(engine, grid, metrics, rows),
         codes=codes,
         labels=labels,
@@ -215,7 +221,7 @@ def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion
     for i, r in enumerate(rows):
         row = row_of[int(r[0])]
         matrix[row] = vectors[i]
-        keys[row] = protect.record_key(secret, r[0], data.campaign_id, r[7])
+        keys[row] = _record_key(secret, r, data.year)
     return CampaignData(
         data.campaign_id,
         data.year,
