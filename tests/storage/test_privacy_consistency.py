@@ -14,7 +14,6 @@ from assessment import assessments as svc
 from assessment import privacy
 from assessment.grid_store import get_grid
 from assessment.organisations import update_organisation
-from assessment.privacy import TABLES, protect
 from assessment.scoring import Scorer
 from assessment.tables import Assessment, Campaign, Organisation, Submission
 
@@ -63,12 +62,12 @@ def _from_scratch(engine: Engine, year: int) -> dict[tuple[str, str], tuple[int,
 
 
 def _layer(engine: Engine, year: int) -> dict[tuple[str, str], tuple[int, float]]:
-    data = privacy._data(engine, year)
-    raw = protect.raw_cells(privacy._score_column(data, "overall", "current"), TABLES)
+    """What the layer holds (kept up to date row by row) before protection."""
+    view = privacy._score_view(privacy._data(engine, year), "overall", "current")
     return {
-        (dims[0], codes[0]): (c.n, c.total)
-        for (dims, codes), c in raw.items()
-        if dims in (("region",), ("legal_family",))
+        (dims[0], codes[0]): (int(view.true_n[i]), float(view.total[i]))
+        for i, (dims, codes) in enumerate(view.lattice.cells)
+        if dims in (("region",), ("legal_family",)) and view.true_n[i] > 0
     }
 
 

@@ -14,7 +14,7 @@ import click
 @click.option("--campaigns", type=click.IntRange(1, 20), default=3, show_default=True,
               help="Nombre de campagnes annuelles.")  # fmt: skip
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Écrit chaque mesure et chaque ratio au plancher dans ce fichier JSON.")  # fmt: skip
+              help="Écrit chaque mesure et chaque ratio dans ce fichier JSON.")  # fmt: skip
 @click.option("--database-url", default=None,
               help="Base vide à utiliser (par défaut : un fichier SQLite temporaire).")  # fmt: skip
 @click.option("--repeat", type=click.IntRange(1, 50), default=5, show_default=True,

@@ -35,6 +35,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Literal
 
 import numpy as np
@@ -46,8 +47,14 @@ from assessment.errors import UserError
 from assessment.grid import Grid
 from assessment.permissions import Action, Actor, Target, require
 from assessment.privacy import protect
-from assessment.privacy.protect import CellId, Column, Protected
-from assessment.privacy.store import DIMENSIONS, SECTOR_UNKNOWN, CampaignData, campaign_data
+from assessment.privacy.protect import CellId
+from assessment.privacy.store import (
+    DIMENSIONS,
+    SECTOR_UNKNOWN,
+    TABLES,
+    CampaignData,
+    campaign_data,
+)
 from assessment.scoring import OVERALL
 from assessment.settings import get_settings
 
@@ -71,8 +78,6 @@ __all__ = [
 
 Dimension = Literal["region", "legal_family", "size_band", "sector"]
 OVERALL_MEASURE = "overall"
-TABLES: tuple[tuple[str, ...], ...] = protect.lattice_tables(DIMENSIONS, 2)
-"""The published tables: the total and every combination of one or two dimensions."""
 PEER_DIMENSIONS: tuple[str, ...] = ("region", "legal_family", "size_band")
 QUARTILE_MIN = protect.QUARTILE_MIN
 
@@ -127,6 +132,7 @@ def clear_caches() -> None:
     with _lock:
         _columns.clear()
         _campaigns.clear()
+        _quartile_cache.clear()
 
 
 def _memo(key: Hashable, compute: Any) -> Any:
@@ -185,7 +191,7 @@ def _grid(engine: Engine, grid_id: str, version: str) -> Grid:
     return get_grid(engine, grid_id, version)
 
 
-def _data(engine: Engine, year: int) -> CampaignData | None:
+def _data(engine: Engine, year: int) -> CampaignData:
     version = score_store.current_version(engine)
     row = _campaign_row(engine, year, version.token)
     if row is None:
@@ -223,52 +229,113 @@ def _horizon(grid: Grid, horizon: str | None) -> str:
     return horizon
 
 
-def _column(data: CampaignData, name: str, values: np.ndarray, keys: np.ndarray) -> Column:
-    return Column(name, values, keys, data.codes, data.labels)
+@dataclass(frozen=True)
+class _View:
+    """One column's protected cells, as arrays over a lattice's cells."""
+
+    name: str
+    lattice: protect.Lattice
+    cell_of: Mapping[tuple[str, ...], np.ndarray]
+    values: np.ndarray
+    """The column's value per row (for quartiles)."""
+    reason: np.ndarray
+    n: np.ndarray
+    mean: np.ndarray
+    cell_key: np.ndarray
+    true_n: np.ndarray
+    total: np.ndarray
 
 
-def _score_column(data: CampaignData, measure: str, horizon: str) -> Column:
-    index = data.column_index(_section(data.grid, measure), horizon)
-    return _column(data, f"{measure}@{horizon}", data.matrix[:, index], data.keys)
+def _view(
+    name: str,
+    lattice: protect.Lattice,
+    cell_of: Mapping[tuple[str, ...], np.ndarray],
+    values: np.ndarray,
+    stats: protect.Stats,
+    m: int,
+    *,
+    already: np.ndarray | None = None,
+    dominance: bool = True,
+) -> _View:
+    k = _k()
+    true_n = stats.counts[:, m].astype(np.int64)
+    total = stats.sums[:, m]
+    cell_key = stats.key_sums[:, m].astype(np.int64) % protect.KEY_RANGE
+    reason = protect.suppress_arrays(
+        lattice, true_n, total, stats.largest[:, m], k, already=already, dominance=dominance
+    )
+    n, mean = protect.publish_arrays(true_n, total, cell_key, reason, name, k)
+    return _View(name, lattice, cell_of, values, reason, n, mean, cell_key, true_n, total)
 
 
-def _protected(data: CampaignData, column: Column) -> dict[CellId, Protected]:
-    key = ("cells", data.campaign_id, data.version, column.name)
-    result: dict[CellId, Protected] = _memo(key, lambda: protect.protect(column, TABLES, _k()))
-    return result
+def _score_view(data: CampaignData, measure: str, horizon: str) -> _View:
+    m = data.column_index(_section(data.grid, measure), horizon)
+    name = f"{measure}@{horizon}"
+    assert data.lattice is not None and data.stats is not None
+    lattice, cell_of, stats = data.lattice, data.cell_of, data.stats
+    view: _View = _memo(
+        ("cells", data.campaign_id, data.version, name),
+        lambda: _view(name, lattice, cell_of, data.matrix[:, m], stats, m),
+    )
+    return view
 
 
-def _quartiles(
-    data: CampaignData, column: Column, dims: tuple[str, ...], cells: Sequence[CellId]
-) -> dict[CellId, tuple[float, float, float]]:
-    """Quartiles of the shown cells of one table with at least 10 organisations."""
-    wanted = [c for c in cells if c[0] == dims]
-    if not wanted:
-        return {}
+def _column_view(
+    name: str,
+    data: CampaignData,
+    values: np.ndarray,
+    keys: np.ndarray,
+    codes: Mapping[str, np.ndarray],
+    labels: Mapping[str, Sequence[str]],
+    tables: Sequence[tuple[str, ...]],
+    *,
+    already: Mapping[CellId, int] | None = None,
+    dominance: bool = True,
+) -> _View:
+    """A derived column (bins, attainment) protected over its own lattice."""
+    lattice, cell_of = protect.catalogue(codes, labels, tables)
+    stats = protect.cell_stats(lattice, cell_of, values[:, None], keys)
+    before = None
+    if already:
+        before = np.zeros(len(lattice.cells), dtype=np.int8)
+        for cell_id, reason in already.items():
+            if cell_id in lattice.index:
+                before[lattice.index[cell_id]] = reason
+    return _view(name, lattice, cell_of, values, stats, 0, already=before, dominance=dominance)
 
-    def compute() -> dict[CellId, tuple[float, float, float]]:
-        present = ~np.isnan(column.values)
-        values = column.values[present]
-        group = np.zeros(len(values), dtype=np.int64)
-        for d in dims:
-            group = group * len(column.labels[d]) + column.codes[d][present]
-        order = np.lexsort((values, group))
-        groups, values = group[order], values[order]
-        out: dict[CellId, tuple[float, float, float]] = {}
-        protected = _protected(data, column)
-        for cell_id in wanted:
-            code = 0
-            for d, label in zip(dims, cell_id[1], strict=True):
-                code = code * len(column.labels[d]) + list(column.labels[d]).index(label)
-            lo, hi = np.searchsorted(groups, [code, code + 1])
-            q = protect.quartiles(values[lo:hi], protected[cell_id].cell_key, column.name)
-            if q is not None:
-                out[cell_id] = q
-        return out
 
-    key = ("quartiles", data.campaign_id, data.version, column.name, dims, tuple(wanted))
-    result: dict[CellId, tuple[float, float, float]] = _memo(key, compute)
-    return result
+_quartile_cache: OrderedDict[Hashable, tuple[float, float, float] | None] = OrderedDict()
+_QUARTILES_MAX = 50_000
+
+
+def _quartiles(view: _View, campaign_id: int, cells: Sequence[int]) -> dict[int, Any]:
+    """Quartiles of shown cells with at least 10 organisations, each computed once per
+    set of organisations (its key, size and sum), whatever the data version."""
+    out: dict[int, Any] = {}
+    for index in cells:
+        if view.reason[index] or view.true_n[index] < protect.QUARTILE_MIN:
+            continue
+        cell_id = view.lattice.cells[index]
+        key = (
+            campaign_id,
+            view.name,
+            cell_id,
+            int(view.cell_key[index]),
+            int(view.true_n[index]),
+            float(view.total[index]),
+        )
+        if key not in _quartile_cache:
+            rows = view.cell_of[cell_id[0]] == index
+            members = view.values[rows]
+            members = members[~np.isnan(members)]
+            found = protect.quartiles(members, int(view.cell_key[index]), view.name)
+            with _lock:
+                _quartile_cache[key] = found
+                while len(_quartile_cache) > _QUARTILES_MAX:
+                    _quartile_cache.popitem(last=False)
+        if _quartile_cache.get(key) is not None:
+            out[index] = _quartile_cache[key]
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -310,10 +377,10 @@ def _note(hidden: Mapping[str, int], k: int, *, scores: bool = True, percent: bo
 
 
 def _table_of(
-    protected: Mapping[CellId, Protected],
-    quartiles: Mapping[CellId, tuple[float, float, float]],
-    wanted: Sequence[CellId],
+    view: _View,
+    wanted: Sequence[int],
     shown_dims: Sequence[Sequence[str]],
+    quartiles: Mapping[int, Any],
     *,
     dims: tuple[str, ...],
     measure: str,
@@ -325,15 +392,16 @@ def _table_of(
     reasons = _reasons_fr(k)
     cells = []
     hidden: dict[str, int] = {protect.PRIMARY: 0, protect.DOMINANT: 0, protect.SECONDARY: 0}
-    for cell_id, names in zip(wanted, shown_dims, strict=True):
-        p = protected[cell_id]
-        table_dims, codes = cell_id
+    for index, names in zip(wanted, shown_dims, strict=True):
+        table_dims, codes = view.lattice.cells[index]
         key = {d: c for d, c in zip(table_dims, codes, strict=True) if d in names}
-        if p.hidden is not None:
-            hidden[p.hidden] += 1
-            cells.append(Cell(key, None, None, None, reasons[p.hidden]))
+        reason = protect.REASONS[int(view.reason[index])]
+        if reason:
+            hidden[reason] += 1
+            cells.append(Cell(key, None, None, None, reasons[reason]))
         else:
-            cells.append(Cell(key, p.n, p.mean if scores else None, quartiles.get(cell_id), None))
+            mean = float(view.mean[index]) if scores else None
+            cells.append(Cell(key, int(view.n[index]), mean, quartiles.get(index), None))
     return ProtectedTable(
         dims=dims,
         measure=measure,
@@ -370,15 +438,13 @@ def _require_scope(actor: Actor, region: str | None, dims: Sequence[str]) -> Non
     )
 
 
-def _slice(
-    protected: Mapping[CellId, Protected], table_dims: tuple[str, ...], region: str | None
-) -> list[CellId]:
-    out = [
-        c
-        for c in protected
-        if c[0] == table_dims and (region is None or c[1][table_dims.index("region")] == region)
-    ]
-    return sorted(out, key=lambda c: c[1])
+def _slice(view: _View, table_dims: tuple[str, ...], region: str | None) -> list[int]:
+    """The table's non-empty cells (within ``region``), in the lattice's order."""
+    out = list(view.lattice.by_table.get(table_dims, ()))
+    if region is not None:
+        at = table_dims.index("region")
+        out = [i for i in out if view.lattice.cells[i][1][at] == region]
+    return [i for i in out if view.true_n[i] > 0]
 
 
 def table(
@@ -397,18 +463,14 @@ def table(
     _require_scope(actor, region, dims)
     table_dims = _check_dims(dims, region)
     data = _data(engine, campaign_year)
-    assert data is not None
     horizon_id = _horizon(data.grid, horizon)
-    column = _score_column(data, measure, horizon_id)
-    protected = _protected(data, column)
-    wanted = _slice(protected, table_dims, region)
-    shown = [c for c in wanted if protected[c].hidden is None]
-    quartiles = _quartiles(data, column, table_dims, shown)
+    view = _score_view(data, measure, horizon_id)
+    wanted = _slice(view, table_dims, region)
     return _table_of(
-        protected,
-        quartiles,
+        view,
         wanted,
         [dims] * len(wanted),
+        _quartiles(view, data.campaign_id, wanted),
         dims=tuple(dims),
         measure=measure,
         horizon=horizon_id,
@@ -417,9 +479,8 @@ def table(
 
 def _bin_labels(bins: int) -> list[str]:
     width = protect.SCALE / bins
-    return [
-        f"{french.number(i * width, 1)}-{french.number((i + 1) * width, 1)}" for i in range(bins)
-    ]
+    edges = [french.number(i * width, 1) for i in range(bins + 1)]
+    return [f"{low}-{high}" for low, high in pairwise(edges)]
 
 
 def distribution(
@@ -439,39 +500,43 @@ def distribution(
         raise RequestError("Entre 2 et 10 classes.")
     _require_scope(actor, region, ())
     data = _data(engine, campaign_year)
-    assert data is not None
     horizon_id = _horizon(data.grid, horizon)
-    column = _score_column(data, measure, horizon_id)
-    main = _protected(data, column)
+    main = _score_view(data, measure, horizon_id)
     labels = _bin_labels(bins)
-    values = column.values
-    codes = np.clip(np.nan_to_num(values, nan=0.0) * bins // protect.SCALE, 0, bins - 1)
-    binned = Column(
-        f"{column.name}:bins{bins}",
-        values,
-        column.keys,
-        {"region": column.codes["region"], "bin": codes.astype(np.int64)},
-        {"region": column.labels["region"], "bin": labels},
-    )
-    tables = protect.lattice_tables(("region", "bin"), 2)
-    already = {
-        c: p.hidden for c, p in main.items() if c[0] in ((), ("region",)) and p.hidden is not None
+    present = ~np.isnan(main.values)
+    values = main.values[present]
+    codes = {
+        "region": data.codes["region"][present],
+        "bin": np.clip(values * bins // protect.SCALE, 0, bins - 1).astype(np.int64),
     }
-
-    def compute() -> dict[CellId, Protected]:
-        return protect.protect(binned, tables, _k(), already=already, dominance=False)
-
-    protected: dict[CellId, Protected] = _memo(
-        ("bins", data.campaign_id, data.version, binned.name), compute
+    already = {
+        main.lattice.cells[i]: int(main.reason[i])
+        for dims in ((), ("region",))
+        for i in main.lattice.by_table.get(dims, ())
+        if main.reason[i]
+    }
+    name = f"{main.name}:bins{bins}"
+    view: _View = _memo(
+        ("bins", data.campaign_id, data.version, name),
+        lambda: _column_view(
+            name,
+            data,
+            values,
+            data.keys[present],
+            codes,
+            {"region": data.labels["region"], "bin": labels},
+            protect.lattice_tables(("region", "bin"), 2),
+            already=already,
+            dominance=False,
+        ),
     )
     table_dims = ("region", "bin") if region is not None else ("bin",)
-    wanted = _slice(protected, table_dims, region)
-    wanted.sort(key=lambda c: labels.index(c[1][-1]))
+    wanted = _slice(view, table_dims, region)
     return _table_of(
-        protected,
-        {},
+        view,
         wanted,
         [("bin",)] * len(wanted),
+        {},
         dims=("bin",),
         measure=measure,
         horizon=horizon_id,
@@ -494,7 +559,6 @@ def attainment(
     _require_scope(actor, region, dims)
     table_dims = _check_dims(dims, region)
     data = _data(engine, campaign_year)
-    assert data is not None
     current = data.grid.current_horizon
     section = _section(data.grid, measure)
     previous_year = _previous_year(engine, campaign_year)
@@ -509,7 +573,6 @@ def attainment(
             french.typo("Pas de campagne précédente : aucun objectif à comparer."),
         )
     before = _data(engine, previous_year)
-    assert before is not None
     goal = goals[0]
     values = np.full(len(data.organisation_ids), np.nan)
     keys = data.keys.copy()
@@ -523,17 +586,17 @@ def attainment(
         keys[found] = (keys[found] + before.keys[rows[found]]) % protect.KEY_RANGE
         both = ~np.isnan(achieved) & ~np.isnan(target)
         values[both] = np.where(achieved[both] - target[both] >= -1e-9, 100.0, 0.0)
-    column = _column(data, f"{measure}:attainment:{previous_year}", values, keys)
-    protected = _memo(
-        ("attainment", data.campaign_id, data.version, before.version, column.name),
-        lambda: protect.protect(column, TABLES, _k()),
+    name = f"{measure}:attainment:{previous_year}"
+    view: _View = _memo(
+        ("attainment", data.campaign_id, data.version, before.version, name),
+        lambda: _column_view(name, data, values, keys, data.codes, data.labels, TABLES),
     )
-    wanted = _slice(protected, table_dims, region)
+    wanted = _slice(view, table_dims, region)
     return _table_of(
-        protected,
-        {},
+        view,
         wanted,
         [dims] * len(wanted),
+        {},
         dims=tuple(dims),
         measure=measure,
         horizon=current,
@@ -562,29 +625,24 @@ def peers(
         return []
     attributes = dict(zip(PEER_DIMENSIONS, org, strict=True))
     data = _data(engine, campaign_year)
-    assert data is not None
     horizon = data.grid.current_horizon
     out = []
     for measure in (OVERALL_MEASURE, *(item.id for item in data.grid.items)):
-        column = _score_column(data, measure, horizon)
-        protected = _protected(data, column)
-        wanted: list[CellId] = []
+        view = _score_view(data, measure, horizon)
+        wanted: list[int] = []
         names: list[tuple[str, ...]] = []
-        quartiles: dict[CellId, tuple[float, float, float]] = {}
         for d in PEER_DIMENSIONS:
-            cell_id: CellId = ((d,), (str(attributes[d]),))
-            if cell_id not in protected:
+            index = view.lattice.index.get(((d,), (str(attributes[d]),)))
+            if index is None or view.true_n[index] == 0:
                 continue
-            wanted.append(cell_id)
+            wanted.append(index)
             names.append((d,))
-            if protected[cell_id].hidden is None:
-                quartiles |= _quartiles(data, column, (d,), [cell_id])
         out.append(
             _table_of(
-                protected,
-                quartiles,
+                view,
                 wanted,
                 names,
+                _quartiles(view, data.campaign_id, wanted),
                 dims=PEER_DIMENSIONS,
                 measure=measure,
                 horizon=horizon,

@@ -201,7 +201,7 @@ def _measure(
     current = [i for i in wanted if metrics[i][1] == grid.current_horizon]
     averages = ", ".join(f"count(m{i}), avg(m{i})" for i in wanted)
     peer_averages = ", ".join(f"count(m{i}), avg(m{i})" for i in current)
-    queue = list(submitted)
+    queue: list[tuple[int, int]] = [(int(r[0]), int(r[1])) for r in submitted]
 
     def new_submission() -> None:
         assessment_id, _org = queue.pop(0)

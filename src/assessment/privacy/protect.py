@@ -34,6 +34,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -97,20 +98,50 @@ def record_key(secret: bytes, record: str, scores: bytes) -> int:
     return int.from_bytes(digest, "little")
 
 
+_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """splitmix64's finaliser: a well-spread 64-bit hash of each element."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def _label_hash(label: str) -> np.uint64:
+    return np.uint64(
+        int.from_bytes(hashlib.blake2b(label.encode(), digest_size=8).digest(), "little")
+    )
+
+
+def uniforms(cell_keys: npt.ArrayLike, ns: npt.ArrayLike, label: str) -> FloatArray:
+    """For each cell, a number in ``[-1, 1)`` that depends only on its key, its size and
+    ``label`` (vectorised; :func:`uniform` for one cell)."""
+    keys = np.asarray(cell_keys, dtype=np.uint64)
+    sizes = np.asarray(ns, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        x = _mix(keys * np.uint64(0x9E3779B97F4A7C15) + _label_hash(label))
+        x = _mix(x ^ (sizes * np.uint64(0xD1B54A32D192ED03)))
+    return (x >> np.uint64(11)).astype(np.float64) / float(1 << 52) - 1.0
+
+
 def uniform(cell_key: int, n: int, label: str) -> float:
     """A number in ``[-1, 1)`` that depends only on the cell's key, size and ``label``."""
-    digest = hashlib.blake2b(f"{cell_key}:{n}:{label}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little") / 2**63 - 1.0
+    return float(uniforms([cell_key], [n], label)[0])
+
+
+def count_noises(cell_keys: npt.ArrayLike, ns: npt.ArrayLike) -> IntArray:
+    """-2 to +2, mostly 0, fixed by each cell's key (the same set of organisations gets
+    the same count in every table and for every measure)."""
+    u = (uniforms(cell_keys, ns, "n") + 1.0) / 2.0
+    thresholds = np.array([t for t, _ in _COUNT_STEPS[:-1]])
+    steps = np.array([s for _, s in _COUNT_STEPS], dtype=np.int64)
+    return steps[np.searchsorted(thresholds, u, side="right")]
 
 
 def count_noise(cell_key: int, n: int) -> int:
-    """-2 to +2, mostly 0, fixed by the cell's key (the same set of organisations gets
-    the same count in every table and for every measure)."""
-    u = (uniform(cell_key, n, "n") + 1.0) / 2.0
-    for threshold, step in _COUNT_STEPS:
-        if u < threshold:
-            return step
-    return _COUNT_STEPS[-1][1]  # pragma: no cover - u < 1
+    return int(count_noises([cell_key], [n])[0])
 
 
 def sum_noise(cell_key: int, n: int, column: str) -> float:
@@ -153,44 +184,218 @@ class RawCell:
     cell_key: int
 
 
+@dataclass(frozen=True)
+class Lattice:
+    """The cells of a set of linked tables, numbered in a fixed order (table, then the
+    cells' codes), with their lines: each line is a parent cell and the dimension
+    dropped, its children the cells of the finer table that fall in the parent."""
+
+    tables: tuple[tuple[str, ...], ...]
+    cells: tuple[CellId, ...]
+    index: Mapping[CellId, int]
+    by_table: Mapping[tuple[str, ...], tuple[int, ...]]
+    """Each table's cells, in order."""
+    child: IntArray
+    line: IntArray
+    parent: IntArray
+    """``child[e]`` belongs to line ``line[e]``, whose parent cell is ``parent[line]``."""
+
+    @classmethod
+    def of(cls, cell_ids: Iterable[CellId]) -> Lattice:
+        """The lattice of ``cell_ids`` (every cell's parents must be among them)."""
+        cells = tuple(sorted(set(cell_ids), key=lambda c: (len(c[0]), c)))
+        index = {c: i for i, c in enumerate(cells)}
+        lines: dict[tuple[int, str], int] = {}
+        child, line = [], []
+        for i, (dims, codes) in enumerate(cells):
+            for j in range(len(dims)):
+                parent = index[(dims[:j] + dims[j + 1 :], codes[:j] + codes[j + 1 :])]
+                key = (parent, dims[j])
+                child.append(i)
+                line.append(lines.setdefault(key, len(lines)))
+        parents = np.zeros(len(lines), dtype=np.int64)
+        for (parent, _d), number in lines.items():
+            parents[number] = parent
+        by_table: dict[tuple[str, ...], list[int]] = {}
+        for i, (dims, _codes) in enumerate(cells):
+            by_table.setdefault(dims, []).append(i)
+        return cls(
+            tuple(sorted(by_table, key=lambda d: (len(d), d))),
+            cells,
+            index,
+            {dims: tuple(v) for dims, v in by_table.items()},
+            np.array(child, dtype=np.int64),
+            np.array(line, dtype=np.int64),
+            parents,
+        )
+
+
+def catalogue(
+    codes: Mapping[str, IntArray],
+    labels: Mapping[str, Sequence[str]],
+    tables: Sequence[tuple[str, ...]],
+) -> tuple[Lattice, dict[tuple[str, ...], IntArray]]:
+    """The lattice of the non-empty cells of ``tables`` over the rows, and for each
+    table each row's cell (an index into the lattice)."""
+    size = len(next(iter(codes.values()))) if codes else 0
+    found: list[CellId] = []
+    local: dict[tuple[str, ...], tuple[list[CellId], IntArray]] = {}
+    for dims in tables:
+        group = np.zeros(size, dtype=np.int64)
+        for d in dims:
+            group = group * len(labels[d]) + codes[d]
+        present, inverse = np.unique(group, return_inverse=True)
+        ids: list[CellId] = []
+        for g in present:
+            rest, parts = int(g), []
+            for d in reversed(dims):
+                rest, code = divmod(rest, len(labels[d]))
+                parts.append(labels[d][code])
+            ids.append((dims, tuple(reversed(parts))))
+        local[dims] = (ids, inverse.astype(np.int64).reshape(-1))
+        found += ids
+    lattice = Lattice.of(found)
+    cell_of = {
+        dims: np.array([lattice.index[c] for c in ids], dtype=np.int64)[inverse]
+        if ids
+        else np.zeros(0, dtype=np.int64)
+        for dims, (ids, inverse) in local.items()
+    }
+    return lattice, cell_of
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Per cell of a :class:`Lattice` and per column: count, sum, largest value and the
+    sum of record keys (exact integers) of the rows that have a value."""
+
+    counts: FloatArray
+    sums: FloatArray
+    largest: FloatArray
+    key_sums: FloatArray
+
+
+def _stats_of(rows: FloatArray, keys: FloatArray) -> tuple[Any, Any, Any, Any]:
+    present = ~np.isnan(rows)
+    return (
+        present.sum(axis=0),
+        np.where(present, rows, 0.0).sum(axis=0),
+        np.where(present, rows, -np.inf).max(axis=0, initial=-np.inf),
+        (present * keys[:, None]).sum(axis=0),
+    )
+
+
+def cell_stats(
+    lattice: Lattice,
+    cell_of: Mapping[tuple[str, ...], IntArray],
+    matrix: FloatArray,
+    keys: FloatArray,
+) -> Stats:
+    """:class:`Stats` of every cell and column (``matrix``: rows × columns, NaN: none)."""
+    shape = (len(lattice.cells), matrix.shape[1])
+    counts, sums, key_sums = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    largest = np.full(shape, -np.inf)
+    if len(matrix):
+        present = ~np.isnan(matrix)
+        zeroed = np.where(present, matrix, 0.0)
+        lowest = np.where(present, matrix, -np.inf)
+        keyed = present * keys[:, None]
+        for cells in cell_of.values():
+            order = np.argsort(cells, kind="stable")
+            ordered = cells[order]
+            starts = np.flatnonzero(np.r_[True, np.diff(ordered) != 0])
+            where = ordered[starts]
+            counts[where] = np.add.reduceat(present[order], starts, axis=0)
+            sums[where] = np.add.reduceat(zeroed[order], starts, axis=0)
+            key_sums[where] = np.add.reduceat(keyed[order], starts, axis=0)
+            largest[where] = np.maximum.reduceat(lowest[order], starts, axis=0)
+    return Stats(counts, sums, largest, key_sums)
+
+
+def recount(
+    stats: Stats,
+    cell_of: Mapping[tuple[str, ...], IntArray],
+    matrix: FloatArray,
+    keys: FloatArray,
+    rows: Iterable[int],
+) -> Stats:
+    """``stats`` with the cells of ``rows`` computed again (after those rows changed)."""
+    counts, sums = stats.counts.copy(), stats.sums.copy()
+    largest, key_sums = stats.largest.copy(), stats.key_sums.copy()
+    touched = {int(cells[r]): cells for r in rows for cells in cell_of.values()}
+    for cell, cells in touched.items():
+        members = np.flatnonzero(cells == cell)
+        c, t, m, k = _stats_of(matrix[members], keys[members])
+        counts[cell], sums[cell], largest[cell], key_sums[cell] = c, t, m, k
+    return Stats(counts, sums, largest, key_sums)
+
+
 def raw_cells(column: Column, tables: Iterable[tuple[str, ...]]) -> dict[CellId, RawCell]:
     """Count, sum, largest value and cell key of every non-empty cell of ``tables``."""
     present = ~np.isnan(column.values)
-    values = column.values[present]
-    keys = column.keys[present]
     codes = {d: c[present] for d, c in column.codes.items()}
-    out: dict[CellId, RawCell] = {}
-    for dims in tables:
-        sizes = [len(column.labels[d]) for d in dims]
-        group = np.zeros(len(values), dtype=np.int64)
-        width = 1
-        for d, size in zip(dims, sizes, strict=True):
-            group = group * size + codes[d]
-            width *= size
-        counts = np.bincount(group, minlength=width)
-        sums = np.bincount(group, weights=values, minlength=width)
-        key_sums = np.bincount(group, weights=keys, minlength=width)
-        largest = np.full(width, -np.inf)
-        np.maximum.at(largest, group, values)
-        for g in np.flatnonzero(counts):
-            index = int(g)
-            labels: list[str] = []
-            for d, size in zip(reversed(dims), reversed(sizes), strict=True):
-                index, code = divmod(index, size)
-                labels.append(column.labels[d][code])
-            out[(dims, tuple(reversed(labels)))] = RawCell(
-                int(counts[g]), float(sums[g]), float(largest[g]), int(key_sums[g]) % KEY_RANGE
-            )
-    return out
+    lattice, cell_of = catalogue(codes, column.labels, tuple(tables))
+    stats = cell_stats(lattice, cell_of, column.values[present][:, None], column.keys[present])
+    return {
+        c: RawCell(
+            int(stats.counts[i, 0]),
+            float(stats.sums[i, 0]),
+            float(stats.largest[i, 0]),
+            int(stats.key_sums[i, 0]) % KEY_RANGE,
+        )
+        for i, c in enumerate(lattice.cells)
+    }
 
 
 # ---------------------------------------------------------------------------
 # suppression
 # ---------------------------------------------------------------------------
 
-PRIMARY = "primary"
-DOMINANT = "dominance"
-SECONDARY = "secondary"
+SHOWN, PRIMARY, DOMINANT, SECONDARY = "", "primary", "dominance", "secondary"
+REASONS = (SHOWN, PRIMARY, DOMINANT, SECONDARY)
+
+
+def suppress_arrays(
+    lattice: Lattice,
+    n: IntArray,
+    total: FloatArray,
+    largest: FloatArray,
+    k: int,
+    *,
+    already: npt.NDArray[np.int8] | None = None,
+    dominance: bool = True,
+) -> npt.NDArray[np.int8]:
+    """Each cell's reason to be hidden, as an index into :data:`REASONS` (0: shown).
+
+    ``n``: organisations per cell (0: the cell is empty for this column, never
+    hidden nor chosen); ``already``: reasons decided elsewhere (0: none).
+    Vectorised: each round hides, in every line that breaks the rule, its smallest
+    shown cell (ties: the first in the lattice's order), until no line does.
+    """
+    reason = np.zeros(len(n), dtype=np.int8)
+    if dominance:
+        reason[(n > 0) & (total > 0) & (largest > DOMINANCE * total)] = 2
+    reason[(n > 0) & (n < k)] = 1
+    if already is not None:
+        reason = np.where((reason == 0) & (already > 0) & (n > 0), already, reason).astype(np.int8)
+    if not len(lattice.line):
+        return reason
+    child, line, parent = lattice.child, lattice.line, lattice.parent
+    lines = len(parent)
+    child_n = n[child]
+    while True:
+        hidden = reason > 0
+        hidden_n = np.bincount(line, weights=child_n * hidden[child], minlength=lines)
+        parent_hidden = hidden[parent]
+        need = np.where(parent_hidden, np.minimum(k, n[parent]), k)
+        broken = (hidden_n < need) & ~((hidden_n == 0) & ~parent_hidden)
+        candidates = np.flatnonzero(broken[line] & ~hidden[child] & (child_n > 0))
+        if not len(candidates):
+            return reason
+        order = np.lexsort((child[candidates], child_n[candidates], line[candidates]))
+        chosen_lines = line[candidates][order]
+        first = np.r_[True, np.diff(chosen_lines) != 0]
+        reason[child[candidates][order][first]] = 3
 
 
 def suppress(
@@ -206,41 +411,23 @@ def suppress(
     a parent (dropping one dimension).  ``already``: cells hidden for another
     reason (kept hidden, with their reason).
     """
-    hidden: dict[CellId, str] = {}
-    for cell_id, cell in cells.items():
-        if cell.n < k:
-            hidden[cell_id] = PRIMARY
-        elif dominance and cell.total > 0 and cell.largest > DOMINANCE * cell.total:
-            hidden[cell_id] = DOMINANT
-    for cell_id, reason in (already or {}).items():
-        if cell_id in cells:
-            hidden.setdefault(cell_id, reason)
-    # lines: (parent cell, the dimension dropped) -> children
-    lines: dict[tuple[CellId, str], list[CellId]] = {}
-    for cell_id in cells:
-        dims, codes = cell_id
-        for i, d in enumerate(dims):
-            parent = (dims[:i] + dims[i + 1 :], codes[:i] + codes[i + 1 :])
-            lines.setdefault((parent, d), []).append(cell_id)
-    changed = True
-    while changed:
-        changed = False
-        for (parent, _d), children in lines.items():
-            if parent not in cells:
-                continue
-            hidden_n = sum(cells[c].n for c in children if c in hidden)
-            need = k if parent not in hidden else min(k, cells[parent].n)
-            if hidden_n == 0 and parent not in hidden:
-                continue
-            if hidden_n >= need:
-                continue
-            shown = [c for c in children if c not in hidden]
-            if not shown:
-                continue
-            smallest = min(shown, key=lambda c: (cells[c].n, c))
-            hidden[smallest] = SECONDARY
-            changed = True
-    return hidden
+    lattice = Lattice.of(cells)
+    raw = [cells[c] for c in lattice.cells]
+    before = None
+    if already:
+        before = np.array(
+            [REASONS.index(already.get(c, SHOWN)) for c in lattice.cells], dtype=np.int8
+        )
+    reason = suppress_arrays(
+        lattice,
+        np.array([c.n for c in raw], dtype=np.int64),
+        np.array([c.total for c in raw]),
+        np.array([c.largest for c in raw]),
+        k,
+        already=before,
+        dominance=dominance,
+    )
+    return {c: REASONS[r] for c, r in zip(lattice.cells, reason, strict=True) if r}
 
 
 # ---------------------------------------------------------------------------
@@ -260,14 +447,37 @@ class Protected:
     """Kept for quartiles (from :data:`QUARTILE_MIN`) and consistency tests; never shown."""
 
 
+def publish_arrays(
+    n: IntArray,
+    total: FloatArray,
+    cell_keys: IntArray,
+    reason: npt.NDArray[np.int8],
+    column: str,
+    k: int,
+) -> tuple[IntArray, FloatArray]:
+    """Protected counts and means of shown cells (anything for hidden or empty ones):
+    the count moved by :func:`count_noises`, never under ``k``; the mean of the sum
+    moved by :func:`sum_noise`, within 0-100, to one decimal."""
+    size = np.maximum(n, 1)
+    shown_n = np.maximum(k, n + count_noises(cell_keys, n))
+    mean = (total + SUM_NOISE * uniforms(cell_keys, n, column)) / size
+    rounded: FloatArray = np.round(np.clip(mean, 0.0, SCALE), 1).astype(np.float64)
+    return shown_n.astype(np.int64), rounded
+
+
 def publish(cell: RawCell, column: str, k: int, hidden: str | None) -> Protected:
     """The protected figures of one cell."""
-    if hidden is not None:
+    if hidden:
         return Protected(None, None, hidden, cell.cell_key, cell.n)
-    n = max(k, cell.n + count_noise(cell.cell_key, cell.n))
-    mean = (cell.total + sum_noise(cell.cell_key, cell.n, column)) / cell.n
-    mean = round(min(SCALE, max(0.0, mean)), 1)
-    return Protected(n, mean, None, cell.cell_key, cell.n)
+    n, mean = publish_arrays(
+        np.array([cell.n]),
+        np.array([cell.total]),
+        np.array([cell.cell_key]),
+        np.zeros(1, dtype=np.int8),
+        column,
+        k,
+    )
+    return Protected(int(n[0]), float(mean[0]), None, cell.cell_key, cell.n)
 
 
 def protect(

@@ -36,6 +36,8 @@ from assessment.privacy.protect import FloatArray, IntArray
 __all__ = ["DIMENSIONS", "SECTOR_UNKNOWN", "CampaignData", "campaign_data", "clear"]
 
 DIMENSIONS: tuple[str, ...] = ("region", "legal_family", "size_band", "sector")
+TABLES: tuple[tuple[str, ...], ...] = protect.lattice_tables(DIMENSIONS, 2)
+"""The published tables: the total and every combination of one or two dimensions."""
 SECTOR_UNKNOWN = "-"
 """The sector code of organisations without one (a group like the others)."""
 SECRET_NAME = "privacy_record_keys"
@@ -57,6 +59,11 @@ class CampaignData:
     codes: dict[str, IntArray]
     labels: dict[str, list[str]]
     row_of: dict[int, int] = field(default_factory=dict)
+    lattice: protect.Lattice | None = None
+    """The published cells (:data:`TABLES` over these organisations)."""
+    cell_of: dict[tuple[str, ...], IntArray] = field(default_factory=dict)
+    stats: protect.Stats | None = None
+    """Count, sum, largest value and key sum of every cell and column, kept exact."""
 
     def column_index(self, section: str, horizon: str) -> int:
         return self.metrics.index((section, horizon))
@@ -175,6 +182,13 @@ def _load(
         labels=labels,
     )
     data.row_of = {int(o): i for i, o in enumerate(data.organisation_ids)}
+    return _with_cells(data)
+
+
+def _with_cells(data: CampaignData) -> CampaignData:
+    """``data`` with its lattice and the statistics of every cell, computed afresh."""
+    data.lattice, data.cell_of = protect.catalogue(data.codes, data.labels, TABLES)
+    data.stats = protect.cell_stats(data.lattice, data.cell_of, data.matrix, data.keys)
     return data
 
 
@@ -196,9 +210,9 @@ def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion
     ids = data.organisation_ids
     codes = data.codes
     if new_rows:
-        extra = len(new_rows)
-        matrix = np.vstack([matrix, np.full((extra, matrix.shape[1]), np.nan)])
-        keys = np.concatenate([keys, np.zeros(extra)])
+        added = len(new_rows)
+        matrix = np.vstack([matrix, np.full((added, matrix.shape[1]), np.nan)])
+        keys = np.concatenate([keys, np.zeros(added)])
         ids = np.concatenate([ids, np.array([r[0] for r in new_rows], dtype=np.int64)])
         codes = {
             d: np.concatenate(
@@ -222,7 +236,7 @@ def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion
         row = row_of[int(r[0])]
         matrix[row] = vectors[i]
         keys[row] = _record_key(secret, r, data.year)
-    return CampaignData(
+    updated = CampaignData(
         data.campaign_id,
         data.year,
         data.grid,
@@ -235,6 +249,27 @@ def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion
         data.labels,
         row_of,
     )
+    assert data.lattice is not None and data.stats is not None
+    lattice = data.lattice
+    cell_of = data.cell_of
+    if new_rows:  # their cells, if every one of them is published already
+        first = len(data.organisation_ids)
+        extra: dict[tuple[str, ...], list[int]] = {dims: [] for dims in TABLES}
+        for row in range(first, len(ids)):
+            for dims in TABLES:
+                cell = (dims, tuple(data.labels[d][codes[d][row]] for d in dims))
+                found = lattice.index.get(cell)
+                if found is None:  # a new cell: the lattice again
+                    return _with_cells(updated)
+                extra[dims].append(found)
+        cell_of = {
+            dims: np.concatenate([cells, np.array(extra[dims], dtype=np.int64)])
+            for dims, cells in cell_of.items()
+        }
+    updated.lattice, updated.cell_of = lattice, cell_of
+    changed = [row_of[int(r[0])] for r in rows]
+    updated.stats = protect.recount(data.stats, cell_of, matrix, keys, changed)
+    return updated
 
 
 def _replace_version(data: CampaignData, version: score_store.DataVersion) -> CampaignData:
@@ -250,6 +285,9 @@ def _replace_version(data: CampaignData, version: score_store.DataVersion) -> Ca
         data.codes,
         data.labels,
         data.row_of,
+        data.lattice,
+        data.cell_of,
+        data.stats,
     )
 
 
