@@ -311,15 +311,17 @@ def bump_version(executor: Executor, *, organisations: bool = False) -> int:
 
 
 def current_version(engine: Engine) -> DataVersion:
-    """The counter row, read by primary key (``DataVersion(0, 0, "")`` when absent)."""
-    table = t.DataVersion.__table__
+    """The counter row, read by primary key (``DataVersion(0, 0, "")`` when absent).
+
+    Plain SQL, no statement to compile: this runs on every aggregate request."""
     with engine.connect() as conn:
-        row = conn.execute(
-            select(table.c.version, table.c.organisations, table.c.token).where(table.c.id == 1)
-        ).one_or_none()
+        row = conn.exec_driver_sql(_VERSION_SQL).first()
     if row is None:
         return DataVersion(0, 0, "")
     return DataVersion(int(row[0]), int(row[1]), str(row[2]))
+
+
+_VERSION_SQL = "SELECT version, organisations, token FROM data_version WHERE id = 1"
 
 
 def analyze(engine: Engine) -> None:

@@ -31,6 +31,7 @@ version on every call, and protected per measure once per data version.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
@@ -197,7 +198,9 @@ def _data(engine: Engine, year: int) -> CampaignData:
     if row is None:
         raise RequestError(f"Aucune campagne {year}.")
     campaign_id, grid_id, grid_version = row
-    return campaign_data(engine, campaign_id, year, _grid(engine, grid_id, grid_version), version)
+    return campaign_data(
+        engine, campaign_id, year, lambda: _grid(engine, grid_id, grid_version), version
+    )
 
 
 def _previous_year(engine: Engine, year: int) -> int | None:
@@ -343,6 +346,7 @@ def _quartiles(view: _View, campaign_id: int, cells: Sequence[int]) -> dict[int,
 # ---------------------------------------------------------------------------
 
 
+@functools.cache
 def _reasons_fr(k: int) -> dict[str, str]:
     return {
         reason: french.typo(text)
@@ -355,6 +359,14 @@ def _reasons_fr(k: int) -> dict[str, str]:
 
 
 def _note(hidden: Mapping[str, int], k: int, *, scores: bool = True, percent: bool = False) -> str:
+    return _note_of(tuple(hidden.items()), k, scores, percent)
+
+
+@functools.cache
+def _note_of(
+    hidden_counts: tuple[tuple[str, int], ...], k: int, scores: bool, percent: bool
+) -> str:
+    hidden = dict(hidden_counts)
     if scores:
         what = "taux arrondis" if percent else "moyennes sur 100 arrondies au dixième"
         text = (

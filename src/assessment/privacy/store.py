@@ -20,7 +20,7 @@ organisation's dimensions and its secret record key.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -292,10 +292,15 @@ def _replace_version(data: CampaignData, version: score_store.DataVersion) -> Ca
 
 
 def campaign_data(
-    engine: Engine, campaign_id: int, year: int, grid: Grid, version: score_store.DataVersion
+    engine: Engine,
+    campaign_id: int,
+    year: int,
+    grid: Callable[[], Grid],
+    version: score_store.DataVersion,
 ) -> CampaignData:
     """The campaign's data at ``version`` (read with :func:`score_store.current_version`
-    by the caller, once per request)."""
+    by the caller, once per request); ``grid`` gives the campaign's grid, only called
+    when the campaign is read in full."""
     key = (db_key(engine), campaign_id)
     cached = _campaigns.get(key)
     if cached is not None and cached.version == version:
@@ -306,7 +311,7 @@ def campaign_data(
         or cached.version.organisations != version.organisations
         or cached.version.version > version.version
     ):
-        data = _load(engine, campaign_id, year, grid, version)
+        data = _load(engine, campaign_id, year, grid(), version)
     else:
         data = _update(engine, cached, version)
     with _lock:
