@@ -7,12 +7,14 @@ command or future API can bypass these rules.
 Roles:
 
 * ``member`` — organisation member: reads and edits its own organisation's
-  assessments and action plan;
+  assessments and action plan, and reads its own peer groups (``READ_PEERS``),
+  never other aggregates;
 * ``org_admin`` — organisation admin: a member who also submits, reopens,
   shares with the regional chamber, edits the organisation and invites members;
 * ``regional`` — regional chamber (CRESS) of one region: reads aggregates of
-  its region only, and one organisation's answers only when that organisation
-  shares them with its chamber;
+  its region, and the national picture not broken down by region, and one
+  organisation's answers only when that organisation shares them with its
+  chamber;
 * ``national`` — national council (CNCRESS): manages campaigns, grid versions,
   organisations and accounts, and reads aggregates of every region;
 * ``system`` — the operator at the server's shell (CLI, migrations, demo seed).
