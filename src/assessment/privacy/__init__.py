@@ -75,6 +75,7 @@ __all__ = [
     "distribution",
     "peers",
     "table",
+    "tables",
 ]
 
 Dimension = Literal["region", "legal_family", "size_band", "sector"]
@@ -271,16 +272,45 @@ def _view(
     return _View(name, lattice, cell_of, values, reason, n, mean, cell_key, true_n, total)
 
 
-def _score_view(data: CampaignData, measure: str, horizon: str) -> _View:
-    m = data.column_index(_section(data.grid, measure), horizon)
-    name = f"{measure}@{horizon}"
+def _column_name(section: str, horizon: str) -> str:
+    return f"{OVERALL_MEASURE if section == OVERALL else section}@{horizon}"
+
+
+def _score_views(data: CampaignData) -> list[_View]:
+    """Every score column of the campaign protected at once (one pass over arrays),
+    once per data version."""
     assert data.lattice is not None and data.stats is not None
     lattice, cell_of, stats = data.lattice, data.cell_of, data.stats
-    view: _View = _memo(
-        ("cells", data.campaign_id, data.version, name),
-        lambda: _view(name, lattice, cell_of, data.matrix[:, m], stats, m),
-    )
-    return view
+
+    def compute() -> list[_View]:
+        k = _k()
+        names = [_column_name(*metric) for metric in data.metrics]
+        true_n = stats.counts.astype(np.int64)
+        cell_key = stats.key_sums.astype(np.int64) % protect.KEY_RANGE
+        reason = protect.suppress_arrays(lattice, true_n, stats.sums, stats.largest, k)
+        n, mean = protect.publish_arrays(true_n, stats.sums, cell_key, reason, names, k)
+        return [
+            _View(
+                names[m],
+                lattice,
+                cell_of,
+                data.matrix[:, m],
+                reason[:, m],
+                n[:, m],
+                mean[:, m],
+                cell_key[:, m],
+                true_n[:, m],
+                stats.sums[:, m],
+            )
+            for m in range(len(names))
+        ]
+
+    views: list[_View] = _memo(("cells", data.campaign_id, data.version), compute)
+    return views
+
+
+def _score_view(data: CampaignData, measure: str, horizon: str) -> _View:
+    return _score_views(data)[data.column_index(_section(data.grid, measure), horizon)]
 
 
 def _column_view(
@@ -472,21 +502,53 @@ def table(
     """A published table: one cell per group of ``dims`` (``()``: the total), within
     ``region`` when given (else national), for ``measure`` at ``horizon`` (default:
     the current state), among the organisations that have a score there."""
+    (found,) = tables(
+        engine,
+        actor,
+        campaign_year=campaign_year,
+        dims=dims,
+        region=region,
+        measures=(measure,),
+        horizons=(horizon,),
+    )
+    return found
+
+
+def tables(
+    engine: Engine,
+    actor: Actor,
+    *,
+    campaign_year: int,
+    dims: tuple[str, ...] = (),
+    region: str | None = None,
+    measures: Sequence[str] | None = None,
+    horizons: Sequence[str | None] | None = None,
+) -> list[ProtectedTable]:
+    """:func:`table` for several measures and horizons at once (default: the overall
+    score and every theme, at every horizon; measure by measure, horizon by
+    horizon), e.g. for a heatmap of themes × groups: one data-version check."""
     _require_scope(actor, region, dims)
     table_dims = _check_dims(dims, region)
     data = _data(engine, campaign_year)
-    horizon_id = _horizon(data.grid, horizon)
-    view = _score_view(data, measure, horizon_id)
-    wanted = _slice(view, table_dims, region)
-    return _table_of(
-        view,
-        wanted,
-        [dims] * len(wanted),
-        _quartiles(view, data.campaign_id, wanted),
-        dims=tuple(dims),
-        measure=measure,
-        horizon=horizon_id,
-    )
+    grid = data.grid
+    out = []
+    for measure in measures or (OVERALL_MEASURE, *(item.id for item in grid.items)):
+        for horizon in horizons or grid.horizon_ids:
+            horizon_id = _horizon(grid, horizon)
+            view = _score_view(data, measure, horizon_id)
+            wanted = _slice(view, table_dims, region)
+            out.append(
+                _table_of(
+                    view,
+                    wanted,
+                    [dims] * len(wanted),
+                    _quartiles(view, data.campaign_id, wanted),
+                    dims=tuple(dims),
+                    measure=measure,
+                    horizon=horizon_id,
+                )
+            )
+    return out
 
 
 def _bin_labels(bins: int) -> list[str]:

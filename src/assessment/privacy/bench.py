@@ -195,8 +195,6 @@ def _measure(
     region = max(regions, key=lambda r: int(np.sum(data.codes["region"] == regions.index(r))))
     con, rows = _duckdb(engine, campaign_id, metrics)
     grid = data.grid
-    measures = [privacy.OVERALL_MEASURE, *(item.id for item in grid.items)]
-    horizons = grid.horizon_ids
     wanted = [i for i, (section, _h) in enumerate(metrics) if section != score_store.SYSTEMIC]
     current = [i for i in wanted if metrics[i][1] == grid.current_horizon]
     averages = ", ".join(f"count(m{i}), avg(m{i})" for i in wanted)
@@ -211,29 +209,10 @@ def _measure(
         queue.append((assessment_id, _org))
 
     def ours_regional() -> None:
-        for measure in measures:
-            for horizon in horizons:
-                privacy.table(
-                    engine,
-                    national,
-                    campaign_year=year,
-                    region=region,
-                    dims=("legal_family",),
-                    measure=measure,
-                    horizon=horizon,
-                )
+        privacy.tables(engine, national, campaign_year=year, region=region, dims=("legal_family",))
 
     def ours_national() -> None:
-        for measure in measures:
-            for horizon in horizons:
-                privacy.table(
-                    engine,
-                    national,
-                    campaign_year=year,
-                    dims=("region",),
-                    measure=measure,
-                    horizon=horizon,
-                )
+        privacy.tables(engine, national, campaign_year=year, dims=("region",))
 
     peer_org = int(submitted[0][1]) if submitted else 1
     with engine.connect() as conn:

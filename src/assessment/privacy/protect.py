@@ -115,13 +115,18 @@ def _label_hash(label: str) -> np.uint64:
     )
 
 
-def uniforms(cell_keys: npt.ArrayLike, ns: npt.ArrayLike, label: str) -> FloatArray:
+def uniforms(cell_keys: npt.ArrayLike, ns: npt.ArrayLike, label: str | Sequence[str]) -> FloatArray:
     """For each cell, a number in ``[-1, 1)`` that depends only on its key, its size and
-    ``label`` (vectorised; :func:`uniform` for one cell)."""
+    ``label`` (one per column, the last axis, when a sequence); vectorised,
+    :func:`uniform` for one cell."""
     keys = np.asarray(cell_keys, dtype=np.uint64)
     sizes = np.asarray(ns, dtype=np.uint64)
+    if isinstance(label, str):
+        salt: Any = _label_hash(label)
+    else:
+        salt = np.array([_label_hash(x) for x in label], dtype=np.uint64)
     with np.errstate(over="ignore"):
-        x = _mix(keys * np.uint64(0x9E3779B97F4A7C15) + _label_hash(label))
+        x = _mix(keys * np.uint64(0x9E3779B97F4A7C15) + salt)
         x = _mix(x ^ (sizes * np.uint64(0xD1B54A32D192ED03)))
     return (x >> np.uint64(11)).astype(np.float64) / float(1 << 52) - 1.0
 
@@ -198,7 +203,13 @@ class Lattice:
     child: IntArray
     line: IntArray
     parent: IntArray
-    """``child[e]`` belongs to line ``line[e]``, whose parent cell is ``parent[line]``."""
+    """``child[e]`` belongs to line ``line[e]`` (edges sorted by line), whose parent
+    cell is ``parent[line]``."""
+
+    @property
+    def starts(self) -> IntArray:
+        """Where each line's edges start."""
+        return np.flatnonzero(np.r_[True, np.diff(self.line) != 0]) if len(self.line) else self.line
 
     @classmethod
     def of(cls, cell_ids: Iterable[CellId]) -> Lattice:
@@ -216,6 +227,9 @@ class Lattice:
         parents = np.zeros(len(lines), dtype=np.int64)
         for (parent, _d), number in lines.items():
             parents[number] = parent
+        by_line = np.argsort(np.array(line, dtype=np.int64), kind="stable")
+        child = list(np.array(child, dtype=np.int64)[by_line])
+        line = list(np.array(line, dtype=np.int64)[by_line])
         by_table: dict[tuple[str, ...], list[int]] = {}
         for i, (dims, _codes) in enumerate(cells):
             by_table.setdefault(dims, []).append(i)
@@ -367,35 +381,42 @@ def suppress_arrays(
 ) -> npt.NDArray[np.int8]:
     """Each cell's reason to be hidden, as an index into :data:`REASONS` (0: shown).
 
-    ``n``: organisations per cell (0: the cell is empty for this column, never
-    hidden nor chosen); ``already``: reasons decided elsewhere (0: none).
-    Vectorised: each round hides, in every line that breaks the rule, its smallest
-    shown cell (ties: the first in the lattice's order), until no line does.
+    ``n``, ``total``, ``largest``: per cell (shape ``(cells,)``), or per cell and
+    column (``(cells, columns)``: every column at once, each on its own).
+    ``n`` 0: the cell is empty for that column, never hidden nor chosen;
+    ``already``: reasons decided elsewhere (0: none).  Each round hides, in every
+    line that breaks the rule, its smallest shown cell (ties: the first in the
+    lattice's order), until no line does.
     """
-    reason = np.zeros(len(n), dtype=np.int8)
+    flat = n.ndim == 1
+    n2 = n[:, None] if flat else n
+    reason = np.zeros(n2.shape, dtype=np.int8)
     if dominance:
-        reason[(n > 0) & (total > 0) & (largest > DOMINANCE * total)] = 2
-    reason[(n > 0) & (n < k)] = 1
+        t2, l2 = total.reshape(n2.shape), largest.reshape(n2.shape)
+        reason[(n2 > 0) & (t2 > 0) & (l2 > DOMINANCE * t2)] = 2
+    reason[(n2 > 0) & (n2 < k)] = 1
     if already is not None:
-        reason = np.where((reason == 0) & (already > 0) & (n > 0), already, reason).astype(np.int8)
-    if not len(lattice.line):
-        return reason
-    child, line, parent = lattice.child, lattice.line, lattice.parent
-    lines = len(parent)
-    child_n = n[child]
-    while True:
-        hidden = reason > 0
-        hidden_n = np.bincount(line, weights=child_n * hidden[child], minlength=lines)
-        parent_hidden = hidden[parent]
-        need = np.where(parent_hidden, np.minimum(k, n[parent]), k)
-        broken = (hidden_n < need) & ~((hidden_n == 0) & ~parent_hidden)
-        candidates = np.flatnonzero(broken[line] & ~hidden[child] & (child_n > 0))
-        if not len(candidates):
-            return reason
-        order = np.lexsort((child[candidates], child_n[candidates], line[candidates]))
-        chosen_lines = line[candidates][order]
-        first = np.r_[True, np.diff(chosen_lines) != 0]
-        reason[child[candidates][order][first]] = 3
+        a2 = already.reshape(n2.shape)
+        reason = np.where((reason == 0) & (a2 > 0) & (n2 > 0), a2, reason).astype(np.int8)
+    if len(lattice.line):
+        child, line, parent, starts = lattice.child, lattice.line, lattice.parent, lattice.starts
+        child_n = n2[child]
+        cells = len(n2)
+        never = np.iinfo(np.int64).max
+        while True:
+            hidden = reason > 0
+            hidden_n = np.add.reduceat(child_n * hidden[child], starts, axis=0)
+            parent_hidden = hidden[parent]
+            need = np.where(parent_hidden, np.minimum(k, n2[parent]), k)
+            broken = (hidden_n < need) & ~((hidden_n == 0) & ~parent_hidden)
+            candidate = broken[line] & ~hidden[child] & (child_n > 0)
+            if not candidate.any():
+                break
+            rank = np.where(candidate, child_n * cells + child[:, None], never)
+            best = np.minimum.reduceat(rank, starts, axis=0)
+            lines, columns = np.nonzero(best != never)
+            reason[best[lines, columns] % cells, columns] = 3
+    return reason[:, 0] if flat else reason
 
 
 def suppress(
@@ -452,10 +473,11 @@ def publish_arrays(
     total: FloatArray,
     cell_keys: IntArray,
     reason: npt.NDArray[np.int8],
-    column: str,
+    column: str | Sequence[str],
     k: int,
 ) -> tuple[IntArray, FloatArray]:
-    """Protected counts and means of shown cells (anything for hidden or empty ones):
+    """Protected counts and means of shown cells (anything for hidden or empty ones;
+    several columns at once when ``column`` is a sequence, the last axis):
     the count moved by :func:`count_noises`, never under ``k``; the mean of the sum
     moved by :func:`sum_noise`, within 0-100, to one decimal."""
     size = np.maximum(n, 1)

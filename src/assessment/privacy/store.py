@@ -19,13 +19,14 @@ organisation's dimensions and its secret record key.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 
 from assessment import score_store
 from assessment import tables as t
@@ -101,7 +102,10 @@ def _record_key(secret: bytes, row: Any, year: int) -> int:
     return protect.record_key(secret, f"{row[8] or row[9]}:{year}", row[7])
 
 
-def _query(campaign_id: int, after: int | None) -> Any:
+@functools.cache
+def _statement(since: bool) -> Any:
+    """The campaign's score rows (``since``: only those written after a version), built
+    once with bound parameters ``campaign_id`` and ``after``."""
     s = t.AssessmentScore.__table__
     a = t.Assessment.__table__
     o = t.Organisation.__table__
@@ -119,10 +123,10 @@ def _query(campaign_id: int, after: int | None) -> Any:
             o.c.rna,
         )
         .select_from(s.join(a, a.c.id == s.c.assessment_id).join(o, o.c.id == a.c.organisation_id))
-        .where(a.c.campaign_id == campaign_id)
+        .where(a.c.campaign_id == bindparam("campaign_id"))
     )
-    if after is not None:
-        stmt = stmt.where(s.c.data_version > after)
+    if since:
+        stmt = stmt.where(s.c.data_version > bindparam("after"))
     return stmt
 
 
@@ -155,7 +159,7 @@ def _load(
     engine: Engine, campaign_id: int, year: int, grid: Grid, version: score_store.DataVersion
 ) -> CampaignData:
     with engine.connect() as conn:
-        rows = conn.execute(_query(campaign_id, None)).all()
+        rows = conn.execute(_statement(False), {"campaign_id": campaign_id}).all()
     metrics = score_store.layout(grid)
     secret = _secret(engine)
     labels: dict[str, list[str]] = {d: [] for d in DIMENSIONS}
@@ -196,7 +200,9 @@ def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion
     """``data`` with the score rows written since its version (same organisations'
     dimensions: an organisation change reloads instead)."""
     with engine.connect() as conn:
-        rows = conn.execute(_query(data.campaign_id, data.version.version)).all()
+        rows = conn.execute(
+            _statement(True), {"campaign_id": data.campaign_id, "after": data.version.version}
+        ).all()
     if not rows:
         return _replace_version(data, version)
     secret = _secret(engine)
