@@ -498,6 +498,7 @@ def test_demo_chamber_and_member_recover_nobody(demo: Engine) -> None:
                 published.append((key, c))
                 if c.n is not None:
                     assert len(_members(truth, measure, key)) >= K
+                    assert c.quartiles is None or c.n >= privacy.QUARTILE_MIN
         # every pair of nested shown cells differs by 0 or at least k organisations
         for (key_a, a), (key_b, b) in combinations(published, 2):
             if a.n is None or b.n is None:
@@ -535,6 +536,10 @@ def test_demo_chamber_and_member_recover_nobody(demo: Engine) -> None:
             )
     with pytest.raises(PermissionDenied):
         privacy.table(engine, member, campaign_year=year)
+    # several measures at once: the same figures as one by one
+    together = privacy.tables(engine, chamber, campaign_year=year, region=region)
+    assert together[0] == privacy.table(engine, chamber, campaign_year=year, region=region)
+    assert len(together) == (1 + len(grid.items)) * len(grid.horizons)
     peers = privacy.peers(engine, member, member_org, campaign_year=year)
     assert len(peers) == 1 + len(grid.items)
     for tab in peers:

@@ -346,8 +346,8 @@ def _quartiles(view: _View, campaign_id: int, cells: Sequence[int]) -> dict[int,
     set of organisations (its key, size and sum), whatever the data version."""
     out: dict[int, Any] = {}
     for index in cells:
-        if view.reason[index] or view.true_n[index] < protect.QUARTILE_MIN:
-            continue
+        if view.reason[index] or min(view.true_n[index], view.n[index]) < protect.QUARTILE_MIN:
+            continue  # from 10 organisations, counted either way
         cell_id = view.lattice.cells[index]
         key = (
             campaign_id,
