@@ -28,7 +28,7 @@ def _fresh() -> Iterator[None]:
     privacy.clear_caches()
 
 
-def _from_scratch(engine: Engine, year: int) -> dict[tuple[str, str], tuple[int, float]]:
+def _from_scratch(engine: Engine, year: int) -> dict[tuple[str, str], tuple[int, float, float]]:
     """Per region and per legal family: (organisations, sum of overall current scores),
     scoring each organisation's last submitted answers again."""
     sums: dict[tuple[str, str], list[float]] = defaultdict(list)
@@ -58,26 +58,31 @@ def _from_scratch(engine: Engine, year: int) -> dict[tuple[str, str], tuple[int,
             continue
         sums[("region", region)].append(value)
         sums[("legal_family", family)].append(value)
-    return {key: (len(v), sum(v)) for key, v in sums.items()}
+    return {key: (len(v), sum(v), max(v)) for key, v in sums.items()}
 
 
-def _layer(engine: Engine, year: int) -> dict[tuple[str, str], tuple[int, float]]:
+def _layer(engine: Engine, year: int) -> dict[tuple[str, str], tuple[int, float, float]]:
     """What the layer holds (kept up to date row by row) before protection."""
-    view = privacy._score_view(privacy._data(engine, year), "overall", "current")
+    data = privacy._data(engine, year)
+    view = privacy._score_view(data, "overall", "current")
+    assert data.stats is not None
+    largest = data.stats.largest[:, data.metrics.index(("_overall", "current"))]
     return {
-        (dims[0], codes[0]): (int(view.true_n[i]), float(view.total[i]))
+        (dims[0], codes[0]): (int(view.true_n[i]), float(view.total[i]), float(largest[i]))
         for i, (dims, codes) in enumerate(view.lattice.cells)
         if dims in (("region",), ("legal_family",)) and view.true_n[i] > 0
     }
 
 
 def _same(
-    a: dict[tuple[str, str], tuple[int, float]], b: dict[tuple[str, str], tuple[int, float]]
+    a: dict[tuple[str, str], tuple[int, float, float]],
+    b: dict[tuple[str, str], tuple[int, float, float]],
 ) -> None:
     assert a.keys() == b.keys()
     for key in a:
         assert a[key][0] == b[key][0]
         assert a[key][1] == pytest.approx(b[key][1], abs=1e-9)
+        assert a[key][2] == b[key][2]
 
 
 def test_exactly_the_answers_through_submit_reopen_and_moves(town: Town) -> None:  # noqa: F811
@@ -101,13 +106,18 @@ def test_exactly_the_answers_through_submit_reopen_and_moves(town: Town) -> None
         engine, SYSTEM, assessment_id, "gouv-regles", "current", 3, expected_revision=rev
     )
     svc.submit(engine, SYSTEM, assessment_id, expected_revision=rev)
+    top = ids[3][1]  # level 3: the largest of its groups, now 0
+    state = svc.get_assessment(engine, SYSTEM, top)
+    rev = svc.reopen(engine, SYSTEM, top, expected_revision=state.revision)
+    rev = svc.save_answer(engine, SYSTEM, top, "gouv-regles", "current", 0, expected_revision=rev)
+    svc.submit(engine, SYSTEM, top, expected_revision=rev)
     town.add("84", "cooperative", 2)
     read = privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",))
     _same(_layer(engine, town.year), _from_scratch(engine, town.year))  # rows read since
     privacy.clear_caches()
     assert privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",)) == read
     update_organisation(engine, SYSTEM, ids[1][0], region="53")
-    assert privacy.data_version(engine) == version + 4
+    assert privacy.data_version(engine) == version + 6
     incremental = privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",))
     _same(_layer(engine, town.year), _from_scratch(engine, town.year))
     privacy.clear_caches()

@@ -331,16 +331,34 @@ def recount(
     cell_of: Mapping[tuple[str, ...], IntArray],
     matrix: FloatArray,
     keys: FloatArray,
-    rows: Iterable[int],
+    rows: Sequence[int],
+    before: FloatArray,
+    before_keys: FloatArray,
 ) -> Stats:
-    """``stats`` with the cells of ``rows`` computed again (after those rows changed)."""
+    """``stats`` after ``rows`` of ``matrix``/``keys`` changed from ``before``/``before_keys``
+    (NaN rows: new organisations): the rows' old contributions taken out of their
+    cells and the new ones put in (counts and key sums are integers, exact); a
+    cell's largest value is computed again from its rows only when the old value
+    was it and the new one is smaller."""
     counts, sums = stats.counts.copy(), stats.sums.copy()
     largest, key_sums = stats.largest.copy(), stats.key_sums.copy()
-    touched = {int(cells[r]): cells for r in rows for cells in cell_of.values()}
-    for cell, cells in touched.items():
-        members = np.flatnonzero(cells == cell)
-        c, t, m, k = _stats_of(matrix[members], keys[members])
-        counts[cell], sums[cell], largest[cell], key_sums[cell] = c, t, m, k
+    for i, row in enumerate(rows):
+        old, new = before[i], matrix[row]
+        had, has = ~np.isnan(old), ~np.isnan(new)
+        delta_n = has.astype(np.float64) - had
+        delta_sum = np.where(has, new, 0.0) - np.where(had, old, 0.0)
+        delta_key = has * keys[row] - had * before_keys[i]
+        new_low = np.where(has, new, -np.inf)
+        for cells in cell_of.values():
+            cell = int(cells[row])
+            counts[cell] += delta_n
+            sums[cell] += delta_sum
+            key_sums[cell] += delta_key
+            lost = had & (old >= largest[cell]) & ~(new_low >= old)
+            if lost.any():  # the largest value left this cell: from its rows again
+                members = np.flatnonzero(cells == cell)
+                largest[cell, lost] = _stats_of(matrix[members][:, lost], keys[members])[2]
+            largest[cell] = np.maximum(largest[cell], new_low)
     return Stats(counts, sums, largest, key_sums)
 
 

@@ -238,8 +238,12 @@ def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion
     row_of = dict(data.row_of)
     for r in new_rows:
         row_of[int(r[0])] = len(row_of)
-    for i, r in enumerate(rows):
-        row = row_of[int(r[0])]
+    changed = [row_of[int(r[0])] for r in rows]
+    before = np.full((len(rows), matrix.shape[1]), np.nan)
+    before_keys = np.zeros(len(rows))
+    for i, (r, row) in enumerate(zip(rows, changed, strict=True)):
+        if row < len(data.organisation_ids):
+            before[i], before_keys[i] = data.matrix[row], data.keys[row]
         matrix[row] = vectors[i]
         keys[row] = _record_key(secret, r, data.year)
     updated = CampaignData(
@@ -273,8 +277,7 @@ def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion
             for dims, cells in cell_of.items()
         }
     updated.lattice, updated.cell_of = lattice, cell_of
-    changed = [row_of[int(r[0])] for r in rows]
-    updated.stats = protect.recount(data.stats, cell_of, matrix, keys, changed)
+    updated.stats = protect.recount(data.stats, cell_of, matrix, keys, changed, before, before_keys)
     return updated
 
 
