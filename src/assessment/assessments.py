@@ -12,8 +12,9 @@ Never lose work:
 * a submitted assessment is read-only (:class:`ReadOnly`) until an admin
   reopens it, which keeps the submitted version in ``submissions``;
 * submitting stores the assessment's scores (:mod:`assessment.score_store`)
-  in the same transaction, and reopening deletes them, so aggregates read
-  them instead of re-scoring answers;
+  in the same transaction, so aggregates read them instead of re-scoring
+  answers; reopening keeps them (aggregates count the last submission until
+  the next one) and bumps the data version;
 * every change is in the audit trail (who, when, what, old and new value).
 
 An assessment keeps the grid version it was started on, even when a newer
@@ -740,6 +741,6 @@ def reopen(engine: Engine, actor: Actor, assessment_id: int, *, expected_revisio
             .values(reopened_at=now, reopened_by=actor.user_id)
             .execution_options(synchronize_session=False)
         )
-        score_store.remove(session, assessment_id)
+        score_store.bump_version(session)  # its last submission's scores stay counted
         _record_audit(session, actor, assessment_id, "reopened", revision)
         return revision

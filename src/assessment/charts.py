@@ -319,7 +319,7 @@ def peer_chart(
 ) -> alt.LayerChart | alt.Chart:
     """Own score against each peer group's quartiles (box from Q1 to Q3, median tick).
 
-    ``groups`` must already be k-anonymous (see :mod:`assessment.aggregation`);
+    ``groups`` must already be k-anonymous (see :mod:`assessment.privacy`);
     the chart only draws what it is given.  The own score is a dark diamond
     with its value, the median a black tick, the interquartile range a light
     box: distinct by shape and shade.

@@ -833,6 +833,9 @@ def seed_demo(
             f"{assessments_total} auto-évaluations, {answers_total} réponses"
         )
     _reset_sequences(engine)
+    with write_connection(engine) as conn:  # bulk rows carry version 0: a new version
+        score_store.bump_version(conn, organisations=True)
+    score_store.analyze(engine)  # PostgreSQL: planner statistics for the new rows
     return SeedReport(
         organisations=len(organisations),
         campaigns=len(campaign_rows),

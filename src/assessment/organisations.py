@@ -38,7 +38,7 @@ from stdnum import luhn
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
-from assessment import admin_audit, demo_mark
+from assessment import admin_audit, demo_mark, score_store
 from assessment.admin_audit import AdminEventInfo
 from assessment.db import NotFound, read_session, write_connection, write_session
 from assessment.errors import UserError
@@ -721,6 +721,7 @@ def update_organisation(
                 _request_change(session, actor, row, reviewed)
         if values:
             trail = _apply(session, row, values)
+            score_store.bump_version(session, organisations=True)
             admin_audit.record(
                 session, actor, "profile_updated", organisation_id=row.id, details=trail
             )
@@ -804,6 +805,7 @@ def review_change_request(
         }
         if accept:
             _apply(session, row, _checked_changes(session, row, request.changes))
+            score_store.bump_version(session, organisations=True)
         admin_audit.record(
             session,
             actor,

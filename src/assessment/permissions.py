@@ -7,14 +7,16 @@ command or future API can bypass these rules.
 Roles:
 
 * ``member`` — organisation member: reads and edits its own organisation's
-  assessments and action plan;
+  assessments and action plan, and reads its own peer groups (``READ_PEERS``),
+  never other aggregates;
 * ``org_admin`` — organisation admin: a member who also submits, reopens,
   shares with the regional chamber, edits the organisation's name and contact
   details (a change of region, legal family, size band or sector is reviewed
   by the chamber or the national body), and manages its accounts;
 * ``regional`` — regional chamber (CRESS) of one region: reads aggregates of
-  its region only, and one organisation's answers only when that organisation
-  shares them with its chamber; manages the organisations of its region
+  its region, and the national picture not broken down by region, and one
+  organisation's answers only when that organisation shares them with its
+  chamber; manages the organisations of its region
   (create, edit, import, review profile changes, invite the *first* admin of
   an organisation that has none, deactivate their accounts);
 * ``national`` — the national body (its name is the setting
@@ -109,6 +111,8 @@ class Action(StrEnum):
     """Create an account with a chosen password (the operator only)."""
     # aggregates
     READ_AGGREGATES = "read_aggregates"
+    READ_PEERS = "read_peers"
+    """An organisation's peer groups, as its results page shows them."""
     # staff administration
     MANAGE_CAMPAIGNS = "manage_campaigns"
     MANAGE_GRIDS = "manage_grids"
@@ -158,7 +162,7 @@ class Target:
     aggregates, ``region`` is the region asked for (``None`` = every region,
     the national picture).  For account actions the target is the account's
     organisation, or ``staff_account`` for a chamber's or the national body's
-    account.
+    account.  ``by_region`` whether aggregate figures are broken down by region.
     """
 
     organisation_id: int | None = None
@@ -167,6 +171,7 @@ class Target:
     region: str | None = None
     has_admin: bool = False
     staff_account: bool = False
+    by_region: bool = False
 
 
 class PermissionDenied(UserError, PermissionError):
@@ -201,6 +206,7 @@ _NATIONAL = frozenset(
         Action.READ_ORGANISATION,
         Action.READ_ORGANISATION_TRAIL,
         Action.READ_AGGREGATES,
+        Action.READ_PEERS,
         Action.MANAGE_CAMPAIGNS,
         Action.MANAGE_GRIDS,
         Action.MANAGE_ORGANISATIONS,
@@ -233,8 +239,12 @@ def can(actor: Actor, action: Action, target: Target | None = None) -> bool:
     if role in ORGANISATION_ROLES:
         allowed = _OWN_ORG_ADMIN if role is Role.ORG_ADMIN else _OWN_ORG_MEMBER
         if action is Action.READ_AGGREGATES:
-            # peers' anonymised figures (k-anonymity enforced by aggregation)
-            return True
+            # no free browsing of other groups: an organisation gets its peer groups only
+            return False
+        if action is Action.READ_PEERS:
+            return target.organisation_id is not None and (
+                target.organisation_id == actor.organisation_id
+            )
         return (
             action in allowed
             and not target.staff_account
@@ -251,7 +261,8 @@ def can(actor: Actor, action: Action, target: Target | None = None) -> bool:
     if role is Role.REGIONAL:
         in_region = not target.staff_account and target.organisation_region == actor.region
         if action is Action.READ_AGGREGATES:
-            return target.region == actor.region
+            # its region, and the national picture (not broken down by region)
+            return target.region == actor.region or (target.region is None and not target.by_region)
         if action is Action.READ_ASSESSMENT:
             return in_region and target.organisation_id is not None and target.shared_with_region
         if action is Action.MANAGE_ORGANISATIONS:
@@ -285,6 +296,7 @@ _REFUSALS_FR: dict[Action, str] = {
     "invite ses membres.",
     Action.SET_PASSWORD: "Personne ne peut choisir le mot de passe d'un autre compte.",
     Action.READ_AGGREGATES: "Vous n'avez pas accès aux résultats agrégés de ce périmètre.",
+    Action.READ_PEERS: "Vous n'avez pas accès à la comparaison de cette organisation.",
     Action.MANAGE_CAMPAIGNS: "La gestion des campagnes est réservée au conseil national.",
     Action.MANAGE_GRIDS: "La gestion des grilles est réservée au conseil national.",
     Action.MANAGE_ORGANISATIONS: "La gestion des organisations est réservée au conseil national "
@@ -307,16 +319,3 @@ MUST_CHANGE_PASSWORD_FR = (
     "Votre mot de passe est provisoire : choisissez-en un nouveau dans « Mon compte » "
     "avant toute autre chose."
 )
-
-
-def aggregate_regions(actor: Actor) -> str | None:
-    """The region an actor's aggregate views are limited to (``None``: all regions).
-
-    Regional chambers are held to their region.  Everyone else may ask for any
-    region or the national picture (organisation users for peer comparison);
-    :mod:`assessment.aggregation` only ever returns groups of at least
-    ``MIN_GROUP_SIZE`` organisations.
-    """
-    if actor.role is Role.REGIONAL:
-        return actor.region
-    return None

@@ -12,8 +12,9 @@ Invariant: a submitted assessment has one row, computed at its current revision
     * :func:`assessment.assessments.submit` writes it in the submitting
       transaction (``Scorer.for_grid(grid).score(answers, not_addressed)`` of
       the submitted answers, with the assessment's own grid version);
-    * :func:`assessment.assessments.reopen` deletes it in the reopening
-      transaction (aggregates use submitted assessments only);
+    * :func:`assessment.assessments.reopen` keeps it: a reopened assessment counts in
+      aggregates with its last submission until it is submitted again (see
+      ``docs/privacy.md``: reopening must not move any published figure);
     * :func:`assessment.demo.seed_demo` writes the rows of the submitted
       assessments it creates, in bulk, in the same transactions;
     * :func:`backfill` fills the rows that are missing or were computed at
@@ -22,9 +23,10 @@ Invariant: a submitted assessment has one row, computed at its current revision
       :func:`assessment.startup.prepare_database` after every upgrade (so by
       ``assessment db upgrade`` and at application start), batched, idempotent, and safe when
       several processes run it at once.
-    :mod:`assessment.aggregation` still scores in memory any submitted
-    assessment it finds without a fresh row, so an aggregate never silently
-    leaves one out.
+    Every write goes through :func:`replace`, which bumps the data version
+    (:func:`bump_version`, table ``data_version``) in the same transaction and
+    stamps the rows with it; :mod:`assessment.privacy` reads only stored rows
+    (never scores at read time) and, after a bump, only the rows stamped since.
 
 Representation: one row per assessment, its scores packed in one vector
     ``scores`` is a binary column (SQLite ``BLOB``, PostgreSQL ``bytea``) of
@@ -63,10 +65,10 @@ Representation: one row per assessment, its scores packed in one vector
       are joined and read as one ``array('d')`` (no parsing, no per-value
       Python object until sorting), each metric a strided slice.  Not readable
       in plain SQL, on purpose as much as by cost: per-assessment scores are
-      only ever read through :mod:`assessment.aggregation`, where the
+      only ever read through :mod:`assessment.privacy`, where the
       anonymity rules are.
 
-    Filtering and grouping stay in SQL: :mod:`assessment.aggregation` joins
+    :mod:`assessment.privacy` joins
     ``assessments`` (status, campaign), ``organisations`` (region, legal
     family, size band) and ``campaigns`` (year) to this table by primary key.
 """
@@ -75,6 +77,7 @@ from __future__ import annotations
 
 import logging
 import math
+import secrets
 import sys
 from array import array
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -82,7 +85,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, or_, select
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from assessment import tables as t
@@ -96,14 +99,17 @@ __all__ = [
     "BULK_COLUMNS",
     "OVERALL",
     "SYSTEMIC",
+    "DataVersion",
     "StoredScores",
+    "analyze",
     "backfill",
     "bulk_values",
+    "bump_version",
+    "current_version",
     "decode",
     "encode",
     "layout",
     "needs_backfill",
-    "remove",
     "replace",
     "score_row",
     "submitted_answers",
@@ -248,28 +254,83 @@ def bulk_values(
     return (assessment_id, revision, grid.id, grid.version, computed_at, encode(grid, report))
 
 
-_SCORES = t.metadata.tables[t.AssessmentScore.__tablename__]
-"""The ``assessment_scores`` table (typed as a :class:`~sqlalchemy.Table`)."""
-
-
 def replace(executor: Executor, rows: Sequence[Mapping[str, Any]]) -> None:
     """Write ``rows`` (from :func:`score_row`), replacing those of the same assessments,
-    in the caller's transaction (a :class:`Session` or a Core :class:`Connection`)."""
+    in the caller's transaction (a :class:`Session` or a Core :class:`Connection`),
+    and bump the data version (:func:`bump_version`) in that same transaction; the
+    rows carry the new version."""
     if not rows:
         return
-    table = _SCORES
+    version = bump_version(executor)
+    rows = [{**row, "data_version": version} for row in rows]
+    scores = t.AssessmentScore
     ids = [row["assessment_id"] for row in rows]
     for start in range(0, len(ids), _CHUNK):
         executor.execute(
-            delete(table).where(table.c.assessment_id.in_(ids[start : start + _CHUNK]))
+            delete(scores).where(scores.assessment_id.in_(ids[start : start + _CHUNK]))
         )
-    executor.execute(insert(table), list(rows))
+    executor.execute(insert(scores), list(rows))
 
 
-def remove(executor: Executor, assessment_id: int) -> None:
-    """Forget an assessment's scores (it is reopened), in the caller's transaction."""
-    table = _SCORES
-    executor.execute(delete(table).where(table.c.assessment_id == assessment_id))
+# ---------------------------------------------------------------------------
+# the data version (table ``data_version``, migration 0005)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DataVersion:
+    """The counter row: ``version`` (every change), ``organisations`` (organisation
+    changes alone) and the row's ``token`` (drawn when the row is created)."""
+
+    version: int
+    organisations: int
+    token: str
+
+
+def bump_version(executor: Executor, *, organisations: bool = False) -> int:
+    """Add one to the data version in the caller's transaction (and to the organisation
+    counter when ``organisations``); returns the new version.
+
+    Called by submit (through :func:`replace`), reopen and organisation changes.  On
+    PostgreSQL the row stays locked until the transaction ends, so versions commit
+    in order.  The row is created when missing (a database emptied by hand).
+    """
+    row = t.DataVersion
+    values: dict[str, Any] = {"version": row.version + 1}
+    if organisations:
+        values["organisations"] = row.organisations + 1
+    found = executor.execute(
+        update(row).where(row.id == 1).values(**values).returning(row.version)
+    ).scalar()
+    if found is not None:
+        return int(found)
+    executor.execute(
+        insert(row).values(id=1, version=1, organisations=1, token=secrets.token_hex(16))
+    )
+    return 1
+
+
+def current_version(engine: Engine) -> DataVersion:
+    """The counter row, read by primary key (``DataVersion(0, 0, "")`` when absent).
+
+    Plain SQL, no statement to compile: this runs on every aggregate request."""
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql(_VERSION_SQL).first()
+    if row is None:
+        return DataVersion(0, 0, "")
+    return DataVersion(int(row[0]), int(row[1]), str(row[2]))
+
+
+_VERSION_SQL = "SELECT version, organisations, token FROM data_version WHERE id = 1"
+
+
+def analyze(engine: Engine) -> None:
+    """Refresh PostgreSQL's planner statistics (autovacuum may be off) after a bulk
+    write: seed-demo, a backfill.  Nothing to do on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE"))
 
 
 # ---------------------------------------------------------------------------
@@ -355,7 +416,10 @@ def backfill(
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as lock:
         lock.execute(select(func.pg_advisory_lock(_BACKFILL_LOCK)))
         try:
-            return _backfill(engine, batch, progress, grid_loader)
+            written = _backfill(engine, batch, progress, grid_loader)
+            if written:
+                analyze(engine)
+            return written
         finally:
             lock.execute(select(func.pg_advisory_unlock(_BACKFILL_LOCK)))
 

@@ -20,7 +20,7 @@ the database runs it.
 
 Each concern keeps one cache: engines in :mod:`assessment.db`, parsed grids in
 :mod:`assessment.grid_store`, scores and aggregates in
-:mod:`assessment.aggregation`, what was prepared here.  :func:`clear_caches`
+:mod:`assessment.privacy`, what was prepared here.  :func:`clear_caches`
 forgets all of them (tests; after restoring a database), including those that
 modules above this one registered with :func:`on_clear_caches`.
 """
@@ -36,7 +36,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from assessment import accounts, aggregation, db, grid_store, score_store
+from assessment import accounts, db, grid_store, privacy, score_store
 from assessment.grid_store import SyncedGrid
 from assessment.settings import get_settings
 from assessment.tables import AppSecret, utcnow
@@ -183,6 +183,6 @@ def clear_caches() -> None:
     for clear in clearers:
         clear()
     grid_store.clear_cache()
-    aggregation.clear_caches()
+    privacy.clear_caches()
     db.dispose_engines()
     get_settings.cache_clear()

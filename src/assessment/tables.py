@@ -291,7 +291,7 @@ class AssessmentScore(Base):
 
     One row per *submitted* assessment (deleted when it is reopened), computed
     at ``revision`` with its own grid version; read by
-    :mod:`assessment.aggregation` instead of re-scoring answers.  Written by
+    :mod:`assessment.privacy` instead of re-scoring answers.  Written by
     :mod:`assessment.score_store` (see there for the representation).
     """
 
@@ -308,6 +308,11 @@ class AssessmentScore(Base):
     scores: Mapped[bytes] = mapped_column(LargeBinary)
     """Packed float64 vector (NaN: no score) in the order of
     :func:`assessment.score_store.layout` for the grid version."""
+    data_version: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), default=0, server_default="0", index=True
+    )
+    """The :class:`DataVersion` counter when the row was written (0: bulk loads), so
+    that :mod:`assessment.privacy` reads only the rows written since its last read."""
 
 
 class AuditEvent(Base):
@@ -432,6 +437,32 @@ class DatabaseMark(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# h8-privacy: the data-version counter of the aggregate layer
+# ---------------------------------------------------------------------------
+
+
+class DataVersion(Base):
+    """One row (``id`` 1): a counter bumped in the same transaction as every change
+    that can change an aggregate (submit, reopen, organisation changes).
+
+    :func:`assessment.privacy.data_version` reads it by primary key, O(1), where
+    the old layer scanned the assessments and organisations on every rerun.
+    ``organisations`` counts organisation changes alone (they move organisations
+    between groups: the aggregate layer reloads a campaign instead of reading the
+    new score rows); ``token`` is drawn when the row is created, so a database
+    emptied or restored never looks like the one a process had cached.
+    """
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    organisations: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), default=0
+    )
+    token: Mapped[str] = mapped_column(String(32))
 
 
 metadata = Base.metadata

@@ -1,5 +1,5 @@
 """Stored scores of submitted assessments (``assessment_scores``): submit, reopen,
-backfill, migration 0002 from a database at 0001, seed-demo, aggregation's fallback."""
+backfill, migration 0002 from a database at 0001, seed-demo."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 
-from assessment import aggregation, grid_store, score_store, scoring
 from assessment import assessments as svc
+from assessment import grid_store, privacy, score_store, scoring
 from assessment.campaigns import create_campaign
 from assessment.cli import main
 from assessment.db import (
@@ -34,7 +34,7 @@ from assessment.grid_store import DEFAULT_GRID_ID, get_grid, latest_version, syn
 from assessment.organisations import create_organisation, siren_with_key
 from assessment.settings import get_settings
 from assessment.startup import prepare_database
-from assessment.tables import Assessment, AssessmentScore, Submission, metadata, utcnow
+from assessment.tables import Assessment, AssessmentScore, Campaign, Submission, metadata, utcnow
 
 from .conftest import (
     COMPLETE_ANSWERS,
@@ -50,9 +50,9 @@ DEFAULT_GRIDS = Path(__file__).parents[2] / "guide"
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
-    aggregation.clear_caches()
+    privacy.clear_caches()
     yield
-    aggregation.clear_caches()
+    privacy.clear_caches()
 
 
 def _stored(engine: Engine) -> dict[int, dict[str, Any]]:
@@ -165,27 +165,39 @@ def test_failed_submit_stores_nothing(world: World) -> None:
     assert _stored(world.engine) == {}
 
 
-def test_reopen_removes_the_scores_and_resubmit_stores_new_ones(world: World) -> None:
+def test_reopen_keeps_the_last_submission_and_resubmit_replaces_it(world: World) -> None:
     ids = _submitted(world, 5)
     national = world.national
-    before = aggregation.aggregate(world.engine, national, region="53").total
-    assert before is not None and before.n == 5
+    year = _year(world)
+    before = privacy.table(world.engine, national, campaign_year=year, region="53")
+    version = privacy.data_version(world.engine)
 
     state = svc.get_assessment(world.engine, SYSTEM, ids[2])
     rev = svc.reopen(world.engine, SYSTEM, ids[2], expected_revision=state.revision)
-    assert ids[2] not in _stored(world.engine)
-    assert aggregation.aggregate(world.engine, national, region="53").total is None  # 4 < k
+    assert privacy.data_version(world.engine) == version + 1  # bumped with the reopen
+    kept = _stored(world.engine)[ids[2]]
+    assert kept["revision"] == state.revision  # the last submission, still counted
+    assert privacy.table(world.engine, national, campaign_year=year, region="53") == before
 
     rev = svc.save_answer(
         world.engine, SYSTEM, ids[2], "gouv-regles", "current", 3, expected_revision=rev
     )
     rev = svc.submit(world.engine, SYSTEM, ids[2], expected_revision=rev)
+    assert privacy.data_version(world.engine) == version + 2
     row = _stored(world.engine)[ids[2]]
     assert row["revision"] == rev
     assert _as_stored(row) == _expected(world.engine, ids[2])
-    after = aggregation.aggregate(world.engine, national, region="53").total
-    assert after is not None and after.n == 5
-    assert after.items["gouvernance"]["current"] != before.items["gouvernance"]["current"]
+    after = privacy.table(
+        world.engine, national, campaign_year=year, region="53", measure="gouvernance"
+    )
+    assert after.cells[0].n is not None  # the same five organisations, new figures
+
+
+def _year(world: World) -> int:
+    with read_session(world.engine) as session:
+        return int(
+            session.scalars(select(Campaign.year).where(Campaign.id == world.campaign)).one()
+        )
 
 
 def test_scores_go_with_the_assessment(world: World) -> None:
@@ -196,7 +208,7 @@ def test_scores_go_with_the_assessment(world: World) -> None:
 
 
 # ---------------------------------------------------------------------------
-# backfill and aggregation's fallback
+# backfill
 # ---------------------------------------------------------------------------
 
 
@@ -256,78 +268,6 @@ def test_backfill_from_submission_snapshots(world: World) -> None:
         assert snapshot["answers"]["gouv-regles"]["current"] == 0
     assert score_store.backfill(world.engine) == 1
     assert _as_stored(_stored(world.engine)[ids[0]]) == _expected(world.engine, ids[0])
-
-
-def test_aggregates_score_assessments_without_stored_scores(world: World) -> None:
-    ids = _submitted(world, 6)
-    national = world.national
-    stored = aggregation.aggregate(world.engine, national, region="53", by=["size_band"])
-    aggregation.clear_caches()
-    _forget(world.engine, ids[:3])
-    with write_session(world.engine) as session:  # not a vector of this grid's layout
-        session.execute(
-            update(AssessmentScore)
-            .where(AssessmentScore.assessment_id == ids[3])
-            .values(scores=b"\0" * 8)
-        )
-    recomputed = aggregation.aggregate(world.engine, national, region="53", by=["size_band"])
-    assert recomputed == stored
-    assert len(aggregation.SCORES) == 4  # scored here, cached per revision
-    overall_only = aggregation.aggregate(world.engine, national, region="53", items=False)
-    assert overall_only.total is not None and stored.total is not None
-    assert overall_only.total.items == {}
-    assert overall_only.total.overall == stored.total.overall
-
-
-def test_peer_comparison_is_the_three_aggregates(world: World) -> None:
-    """Read in one query, the peer groups are exactly what ``aggregate`` gives alone."""
-    engine = world.engine
-    for n in range(14):
-        organisation_id = create_organisation(
-            engine,
-            SYSTEM,
-            name=f"Pair {n}",
-            siren=siren_with_key(f"7{n:07d}"),
-            region="84" if n % 2 else "53",
-            legal_family="association" if n % 3 else "cooperative",
-            size_band="1-9" if n < 9 else "10-49",
-        )
-        assessment_id, rev = _draft(engine, organisation_id, world.campaign, n % 4)
-        svc.submit(engine, SYSTEM, assessment_id, expected_revision=rev)
-    assessment_id, rev = _draft(engine, world.org_a, world.campaign, 2)  # 84, association, 1-9
-    svc.submit(engine, SYSTEM, assessment_id, expected_revision=rev)
-    sizes = {}
-    for actor in (world.member, world.regional_same, world.national):
-        for items in (True, False):
-            aggregation.clear_caches()
-            peers = aggregation.peer_comparison(
-                engine, actor, world.org_a, world.campaign, items=items
-            )
-            aggregation.clear_caches()
-            limit = "84" if actor is world.regional_same else None
-            expected = []
-            for dimension, value in (
-                ("region", "84"),
-                ("legal_family", "association"),
-                ("size_band", "1-9"),
-            ):
-                report = aggregation.aggregate(
-                    engine,
-                    actor,
-                    campaign_ids=[world.campaign],
-                    region=value if dimension == "region" else limit,
-                    where={} if dimension == "region" else {dimension: value},  # type: ignore[dict-item]
-                    items=items,
-                )
-                if report.total is not None:
-                    expected.append((dimension, value, report.total))
-            assert [(p.dimension, p.value, p.aggregate) for p in peers] == expected
-            assert len(expected) == 3
-            assert all(bool(p.aggregate.items) is items for p in peers)
-            sizes[actor.role] = [p.aggregate.n for p in peers]
-    # associations: 6 in region 84, 10 nationwide; size band 1-9: 5 in 84, 10 nationwide
-    assert sizes[world.regional_same.role] == [8, 6, 5]
-    assert sizes[world.national.role] == sizes[world.member.role] == [8, 10, 10]
 
 
 def test_db_upgrade_command_backfills(

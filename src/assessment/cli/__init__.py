@@ -17,9 +17,15 @@ def main() -> None:
 
 
 def _register() -> None:
-    from assessment.cli import data_commands, grid_commands, ops_commands, score_command
+    from assessment.cli import (
+        bench_command,
+        data_commands,
+        grid_commands,
+        ops_commands,
+        score_command,
+    )
 
-    for module in (grid_commands, score_command, data_commands, ops_commands):
+    for module in (grid_commands, score_command, data_commands, ops_commands, bench_command):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -8,10 +8,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from assessment import aggregation, campaigns
-from assessment.aggregation import GroupAggregate
+from assessment import campaigns, french, privacy
 from assessment.grid import Grid, text
 from assessment.permissions import Actor
+from assessment.settings import get_settings
 from assessment.web import state
 
 
@@ -30,7 +30,7 @@ def choose_campaign(key: str) -> campaigns.CampaignInfo | None:
 
 
 def _score(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f} / 100"
+    return "—" if value is None else f"{french.number(value, 1)} / 100"
 
 
 def horizon_labels(grid: Grid) -> dict[str, str]:
@@ -42,24 +42,25 @@ def overview(
     campaign: campaigns.CampaignInfo,
     *,
     region: str | None,
-    by: tuple[aggregation.Dimension, ...],
+    by: tuple[privacy.Dimension, ...],
     group_label: str,
     group_name: Callable[[Any], str],
 ) -> None:
-    """Totals (organisations, mean overall score per horizon) and a table by group."""
+    """Totals (organisations, mean overall score per horizon) and a table by group,
+    from the protected aggregate layer (:mod:`assessment.privacy`)."""
     grid = state.grid(campaign.grid_id, campaign.grid_version)
     labels = horizon_labels(grid)
-    report = state.call(
-        aggregation.aggregate,
-        state.engine(),
-        actor,
-        campaign_ids=[campaign.id],
-        by=by,
-        region=region,
-    )
-    k = report.min_group_size
-    total = report.total
-    if total is None:
+    engine = state.engine()
+    totals = {
+        h: state.call(
+            privacy.table, engine, actor, campaign_year=campaign.year, region=region, horizon=h
+        )
+        for h in labels
+    }
+    first = totals[grid.current_horizon]
+    total = first.cells[0] if first.cells else None
+    if total is None or total.n is None:
+        k = get_settings().min_group_size
         st.info(
             f"Moins de {k} organisations ont soumis leur auto-évaluation dans ce périmètre : "
             "aucun résultat n'est affiché, pour préserver leur anonymat.",
@@ -67,32 +68,43 @@ def overview(
         )
         return
     columns = st.columns(1 + len(labels))
-    columns[0].metric("Auto-évaluations soumises", f"{total.n}")
+    columns[0].metric("Auto-évaluations soumises", french.number(total.n, 0))
     for column, (horizon_id, label) in zip(columns[1:], labels.items(), strict=True):
-        summary = total.overall.get(horizon_id)
-        column.metric(f"Score moyen — {label}", _score(summary.mean if summary else None))
-    st.caption(
-        f"Résultats agrégés et anonymes : un groupe de moins de {k} organisations "
-        "n'est jamais affiché."
-    )
-    if report.groups:
-        st.dataframe(_table(report.groups, labels, group_label, group_name), hide_index=True)
+        cells = totals[horizon_id].cells
+        column.metric(f"Score moyen — {label}", _score(cells[0].mean if cells else None))
+    groups = {
+        h: state.call(
+            privacy.table,
+            engine,
+            actor,
+            campaign_year=campaign.year,
+            dims=by,
+            region=region,
+            horizon=h,
+        )
+        for h in labels
+    }
+    st.caption(groups[grid.current_horizon].note_fr)
+    frame = _table(groups, labels, group_label, group_name)
+    if not frame.empty:
+        st.dataframe(frame, hide_index=True)
 
 
 def _table(
-    groups: list[GroupAggregate],
+    groups: dict[str, privacy.ProtectedTable],
     labels: dict[str, str],
     group_label: str,
     group_name: Callable[[Any], str],
 ) -> pd.DataFrame:
-    rows = []
-    for group in groups:
-        row: dict[str, Any] = {
-            group_label: group_name(next(iter(group.key.values()))),
-            "Organisations": group.n,
-        }
-        for horizon_id, label in labels.items():
-            summary = group.overall.get(horizon_id)
-            row[f"Score moyen — {label}"] = None if summary is None else round(summary.mean)
-        rows.append(row)
-    return pd.DataFrame(rows)
+    rows: dict[tuple[tuple[str, str], ...], dict[str, Any]] = {}
+    for horizon_id, label in labels.items():
+        for cell in groups[horizon_id].cells:
+            if cell.n is None:
+                continue
+            key = tuple(cell.key.items())
+            row = rows.setdefault(
+                key,
+                {group_label: group_name(next(iter(cell.key.values()))), "Organisations": cell.n},
+            )
+            row[f"Score moyen — {label}"] = cell.mean
+    return pd.DataFrame(list(rows.values()))

@@ -2,7 +2,7 @@
 
 The full regional dashboard is a later issue; this page shows how many
 organisations of the region submitted and their mean scores, overall and by
-legal family, through :func:`assessment.aggregation.aggregate` (k-anonymity).
+legal family, through :func:`assessment.privacy.table` (protected figures).
 """
 
 from __future__ import annotations

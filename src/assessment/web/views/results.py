@@ -1,7 +1,7 @@
 """« Résultats »: scores, goals, priorities, progress, peers, downloads.
 
 Thin page: the numbers come from :mod:`assessment.scoring` and
-:mod:`assessment.aggregation`, the charts from :mod:`assessment.charts`, the
+:mod:`assessment.privacy`, the charts from :mod:`assessment.charts`, the
 files from :mod:`assessment.exports`.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from assessment import action_plan, aggregation, assessments, charts, exports
+from assessment import action_plan, assessments, charts, exports, privacy
 from assessment.grid import Grid, text
 from assessment.organisations import LEGAL_FAMILIES, SIZE_BANDS
 from assessment.permissions import Actor, PermissionDenied
@@ -119,6 +119,13 @@ def goal_rows(grid: Grid, report: ScoreReport) -> list[charts.GoalRow]:
                 }
             )
     return rows
+
+
+_PEER_LABELS = {
+    "region": "Même région",
+    "legal_family": "Même famille juridique",
+    "size_band": "Même tranche de taille",
+}
 
 
 def _peer_value_label(dimension: str, value: Any) -> str:
@@ -246,44 +253,43 @@ def _peers_section(engine: Any, actor: Actor, current: Scored) -> None:
     st.subheader("Comparaison avec des organisations comparables")
     k = get_settings().min_group_size
     try:
-        peers = aggregation.peer_comparison(
-            engine,
-            actor,
-            current.summary.organisation_id,
-            current.summary.campaign_id,
-            items=False,  # the page compares overall scores only
+        tables = privacy.peers(
+            engine, actor, current.summary.organisation_id, campaign_year=current.summary.year
         )
     except PermissionDenied as error:
         st.info(md_escape(error.message))
         return
-    now = current.grid.current_horizon
+    overall = next((p for p in tables if p.measure == privacy.OVERALL_MEASURE), None)
     groups: list[charts.PeerGroup] = []
-    for peer in peers:
-        summary = peer.aggregate.overall.get(now)
-        if summary is None:
+    for cell in overall.cells if overall else ():
+        if cell.quartiles is None or cell.n is None:
             continue
+        ((dimension, value),) = cell.key.items()
+        q1, median, q3 = cell.quartiles
         groups.append(
             {
-                "group": f"{peer.label} : {_peer_value_label(peer.dimension, peer.value)}",
-                "n": peer.aggregate.n,
-                "q1": summary.q1,
-                "median": summary.median,
-                "q3": summary.q3,
+                "group": f"{_PEER_LABELS[dimension]} : {_peer_value_label(dimension, value)}",
+                "n": cell.n,
+                "q1": q1,
+                "median": median,
+                "q3": q3,
             }
         )
     if not groups:
         st.info(
-            f"Comparaison indisponible : elle n'apparaît que lorsqu'au moins {k} organisations "
-            "comparables (même région, même famille juridique ou même tranche de taille) ont "
-            "soumis leur auto-évaluation de la campagne, pour que personne ne soit "
+            f"Comparaison indisponible : elle n'apparaît que lorsqu'au moins "
+            f"{privacy.QUARTILE_MIN} organisations comparables (même région, même famille "
+            "juridique ou même tranche de taille) ont soumis leur auto-évaluation de la "
+            f"campagne (et jamais pour un groupe de moins de {k}), pour que personne ne soit "
             "identifiable."
         )
         return
-    own = current.report.overall.get(now)
+    own = current.report.overall.get(current.grid.current_horizon)
     st.altair_chart(charts.peer_chart(own, groups), width="stretch", theme=None)
+    assert overall is not None
     st.caption(
-        f"État des lieux, score d'ensemble. Boîte : du 1er au 3e quartile ; trait : médiane. "
-        f"Seuls les groupes d'au moins {k} organisations ayant soumis sont montrés."
+        "État des lieux, score d'ensemble. Boîte : du 1er au 3e quartile ; trait : médiane. "
+        + overall.note_fr
     )
 
 

@@ -1,0 +1,725 @@
+"""The aggregate layer: protected tables of submitted scores that cannot be unpicked.
+
+Every figure about a group of organisations leaves the core through this
+package, and only as a :class:`ProtectedTable`.  ``docs/privacy.md`` gives the
+design and its reasoning; in short:
+
+* **a fixed catalogue** per campaign: the total and every combination of one
+  or two of :data:`DIMENSIONS`, for each measure (overall score or a theme) at
+  each horizon, plus score distributions and goal attainment.  No free filter:
+  a request only picks tables of the catalogue, and one campaign at a time;
+* the whole catalogue of a measure is **protected at once** (primary,
+  dominance and secondary suppression across the linked tables, see
+  :mod:`assessment.privacy.protect`), so the difference of two nested
+  published cells is empty or covers at least ``k`` organisations;
+* **cell-key perturbation** of counts and sums, keyed on the set of
+  contributing organisations, and **rounding**: the same cell always gets the
+  same answer, and two cells whose sets differ by a few organisations differ
+  by noise, not by a record;
+* totals count **organisations** (one submission per organisation and
+  campaign); a reopened assessment keeps counting with its last submission
+  until it is submitted again, so reopening moves no figure;
+* **scopes by role** (:mod:`assessment.permissions`): a regional chamber reads
+  its region and the national picture (never broken down by region), the
+  national body every region, an organisation its own peer groups only
+  (:func:`peers`).
+
+Speed: stored scores only (:mod:`assessment.score_store`), held in memory per
+campaign (:mod:`assessment.privacy.store`), checked against the one-row data
+version on every call, and protected per measure once per data version.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any, Literal
+
+import numpy as np
+from sqlalchemy import Engine, select
+
+from assessment import french, score_store
+from assessment import tables as t
+from assessment.errors import UserError
+from assessment.grid import Grid
+from assessment.permissions import Action, Actor, Target, require
+from assessment.privacy import protect
+from assessment.privacy.protect import CellId
+from assessment.privacy.store import (
+    DIMENSIONS,
+    SECTOR_UNKNOWN,
+    TABLES,
+    CampaignData,
+    campaign_data,
+)
+from assessment.scoring import OVERALL
+from assessment.settings import get_settings
+
+__all__ = [
+    "DIMENSIONS",
+    "OVERALL_MEASURE",
+    "QUARTILE_MIN",
+    "SECTOR_UNKNOWN",
+    "TABLES",
+    "Cell",
+    "Dimension",
+    "ProtectedTable",
+    "RequestError",
+    "attainment",
+    "clear_caches",
+    "data_version",
+    "distribution",
+    "peers",
+    "table",
+    "tables",
+]
+
+Dimension = Literal["region", "legal_family", "size_band", "sector"]
+OVERALL_MEASURE = "overall"
+PEER_DIMENSIONS: tuple[str, ...] = ("region", "legal_family", "size_band")
+QUARTILE_MIN = protect.QUARTILE_MIN
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One group: protected count and mean, or the reason it is hidden."""
+
+    key: Mapping[str, str]
+    """dimension -> code, e.g. ``{"legal_family": "cooperative"}``; ``{}``: the total."""
+    n: int | None
+    """Protected count of organisations (perturbed); ``None``: hidden."""
+    mean: float | None
+    """Protected mean score 0-100 (perturbed, one decimal); ``None``: hidden."""
+    quartiles: tuple[float, float, float] | None
+    """From 10 organisations only, shifted and rounded to whole points."""
+    hidden_reason: str | None
+    """French, e.g. « moins de 5 organisations »; ``None`` when shown."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectedTable:
+    dims: tuple[str, ...]
+    measure: str
+    """``"overall"`` or an item id of the campaign's grid."""
+    horizon: str
+    cells: tuple[Cell, ...]
+    hidden_cells: int
+    note_fr: str
+    """Plain French: how these figures are protected, how many are hidden and why."""
+
+
+class RequestError(UserError, ValueError):
+    """A request outside the published catalogue (unknown dimension, measure...)."""
+
+
+# ---------------------------------------------------------------------------
+# caches
+# ---------------------------------------------------------------------------
+
+_lock = threading.Lock()
+_columns: OrderedDict[Hashable, Any] = OrderedDict()
+_COLUMNS_MAX = 512
+_campaigns: dict[tuple[str, str, int], tuple[int, str, str] | None] = {}
+
+
+def clear_caches() -> None:
+    """Forget everything held in memory (tests; after a restore)."""
+    from assessment.privacy import store
+
+    store.clear()
+    with _lock:
+        _columns.clear()
+        _campaigns.clear()
+        _quartile_cache.clear()
+
+
+def _memo(key: Hashable, compute: Any) -> Any:
+    with _lock:
+        found = _columns.get(key)
+        if found is not None:
+            _columns.move_to_end(key)
+            return found
+    value = compute()
+    with _lock:
+        _columns[key] = value
+        while len(_columns) > _COLUMNS_MAX:
+            _columns.popitem(last=False)
+    return value
+
+
+def data_version(engine: Engine) -> int:
+    """The data-version counter: one primary-key read, bumped in the same transaction
+    as every submit, reopen and organisation change."""
+    return score_store.current_version(engine).version
+
+
+# ---------------------------------------------------------------------------
+# loading
+# ---------------------------------------------------------------------------
+
+
+def _k() -> int:
+    return get_settings().min_group_size
+
+
+def _campaign_row(engine: Engine, year: int, token: str) -> tuple[int, str, str] | None:
+    key = (store_key(engine), token, year)
+    if key in _campaigns:
+        return _campaigns[key]
+    c = t.Campaign.__table__
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(c.c.id, c.c.grid_id, c.c.grid_version).where(c.c.year == year)
+        ).one_or_none()
+    found = None if row is None else (int(row[0]), str(row[1]), str(row[2]))
+    if found is not None:
+        _campaigns[key] = found
+    return found
+
+
+def store_key(engine: Engine) -> str:
+    from assessment.privacy.store import db_key
+
+    return db_key(engine)
+
+
+def _grid(engine: Engine, grid_id: str, version: str) -> Grid:
+    from assessment.grid_store import get_grid
+
+    return get_grid(engine, grid_id, version)
+
+
+def _data(engine: Engine, year: int) -> CampaignData:
+    version = score_store.current_version(engine)
+    row = _campaign_row(engine, year, version.token)
+    if row is None:
+        raise RequestError(f"Aucune campagne {year}.")
+    campaign_id, grid_id, grid_version = row
+    return campaign_data(
+        engine, campaign_id, year, lambda: _grid(engine, grid_id, grid_version), version
+    )
+
+
+def _previous_year(engine: Engine, year: int) -> int | None:
+    c = t.Campaign.__table__
+    with engine.connect() as conn:
+        found = conn.execute(select(c.c.year).where(c.c.year < year).order_by(c.c.year.desc()))
+        first = found.first()
+    return None if first is None else int(first[0])
+
+
+# ---------------------------------------------------------------------------
+# columns
+# ---------------------------------------------------------------------------
+
+
+def _section(grid: Grid, measure: str) -> str:
+    if measure == OVERALL_MEASURE:
+        return OVERALL
+    if measure not in {item.id for item in grid.items}:
+        raise RequestError(f"Mesure inconnue : « {measure} ».")
+    return measure
+
+
+def _horizon(grid: Grid, horizon: str | None) -> str:
+    if horizon is None:
+        return grid.current_horizon
+    if horizon not in grid.horizon_ids:
+        raise RequestError(f"Horizon inconnu : « {horizon} ».")
+    return horizon
+
+
+@dataclass(frozen=True)
+class _View:
+    """One column's protected cells, as arrays over a lattice's cells."""
+
+    name: str
+    lattice: protect.Lattice
+    cell_of: Mapping[tuple[str, ...], np.ndarray]
+    values: np.ndarray
+    """The column's value per row (for quartiles)."""
+    reason: np.ndarray
+    n: np.ndarray
+    mean: np.ndarray
+    cell_key: np.ndarray
+    true_n: np.ndarray
+    total: np.ndarray
+
+
+def _view(
+    name: str,
+    lattice: protect.Lattice,
+    cell_of: Mapping[tuple[str, ...], np.ndarray],
+    values: np.ndarray,
+    stats: protect.Stats,
+    m: int,
+    *,
+    already: np.ndarray | None = None,
+    dominance: bool = True,
+) -> _View:
+    k = _k()
+    true_n = stats.counts[:, m].astype(np.int64)
+    total = stats.sums[:, m]
+    cell_key = stats.key_sums[:, m].astype(np.int64) % protect.KEY_RANGE
+    reason = protect.suppress_arrays(
+        lattice, true_n, total, stats.largest[:, m], k, already=already, dominance=dominance
+    )
+    n, mean = protect.publish_arrays(true_n, total, cell_key, reason, name, k)
+    return _View(name, lattice, cell_of, values, reason, n, mean, cell_key, true_n, total)
+
+
+def _column_name(section: str, horizon: str) -> str:
+    return f"{OVERALL_MEASURE if section == OVERALL else section}@{horizon}"
+
+
+def _score_views(data: CampaignData) -> list[_View]:
+    """Every score column of the campaign protected at once (one pass over arrays),
+    once per data version."""
+    assert data.lattice is not None and data.stats is not None
+    lattice, cell_of, stats = data.lattice, data.cell_of, data.stats
+
+    def compute() -> list[_View]:
+        k = _k()
+        names = [_column_name(*metric) for metric in data.metrics]
+        true_n = stats.counts.astype(np.int64)
+        cell_key = stats.key_sums.astype(np.int64) % protect.KEY_RANGE
+        reason = protect.suppress_arrays(lattice, true_n, stats.sums, stats.largest, k)
+        n, mean = protect.publish_arrays(true_n, stats.sums, cell_key, reason, names, k)
+        return [
+            _View(
+                names[m],
+                lattice,
+                cell_of,
+                data.matrix[:, m],
+                reason[:, m],
+                n[:, m],
+                mean[:, m],
+                cell_key[:, m],
+                true_n[:, m],
+                stats.sums[:, m],
+            )
+            for m in range(len(names))
+        ]
+
+    views: list[_View] = _memo(("cells", data.campaign_id, data.version), compute)
+    return views
+
+
+def _score_view(data: CampaignData, measure: str, horizon: str) -> _View:
+    return _score_views(data)[data.column_index(_section(data.grid, measure), horizon)]
+
+
+def _column_view(
+    name: str,
+    data: CampaignData,
+    values: np.ndarray,
+    keys: np.ndarray,
+    codes: Mapping[str, np.ndarray],
+    labels: Mapping[str, Sequence[str]],
+    tables: Sequence[tuple[str, ...]],
+    *,
+    already: Mapping[CellId, int] | None = None,
+    dominance: bool = True,
+) -> _View:
+    """A derived column (bins, attainment) protected over its own lattice."""
+    lattice, cell_of = protect.catalogue(codes, labels, tables)
+    stats = protect.cell_stats(lattice, cell_of, values[:, None], keys)
+    before = None
+    if already:
+        before = np.zeros(len(lattice.cells), dtype=np.int8)
+        for cell_id, reason in already.items():
+            if cell_id in lattice.index:
+                before[lattice.index[cell_id]] = reason
+    return _view(name, lattice, cell_of, values, stats, 0, already=before, dominance=dominance)
+
+
+_quartile_cache: OrderedDict[Hashable, tuple[float, float, float] | None] = OrderedDict()
+_QUARTILES_MAX = 50_000
+
+
+def _quartiles(view: _View, campaign_id: int, cells: Sequence[int]) -> dict[int, Any]:
+    """Quartiles of shown cells with at least 10 organisations, each computed once per
+    set of organisations (its key, size and sum), whatever the data version."""
+    out: dict[int, Any] = {}
+    for index in cells:
+        if view.reason[index] or min(view.true_n[index], view.n[index]) < protect.QUARTILE_MIN:
+            continue  # from 10 organisations, counted either way
+        cell_id = view.lattice.cells[index]
+        key = (
+            campaign_id,
+            view.name,
+            cell_id,
+            int(view.cell_key[index]),
+            int(view.true_n[index]),
+            float(view.total[index]),
+        )
+        if key not in _quartile_cache:
+            rows = view.cell_of[cell_id[0]] == index
+            members = view.values[rows]
+            members = members[~np.isnan(members)]
+            found = protect.quartiles(members, int(view.cell_key[index]), view.name)
+            with _lock:
+                _quartile_cache[key] = found
+                while len(_quartile_cache) > _QUARTILES_MAX:
+                    _quartile_cache.popitem(last=False)
+        if _quartile_cache.get(key) is not None:
+            out[index] = _quartile_cache[key]
+    return out
+
+
+# ---------------------------------------------------------------------------
+# notes
+# ---------------------------------------------------------------------------
+
+
+@functools.cache
+def _reasons_fr(k: int) -> dict[str, str]:
+    return {
+        reason: french.typo(text)
+        for reason, text in {
+            protect.PRIMARY: f"moins de {k} organisations",
+            protect.DOMINANT: "une organisation pèse plus de 85 % du total",
+            protect.SECONDARY: "masqué pour qu'un autre groupe ne puisse pas être déduit",
+        }.items()
+    }
+
+
+def _note(hidden: Mapping[str, int], k: int, *, scores: bool = True, percent: bool = False) -> str:
+    return _note_of(tuple(hidden.items()), k, scores, percent)
+
+
+@functools.cache
+def _note_of(
+    hidden_counts: tuple[tuple[str, int], ...], k: int, scores: bool, percent: bool
+) -> str:
+    hidden = dict(hidden_counts)
+    if scores:
+        what = "taux arrondis" if percent else "moyennes sur 100 arrondies au dixième"
+        text = (
+            f"Chiffres protégés : effectifs et {what}, légèrement perturbés de façon stable "
+            "(méthode de la clé de cellule : le même groupe donne toujours le même chiffre) ; "
+            f"quartiles à partir de {protect.QUARTILE_MIN} organisations, arrondis au point. "
+        )
+    else:
+        text = (
+            "Chiffres protégés : effectifs légèrement perturbés de façon stable "
+            "(méthode de la clé de cellule). "
+        )
+    text += f"Un groupe de moins de {k} organisations n'est jamais montré."
+    total = sum(hidden.values())
+    if total:
+        reasons = _reasons_fr(k)
+        parts = [f"{count} : {reasons[reason]}" for reason, count in hidden.items() if count]
+        text += f" {french.plural(total, 'groupe masqué')} ({' ; '.join(parts)})."
+    return french.typo(text)
+
+
+def _table_of(
+    view: _View,
+    wanted: Sequence[int],
+    shown_dims: Sequence[Sequence[str]],
+    quartiles: Mapping[int, Any],
+    *,
+    dims: tuple[str, ...],
+    measure: str,
+    horizon: str,
+    scores: bool = True,
+    percent: bool = False,
+) -> ProtectedTable:
+    k = _k()
+    reasons = _reasons_fr(k)
+    cells = []
+    hidden: dict[str, int] = {protect.PRIMARY: 0, protect.DOMINANT: 0, protect.SECONDARY: 0}
+    for index, names in zip(wanted, shown_dims, strict=True):
+        table_dims, codes = view.lattice.cells[index]
+        key = {d: c for d, c in zip(table_dims, codes, strict=True) if d in names}
+        reason = protect.REASONS[int(view.reason[index])]
+        if reason:
+            hidden[reason] += 1
+            cells.append(Cell(key, None, None, None, reasons[reason]))
+        else:
+            mean = float(view.mean[index]) if scores else None
+            cells.append(Cell(key, int(view.n[index]), mean, quartiles.get(index), None))
+    return ProtectedTable(
+        dims=dims,
+        measure=measure,
+        horizon=horizon,
+        cells=tuple(cells),
+        hidden_cells=sum(hidden.values()),
+        note_fr=_note(hidden, k, scores=scores, percent=percent),
+    )
+
+
+# ---------------------------------------------------------------------------
+# requests
+# ---------------------------------------------------------------------------
+
+
+def _check_dims(dims: Sequence[str], region: str | None) -> tuple[str, ...]:
+    unknown = [d for d in dims if d not in DIMENSIONS]
+    if unknown or len(set(dims)) != len(dims):
+        raise RequestError(f"Dimensions non publiées : {', '.join(dims)}.")
+    wanted = set(dims) | ({"region"} if region is not None else set())
+    if len(wanted) > 2:
+        raise RequestError(
+            "Au plus deux dimensions à la fois (la région comptant pour une) : "
+            "c'est le catalogue publié."
+        )
+    return tuple(d for d in DIMENSIONS if d in wanted)
+
+
+def _require_scope(actor: Actor, region: str | None, dims: Sequence[str]) -> None:
+    require(
+        actor,
+        Action.READ_AGGREGATES,
+        Target(region=region, by_region=region is None and "region" in dims),
+    )
+
+
+def _slice(view: _View, table_dims: tuple[str, ...], region: str | None) -> list[int]:
+    """The table's non-empty cells (within ``region``), in the lattice's order."""
+    out = list(view.lattice.by_table.get(table_dims, ()))
+    if region is not None:
+        at = table_dims.index("region")
+        out = [i for i in out if view.lattice.cells[i][1][at] == region]
+    return [i for i in out if view.true_n[i] > 0]
+
+
+def table(
+    engine: Engine,
+    actor: Actor,
+    *,
+    campaign_year: int,
+    dims: tuple[str, ...] = (),
+    region: str | None = None,
+    measure: str = OVERALL_MEASURE,
+    horizon: str | None = None,
+) -> ProtectedTable:
+    """A published table: one cell per group of ``dims`` (``()``: the total), within
+    ``region`` when given (else national), for ``measure`` at ``horizon`` (default:
+    the current state), among the organisations that have a score there."""
+    (found,) = tables(
+        engine,
+        actor,
+        campaign_year=campaign_year,
+        dims=dims,
+        region=region,
+        measures=(measure,),
+        horizons=(horizon,),
+    )
+    return found
+
+
+def tables(
+    engine: Engine,
+    actor: Actor,
+    *,
+    campaign_year: int,
+    dims: tuple[str, ...] = (),
+    region: str | None = None,
+    measures: Sequence[str] | None = None,
+    horizons: Sequence[str | None] | None = None,
+) -> list[ProtectedTable]:
+    """:func:`table` for several measures and horizons at once (default: the overall
+    score and every theme, at every horizon; measure by measure, horizon by
+    horizon), e.g. for a heatmap of themes × groups: one data-version check."""
+    _require_scope(actor, region, dims)
+    table_dims = _check_dims(dims, region)
+    data = _data(engine, campaign_year)
+    grid = data.grid
+    out = []
+    for measure in measures or (OVERALL_MEASURE, *(item.id for item in grid.items)):
+        for horizon in horizons or grid.horizon_ids:
+            horizon_id = _horizon(grid, horizon)
+            view = _score_view(data, measure, horizon_id)
+            wanted = _slice(view, table_dims, region)
+            out.append(
+                _table_of(
+                    view,
+                    wanted,
+                    [dims] * len(wanted),
+                    _quartiles(view, data.campaign_id, wanted),
+                    dims=tuple(dims),
+                    measure=measure,
+                    horizon=horizon_id,
+                )
+            )
+    return out
+
+
+def _bin_labels(bins: int) -> list[str]:
+    width = protect.SCALE / bins
+    edges = [french.number(i * width, 1) for i in range(bins + 1)]
+    return [f"{low}-{high}" for low, high in pairwise(edges)]
+
+
+def distribution(
+    engine: Engine,
+    actor: Actor,
+    *,
+    campaign_year: int,
+    measure: str,
+    horizon: str | None = None,
+    region: str | None = None,
+    bins: int = 5,
+) -> ProtectedTable:
+    """How many organisations score in each band of ``100 / bins`` points (cells keyed
+    ``{"bin": "0-20"}``, counts protected like any cell, with the scope's total and
+    the regions' bands as linked tables)."""
+    if not 2 <= bins <= 10:
+        raise RequestError("Entre 2 et 10 classes.")
+    _require_scope(actor, region, ())
+    data = _data(engine, campaign_year)
+    horizon_id = _horizon(data.grid, horizon)
+    main = _score_view(data, measure, horizon_id)
+    labels = _bin_labels(bins)
+    present = ~np.isnan(main.values)
+    values = main.values[present]
+    codes = {
+        "region": data.codes["region"][present],
+        "bin": np.clip(values * bins // protect.SCALE, 0, bins - 1).astype(np.int64),
+    }
+    already = {
+        main.lattice.cells[i]: int(main.reason[i])
+        for dims in ((), ("region",))
+        for i in main.lattice.by_table.get(dims, ())
+        if main.reason[i]
+    }
+    name = f"{main.name}:bins{bins}"
+    view: _View = _memo(
+        ("bins", data.campaign_id, data.version, name),
+        lambda: _column_view(
+            name,
+            data,
+            values,
+            data.keys[present],
+            codes,
+            {"region": data.labels["region"], "bin": labels},
+            protect.lattice_tables(("region", "bin"), 2),
+            already=already,
+            dominance=False,
+        ),
+    )
+    table_dims = ("region", "bin") if region is not None else ("bin",)
+    wanted = _slice(view, table_dims, region)
+    return _table_of(
+        view,
+        wanted,
+        [("bin",)] * len(wanted),
+        {},
+        dims=("bin",),
+        measure=measure,
+        horizon=horizon_id,
+        scores=False,
+    )
+
+
+def attainment(
+    engine: Engine,
+    actor: Actor,
+    *,
+    campaign_year: int,
+    measure: str = OVERALL_MEASURE,
+    region: str | None = None,
+    dims: tuple[str, ...] = (),
+) -> ProtectedTable:
+    """The share (``mean``, in %) of organisations whose 1-year goal of the previous
+    campaign is reached by their current state in this one, among those with both
+    figures; an empty table when there is no previous campaign or no goal."""
+    _require_scope(actor, region, dims)
+    table_dims = _check_dims(dims, region)
+    data = _data(engine, campaign_year)
+    current = data.grid.current_horizon
+    section = _section(data.grid, measure)
+    previous_year = _previous_year(engine, campaign_year)
+    goals = data.grid.goal_horizons
+    if previous_year is None or not goals:
+        return ProtectedTable(
+            tuple(dims),
+            measure,
+            current,
+            (),
+            0,
+            french.typo("Pas de campagne précédente : aucun objectif à comparer."),
+        )
+    before = _data(engine, previous_year)
+    goal = goals[0]
+    values = np.full(len(data.organisation_ids), np.nan)
+    keys = data.keys.copy()
+    if (section, goal) in before.metrics:
+        target_index = before.column_index(section, goal)
+        achieved = data.matrix[:, data.column_index(section, current)]
+        rows = np.array([before.row_of.get(int(o), -1) for o in data.organisation_ids])
+        found = rows >= 0
+        target = np.full(len(rows), np.nan)
+        target[found] = before.matrix[rows[found], target_index]
+        keys[found] = (keys[found] + before.keys[rows[found]]) % protect.KEY_RANGE
+        both = ~np.isnan(achieved) & ~np.isnan(target)
+        values[both] = np.where(achieved[both] - target[both] >= -1e-9, 100.0, 0.0)
+    name = f"{measure}:attainment:{previous_year}"
+    view: _View = _memo(
+        ("attainment", data.campaign_id, data.version, before.version, name),
+        lambda: _column_view(name, data, values, keys, data.codes, data.labels, TABLES),
+    )
+    wanted = _slice(view, table_dims, region)
+    return _table_of(
+        view,
+        wanted,
+        [dims] * len(wanted),
+        {},
+        dims=tuple(dims),
+        measure=measure,
+        horizon=current,
+        percent=True,
+    )
+
+
+def peers(
+    engine: Engine, actor: Actor, organisation_id: int, *, campaign_year: int
+) -> list[ProtectedTable]:
+    """What an organisation's results page needs: for the overall score and each theme
+    (current state), its three peer groups among the organisations that have a score
+    there — same region, same legal family, same size band (national) — one cell
+    each, keyed by that dimension alone (``dims`` lists the three)."""
+    o = t.Organisation.__table__
+    with engine.connect() as conn:
+        org = conn.execute(
+            select(o.c.region, o.c.legal_family, o.c.size_band).where(o.c.id == organisation_id)
+        ).one_or_none()
+    require(
+        actor,
+        Action.READ_PEERS,
+        Target(organisation_id=organisation_id, organisation_region=org[0] if org else None),
+    )
+    if org is None:
+        return []
+    attributes = dict(zip(PEER_DIMENSIONS, org, strict=True))
+    data = _data(engine, campaign_year)
+    horizon = data.grid.current_horizon
+    out = []
+    for measure in (OVERALL_MEASURE, *(item.id for item in data.grid.items)):
+        view = _score_view(data, measure, horizon)
+        wanted: list[int] = []
+        names: list[tuple[str, ...]] = []
+        for d in PEER_DIMENSIONS:
+            index = view.lattice.index.get(((d,), (str(attributes[d]),)))
+            if index is None or view.true_n[index] == 0:
+                continue
+            wanted.append(index)
+            names.append((d,))
+        out.append(
+            _table_of(
+                view,
+                wanted,
+                names,
+                _quartiles(view, data.campaign_id, wanted),
+                dims=PEER_DIMENSIONS,
+                measure=measure,
+                horizon=horizon,
+            )
+        )
+    return out

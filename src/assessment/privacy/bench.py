@@ -1,0 +1,274 @@
+"""``assessment bench``: the aggregate layer against a DuckDB floor, in the same run.
+
+:func:`run` seeds demo data into a throw-away database (a temporary SQLite
+file, or an empty PostgreSQL database given by URL), loads the same stored
+scores into an in-memory DuckDB table, then measures, each time right after a
+new submission (so nothing is memoised: "ours" is the recomputation):
+
+* **regional aggregate**: the largest region's table by legal family, for
+  every measure (overall and each theme) at every horizon;
+* **national aggregate**: the table by region, same measures;
+* **peer comparison**: what the results page reads (:func:`assessment.privacy.peers`);
+
+against DuckDB ``GROUP BY`` (count and mean of the same columns) over the same
+rows; and the data-version check against one primary-key lookup.  Figures are
+medians of ``repeat`` runs, in milliseconds; ``ratio`` = ours / floor.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, select
+
+from assessment import privacy, score_store
+from assessment import tables as t
+from assessment.permissions import Actor, Role
+
+__all__ = ["BenchResult", "run"]
+
+GRIDS = Path(__file__).resolve().parents[3] / "guide"
+
+
+@dataclass
+class BenchResult:
+    orgs: int
+    campaigns: int
+    engine: str
+    seed_seconds: float
+    rows: int
+    """Stored score rows of the measured campaign."""
+    figures: dict[str, dict[str, float]] = field(default_factory=dict)
+    """operation -> {"ours_ms", "floor_ms", "ratio"}."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "orgs": self.orgs,
+            "campaigns": self.campaigns,
+            "engine": self.engine,
+            "seed_seconds": self.seed_seconds,
+            "rows": self.rows,
+            **{
+                f"{name}_{key}": value
+                for name, figures in self.figures.items()
+                for key, value in figures.items()
+            },
+            "max_aggregate_ratio": max(
+                self.figures[n]["ratio"] for n in ("regional", "national", "peers")
+            ),
+        }
+
+    def table(self) -> str:
+        lines = [
+            f"{self.orgs} organisations, {self.campaigns} campagnes, {self.engine} "
+            f"({self.rows} scores dans la campagne mesurée ; données en {self.seed_seconds:.0f} s)",
+            "",
+            f"{'opération':<34}{'nous (ms)':>12}{'plancher (ms)':>16}{'ratio':>9}",
+        ]
+        labels = {
+            "regional": "agrégat régional",
+            "national": "agrégat national",
+            "peers": "comparaison (page Résultats)",
+            "version_check": "« les données ont-elles changé ? »",
+        }
+        for name, label in labels.items():
+            f = self.figures[name]
+            lines.append(
+                f"{label:<34}{f['ours_ms']:>12.2f}{f['floor_ms']:>16.2f}{f['ratio']:>8.1f}×"
+            )
+        lines.append("")
+        lines.append(
+            "plancher : DuckDB GROUP BY en mémoire sur les mêmes scores ; "
+            "version : une lecture par clé primaire"
+        )
+        return "\n".join(lines)
+
+
+def _median_ms(
+    fn: Callable[[], Any], repeat: int, before: Callable[[], Any] | None = None
+) -> float:
+    times = []
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _duckdb(engine: Engine, campaign_id: int, metrics: list[tuple[str, str]]) -> Any:
+    """The campaign's stored scores in an in-memory DuckDB table ``s``."""
+    import duckdb
+
+    s, a, o = t.AssessmentScore.__table__, t.Assessment.__table__, t.Organisation.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(o.c.id, o.c.region, o.c.legal_family, o.c.size_band, s.c.scores)
+            .select_from(s.join(a, a.c.id == s.c.assessment_id).join(o))
+            .where(a.c.campaign_id == campaign_id)
+        ).all()
+    matrix = np.frombuffer(b"".join(r[4] for r in rows), dtype="<f8").reshape(len(rows), -1)
+    columns: dict[str, Any] = {
+        "org": np.array([r[0] for r in rows]),
+        "region": np.array([r[1] for r in rows]),
+        "legal_family": np.array([r[2] for r in rows]),
+        "size_band": np.array([r[3] for r in rows]),
+    }
+    for i in range(len(metrics)):
+        columns[f"m{i}"] = matrix[:, i]
+    con = duckdb.connect()
+    con.register("frame", columns)
+    con.execute("CREATE TABLE s AS SELECT * FROM frame")
+    con.unregister("frame")
+    return con, len(rows)
+
+
+def run(
+    *,
+    orgs: int,
+    campaigns: int,
+    database_url: str | None = None,
+    repeat: int = 5,
+    progress: Callable[[str], None] | None = None,
+) -> BenchResult:
+    """Seed, load the floor, measure; see the module's docstring."""
+    from assessment import assessments as svc
+    from assessment.db import create_database_engine, migrate
+    from assessment.demo import seed_demo
+    from assessment.grid_store import sync_grids_from_dir
+
+    say = progress or (lambda _m: None)
+    folder = None
+    if database_url is None:
+        folder = tempfile.TemporaryDirectory(prefix="assessment-bench-")
+        database_url = f"sqlite:///{folder.name}/bench.sqlite3"
+    engine = create_database_engine(database_url)
+    try:
+        migrate(engine)
+        sync_grids_from_dir(engine, GRIDS)
+        started = time.perf_counter()
+        seed_demo(engine, orgs=orgs, campaigns=campaigns, progress=say)
+        seed_seconds = time.perf_counter() - started
+        privacy.clear_caches()
+        return _measure(engine, orgs, campaigns, seed_seconds, repeat, svc, say)
+    finally:
+        engine.dispose()
+        if folder is not None:
+            folder.cleanup()
+
+
+def _measure(
+    engine: Engine,
+    orgs: int,
+    campaigns: int,
+    seed_seconds: float,
+    repeat: int,
+    svc: Any,
+    say: Callable[[str], None],
+) -> BenchResult:
+    system = Actor.system()
+    national = Actor(user_id=None, email="bench@localhost", role=Role.NATIONAL)
+    c = t.Campaign.__table__
+    a = t.Assessment.__table__
+    o = t.Organisation.__table__
+    with engine.connect() as conn:
+        campaign_id, year = conn.execute(
+            select(c.c.id, c.c.year).order_by(c.c.year.desc()).limit(1)
+        ).one()
+        submitted = conn.execute(
+            select(a.c.id, a.c.organisation_id)
+            .where(a.c.campaign_id == campaign_id, a.c.status == "submitted")
+            .order_by(a.c.id)
+            .limit(4 * repeat + 4)
+        ).all()
+    data = privacy._data(engine, year)
+    metrics = list(data.metrics)
+    regions = list(data.labels["region"])
+    region = max(regions, key=lambda r: int(np.sum(data.codes["region"] == regions.index(r))))
+    con, rows = _duckdb(engine, campaign_id, metrics)
+    grid = data.grid
+    wanted = [i for i, (section, _h) in enumerate(metrics) if section != score_store.SYSTEMIC]
+    current = [i for i in wanted if metrics[i][1] == grid.current_horizon]
+    averages = ", ".join(f"count(m{i}), avg(m{i})" for i in wanted)
+    peer_averages = ", ".join(f"count(m{i}), avg(m{i})" for i in current)
+    queue: list[tuple[int, int]] = [(int(r[0]), int(r[1])) for r in submitted]
+
+    def new_submission() -> None:
+        assessment_id, _org = queue.pop(0)
+        state = svc.get_assessment(engine, system, assessment_id)
+        rev = svc.reopen(engine, system, assessment_id, expected_revision=state.revision)
+        svc.submit(engine, system, assessment_id, expected_revision=rev)
+        queue.append((assessment_id, _org))
+
+    def ours_regional() -> None:
+        privacy.tables(engine, national, campaign_year=year, region=region, dims=("legal_family",))
+
+    def ours_national() -> None:
+        privacy.tables(engine, national, campaign_year=year, dims=("region",))
+
+    peer_org = int(submitted[0][1]) if submitted else 1
+    with engine.connect() as conn:
+        org_region, org_family, org_size = conn.execute(
+            select(o.c.region, o.c.legal_family, o.c.size_band).where(o.c.id == peer_org)
+        ).one()
+
+    def ours_peers() -> None:
+        privacy.peers(engine, system, peer_org, campaign_year=year)
+
+    def floor_regional() -> None:
+        con.execute(
+            f"SELECT legal_family, {averages} FROM s WHERE region = ? GROUP BY legal_family",
+            [region],
+        ).fetchall()
+
+    def floor_national() -> None:
+        con.execute(f"SELECT region, {averages} FROM s GROUP BY region").fetchall()
+
+    def floor_peers() -> None:
+        for column, value in (
+            ("region", org_region),
+            ("legal_family", org_family),
+            ("size_band", org_size),
+        ):
+            con.execute(f"SELECT {peer_averages} FROM s WHERE {column} = ?", [value]).fetchall()
+
+    def version_check() -> None:
+        privacy.data_version(engine)
+
+    def key_lookup() -> None:
+        with engine.connect() as conn:
+            conn.execute(select(o.c.name).where(o.c.id == peer_org)).scalar()
+
+    result = BenchResult(orgs, campaigns, engine.dialect.name, seed_seconds, rows)
+    for name, ours, floor in (
+        ("regional", ours_regional, floor_regional),
+        ("national", ours_national, floor_national),
+        ("peers", ours_peers, floor_peers),
+    ):
+        say(f"mesure : {name}")
+        ours()  # the campaign in memory once, as in a running app
+        floor()
+        ours_ms = _median_ms(ours, repeat, before=new_submission)
+        floor_ms = _median_ms(floor, repeat)
+        result.figures[name] = {
+            "ours_ms": ours_ms,
+            "floor_ms": floor_ms,
+            "ratio": ours_ms / floor_ms,
+        }
+    ours_ms = _median_ms(version_check, repeat * 4)
+    floor_ms = _median_ms(key_lookup, repeat * 4)
+    result.figures["version_check"] = {
+        "ours_ms": ours_ms,
+        "floor_ms": floor_ms,
+        "ratio": ours_ms / floor_ms,
+    }
+    con.close()
+    return result

@@ -1,0 +1,328 @@
+"""The stored scores of one campaign, held in memory and kept in step with the database.
+
+Read path (no scoring at read time: :mod:`assessment.score_store` writes the
+scores on submit and backfills them on upgrade):
+
+1. :func:`assessment.score_store.current_version` reads the data-version row by
+   primary key (O(1));
+2. unchanged: the campaign's arrays are reused as they are;
+3. only scores changed (a submission, a backfill): the score rows stamped with
+   a later version are read (an indexed range, usually one row) and replace the
+   organisations' rows in the arrays;
+4. an organisation changed (moved region, family...), or the counter row was
+   recreated: the campaign is read again, in one query.
+
+One row per organisation: the campaign's submission (a reopened assessment
+keeps its last submission's scores until it is submitted again), with its
+organisation's dimensions and its secret record key.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, bindparam, select
+
+from assessment import score_store
+from assessment import tables as t
+from assessment.grid import Grid
+from assessment.privacy import protect
+from assessment.privacy.protect import FloatArray, IntArray
+
+__all__ = ["DIMENSIONS", "SECTOR_UNKNOWN", "CampaignData", "campaign_data", "clear"]
+
+DIMENSIONS: tuple[str, ...] = ("region", "legal_family", "size_band", "sector")
+TABLES: tuple[tuple[str, ...], ...] = protect.lattice_tables(DIMENSIONS, 2)
+"""The published tables: the total and every combination of one or two dimensions."""
+SECTOR_UNKNOWN = "-"
+"""The sector code of organisations without one (a group like the others)."""
+SECRET_NAME = "privacy_record_keys"
+
+
+@dataclass
+class CampaignData:
+    """Every organisation's stored scores for one campaign (one row each)."""
+
+    campaign_id: int
+    year: int
+    grid: Grid
+    metrics: tuple[tuple[str, str], ...]
+    """``(section, horizon)`` of each column of ``matrix`` (the campaign grid's layout)."""
+    version: score_store.DataVersion
+    organisation_ids: IntArray
+    keys: FloatArray
+    matrix: FloatArray
+    codes: dict[str, IntArray]
+    labels: dict[str, list[str]]
+    row_of: dict[int, int] = field(default_factory=dict)
+    lattice: protect.Lattice | None = None
+    """The published cells (:data:`TABLES` over these organisations)."""
+    cell_of: dict[tuple[str, ...], IntArray] = field(default_factory=dict)
+    stats: protect.Stats | None = None
+    """Count, sum, largest value and key sum of every cell and column, kept exact."""
+
+    def column_index(self, section: str, horizon: str) -> int:
+        return self.metrics.index((section, horizon))
+
+
+_lock = threading.Lock()
+_campaigns: dict[tuple[str, int], CampaignData] = {}
+_secrets: dict[str, bytes] = {}
+
+
+def clear() -> None:
+    with _lock:
+        _campaigns.clear()
+        _secrets.clear()
+
+
+def db_key(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _secret(engine: Engine) -> bytes:
+    key = db_key(engine)
+    found = _secrets.get(key)
+    if found is None:
+        from assessment.accounts import shared_secret
+
+        found = shared_secret(engine, SECRET_NAME).encode()
+        _secrets[key] = found
+    return found
+
+
+def _record_key(secret: bytes, row: Any, year: int) -> int:
+    """The row's record key: its organisation's identifier (SIREN, else RNA), the
+    campaign's year and its stored scores, hashed with the database's secret."""
+    return protect.record_key(secret, f"{row[8] or row[9]}:{year}", row[7])
+
+
+@functools.cache
+def _statement(since: bool) -> Any:
+    """The campaign's score rows (``since``: only those written after a version), built
+    once with bound parameters ``campaign_id`` and ``after``."""
+    s = t.AssessmentScore.__table__
+    a = t.Assessment.__table__
+    o = t.Organisation.__table__
+    stmt = (
+        select(
+            a.c.organisation_id,
+            o.c.region,
+            o.c.legal_family,
+            o.c.size_band,
+            o.c.sector,
+            s.c.grid_id,
+            s.c.grid_version,
+            s.c.scores,
+            o.c.siren,
+            o.c.rna,
+        )
+        .select_from(s.join(a, a.c.id == s.c.assessment_id).join(o, o.c.id == a.c.organisation_id))
+        .where(a.c.campaign_id == bindparam("campaign_id"))
+    )
+    if since:
+        stmt = stmt.where(s.c.data_version > bindparam("after"))
+    return stmt
+
+
+def _vectors(
+    engine: Engine, grid: Grid, metrics: Sequence[tuple[str, str]], rows: Sequence[Any]
+) -> FloatArray:
+    """The rows' stored vectors as a matrix in the campaign grid's layout (a row of
+    another grid version is matched by ``(section, horizon)``, NaN where it has none)."""
+    width = len(metrics)
+    if not rows:
+        return np.empty((0, width))
+    own = (grid.id, grid.version)
+    if all((r[5], r[6]) == own for r in rows):
+        return np.frombuffer(b"".join(r[7] for r in rows), dtype="<f8").reshape(-1, width).copy()
+    from assessment.grid_store import get_grid
+
+    out = np.full((len(rows), width), np.nan)
+    position = {m: i for i, m in enumerate(metrics)}
+    for i, r in enumerate(rows):
+        other = grid if (r[5], r[6]) == own else get_grid(engine, r[5], r[6])
+        theirs = score_store.layout(other)
+        values = np.frombuffer(r[7], dtype="<f8")
+        for j, metric in enumerate(theirs):
+            if metric in position:
+                out[i, position[metric]] = values[j]
+    return out
+
+
+def _load(
+    engine: Engine, campaign_id: int, year: int, grid: Grid, version: score_store.DataVersion
+) -> CampaignData:
+    with engine.connect() as conn:
+        rows = conn.execute(_statement(False), {"campaign_id": campaign_id}).all()
+    metrics = score_store.layout(grid)
+    secret = _secret(engine)
+    labels: dict[str, list[str]] = {d: [] for d in DIMENSIONS}
+    index: dict[str, dict[str, int]] = {d: {} for d in DIMENSIONS}
+    codes = {d: np.empty(len(rows), dtype=np.int64) for d in DIMENSIONS}
+    for i, r in enumerate(rows):
+        for j, d in enumerate(DIMENSIONS):
+            value = r[1 + j] or SECTOR_UNKNOWN
+            code = index[d].get(value)
+            if code is None:
+                code = index[d][value] = len(labels[d])
+                labels[d].append(value)
+            codes[d][i] = code
+    data = CampaignData(
+        campaign_id=campaign_id,
+        year=year,
+        grid=grid,
+        metrics=metrics,
+        version=version,
+        organisation_ids=np.array([r[0] for r in rows], dtype=np.int64),
+        keys=np.array([_record_key(secret, r, year) for r in rows], dtype=np.float64),
+        matrix=_vectors(engine, grid, metrics, rows),
+        codes=codes,
+        labels=labels,
+    )
+    data.row_of = {int(o): i for i, o in enumerate(data.organisation_ids)}
+    return _with_cells(data)
+
+
+def _with_cells(data: CampaignData) -> CampaignData:
+    """``data`` with its lattice and the statistics of every cell, computed afresh."""
+    data.lattice, data.cell_of = protect.catalogue(data.codes, data.labels, TABLES)
+    data.stats = protect.cell_stats(data.lattice, data.cell_of, data.matrix, data.keys)
+    return data
+
+
+def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion) -> CampaignData:
+    """``data`` with the score rows written since its version (same organisations'
+    dimensions: an organisation change reloads instead)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            _statement(True), {"campaign_id": data.campaign_id, "after": data.version.version}
+        ).all()
+    if not rows:
+        return _replace_version(data, version)
+    secret = _secret(engine)
+    vectors = _vectors(engine, data.grid, data.metrics, rows)
+    new_rows = [r for r in rows if int(r[0]) not in data.row_of]
+    for j, d in enumerate(DIMENSIONS):
+        if any((r[1 + j] or SECTOR_UNKNOWN) not in data.labels[d] for r in new_rows):
+            return _load(engine, data.campaign_id, data.year, data.grid, version)
+    matrix = data.matrix
+    keys = data.keys
+    ids = data.organisation_ids
+    codes = data.codes
+    if new_rows:
+        added = len(new_rows)
+        matrix = np.vstack([matrix, np.full((added, matrix.shape[1]), np.nan)])
+        keys = np.concatenate([keys, np.zeros(added)])
+        ids = np.concatenate([ids, np.array([r[0] for r in new_rows], dtype=np.int64)])
+        codes = {
+            d: np.concatenate(
+                [
+                    codes[d],
+                    np.array(
+                        [data.labels[d].index(r[1 + j] or SECTOR_UNKNOWN) for r in new_rows],
+                        dtype=np.int64,
+                    ),
+                ]
+            )
+            for j, d in enumerate(DIMENSIONS)
+        }
+    else:
+        matrix = matrix.copy()
+        keys = keys.copy()
+    row_of = dict(data.row_of)
+    for r in new_rows:
+        row_of[int(r[0])] = len(row_of)
+    changed = [row_of[int(r[0])] for r in rows]
+    before = np.full((len(rows), matrix.shape[1]), np.nan)
+    before_keys = np.zeros(len(rows))
+    for i, (r, row) in enumerate(zip(rows, changed, strict=True)):
+        if row < len(data.organisation_ids):
+            before[i], before_keys[i] = data.matrix[row], data.keys[row]
+        matrix[row] = vectors[i]
+        keys[row] = _record_key(secret, r, data.year)
+    updated = CampaignData(
+        data.campaign_id,
+        data.year,
+        data.grid,
+        data.metrics,
+        version,
+        ids,
+        keys,
+        matrix,
+        codes,
+        data.labels,
+        row_of,
+    )
+    assert data.lattice is not None and data.stats is not None
+    lattice = data.lattice
+    cell_of = data.cell_of
+    if new_rows:  # their cells, if every one of them is published already
+        first = len(data.organisation_ids)
+        extra: dict[tuple[str, ...], list[int]] = {dims: [] for dims in TABLES}
+        for row in range(first, len(ids)):
+            for dims in TABLES:
+                cell = (dims, tuple(data.labels[d][codes[d][row]] for d in dims))
+                found = lattice.index.get(cell)
+                if found is None:  # a new cell: the lattice again
+                    return _with_cells(updated)
+                extra[dims].append(found)
+        cell_of = {
+            dims: np.concatenate([cells, np.array(extra[dims], dtype=np.int64)])
+            for dims, cells in cell_of.items()
+        }
+    updated.lattice, updated.cell_of = lattice, cell_of
+    updated.stats = protect.recount(data.stats, cell_of, matrix, keys, changed, before, before_keys)
+    return updated
+
+
+def _replace_version(data: CampaignData, version: score_store.DataVersion) -> CampaignData:
+    return CampaignData(
+        data.campaign_id,
+        data.year,
+        data.grid,
+        data.metrics,
+        version,
+        data.organisation_ids,
+        data.keys,
+        data.matrix,
+        data.codes,
+        data.labels,
+        data.row_of,
+        data.lattice,
+        data.cell_of,
+        data.stats,
+    )
+
+
+def campaign_data(
+    engine: Engine,
+    campaign_id: int,
+    year: int,
+    grid: Callable[[], Grid],
+    version: score_store.DataVersion,
+) -> CampaignData:
+    """The campaign's data at ``version`` (read with :func:`score_store.current_version`
+    by the caller, once per request); ``grid`` gives the campaign's grid, only called
+    when the campaign is read in full."""
+    key = (db_key(engine), campaign_id)
+    cached = _campaigns.get(key)
+    if cached is not None and cached.version == version:
+        return cached
+    if (
+        cached is None
+        or cached.version.token != version.token
+        or cached.version.organisations != version.organisations
+        or cached.version.version > version.version
+    ):
+        data = _load(engine, campaign_id, year, grid(), version)
+    else:
+        data = _update(engine, cached, version)
+    with _lock:
+        _campaigns[key] = data
+    return data

@@ -1,0 +1,125 @@
+"""The aggregate layer agrees exactly with the answers, recomputed from scratch, and its
+in-memory copy (updated from the changed rows only) with a fresh read; the
+data version moves with every change, in the same transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, select
+
+from assessment import assessments as svc
+from assessment import privacy
+from assessment.grid_store import get_grid
+from assessment.organisations import update_organisation
+from assessment.scoring import Scorer
+from assessment.tables import Assessment, Campaign, Organisation, Submission
+
+from .conftest import SYSTEM
+from .test_privacy_leaks import NATIONAL, Town, town  # noqa: F401  (fixture)
+
+
+@pytest.fixture(autouse=True)
+def _fresh() -> Iterator[None]:
+    privacy.clear_caches()
+    yield
+    privacy.clear_caches()
+
+
+def _from_scratch(engine: Engine, year: int) -> dict[tuple[str, str], tuple[int, float, float]]:
+    """Per region and per legal family: (organisations, sum of overall current scores),
+    scoring each organisation's last submitted answers again."""
+    sums: dict[tuple[str, str], list[float]] = defaultdict(list)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                Submission.snapshot,
+                Submission.grid_id,
+                Submission.grid_version,
+                Organisation.region,
+                Organisation.legal_family,
+                Submission.id,
+                Assessment.id,
+            )
+            .join(Assessment, Assessment.id == Submission.assessment_id)
+            .join(Organisation, Organisation.id == Assessment.organisation_id)
+            .join(Campaign, Campaign.id == Assessment.campaign_id)
+            .where(Campaign.year == year)
+            .order_by(Submission.id)
+        ).all()
+    last = {r[6]: r for r in rows}  # the last submission of each assessment
+    for snapshot, grid_id, version, region, family, _sid, _aid in last.values():
+        grid = get_grid(engine, grid_id, version)
+        report = Scorer.for_grid(grid).score(snapshot["answers"], snapshot["not_addressed"])
+        value = report.overall.get("current")
+        if value is None:
+            continue
+        sums[("region", region)].append(value)
+        sums[("legal_family", family)].append(value)
+    return {key: (len(v), sum(v), max(v)) for key, v in sums.items()}
+
+
+def _layer(engine: Engine, year: int) -> dict[tuple[str, str], tuple[int, float, float]]:
+    """What the layer holds (kept up to date row by row) before protection."""
+    data = privacy._data(engine, year)
+    view = privacy._score_view(data, "overall", "current")
+    assert data.stats is not None
+    largest = data.stats.largest[:, data.metrics.index(("_overall", "current"))]
+    return {
+        (dims[0], codes[0]): (int(view.true_n[i]), float(view.total[i]), float(largest[i]))
+        for i, (dims, codes) in enumerate(view.lattice.cells)
+        if dims in (("region",), ("legal_family",)) and view.true_n[i] > 0
+    }
+
+
+def _same(
+    a: dict[tuple[str, str], tuple[int, float, float]],
+    b: dict[tuple[str, str], tuple[int, float, float]],
+) -> None:
+    assert a.keys() == b.keys()
+    for key in a:
+        assert a[key][0] == b[key][0]
+        assert a[key][1] == pytest.approx(b[key][1], abs=1e-9)
+        assert a[key][2] == b[key][2]
+
+
+def test_exactly_the_answers_through_submit_reopen_and_moves(town: Town) -> None:  # noqa: F811
+    engine = town.engine
+    ids = []
+    for i in range(8):
+        organisation = town.org("84" if i % 2 else "11", "association" if i % 3 else "mutual")
+        ids.append((organisation, town.submit(organisation, i % 4)))
+    version = privacy.data_version(engine)
+    first = privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",))
+    _same(_layer(engine, town.year), _from_scratch(engine, town.year))
+
+    # a reopen: the version moves, no figure does
+    organisation, assessment_id = ids[0]
+    state = svc.get_assessment(engine, SYSTEM, assessment_id)
+    rev = svc.reopen(engine, SYSTEM, assessment_id, expected_revision=state.revision)
+    assert privacy.data_version(engine) == version + 1
+    assert privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",)) == first
+    # a changed resubmission, a new submission, an organisation that moves
+    rev = svc.save_answer(
+        engine, SYSTEM, assessment_id, "gouv-regles", "current", 3, expected_revision=rev
+    )
+    svc.submit(engine, SYSTEM, assessment_id, expected_revision=rev)
+    top = ids[3][1]  # level 3: the largest of its groups, now 0
+    state = svc.get_assessment(engine, SYSTEM, top)
+    rev = svc.reopen(engine, SYSTEM, top, expected_revision=state.revision)
+    rev = svc.save_answer(engine, SYSTEM, top, "gouv-regles", "current", 0, expected_revision=rev)
+    svc.submit(engine, SYSTEM, top, expected_revision=rev)
+    town.add("84", "cooperative", 2)
+    read = privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",))
+    _same(_layer(engine, town.year), _from_scratch(engine, town.year))  # rows read since
+    privacy.clear_caches()
+    assert privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",)) == read
+    update_organisation(engine, SYSTEM, ids[1][0], region="53")
+    assert privacy.data_version(engine) == version + 6
+    incremental = privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",))
+    _same(_layer(engine, town.year), _from_scratch(engine, town.year))
+    privacy.clear_caches()
+    assert privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",)) == incremental
+    _same(_layer(engine, town.year), _from_scratch(engine, town.year))
