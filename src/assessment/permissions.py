@@ -11,10 +11,13 @@ Roles:
 * ``org_admin`` — organisation admin: a member who also submits, reopens,
   shares with the regional chamber, edits the organisation and invites members;
 * ``regional`` — regional chamber (CRESS) of one region: reads aggregates of
-  its region only, and one organisation's answers only when that organisation
-  shares them with its chamber;
+  its region only (and the national picture, never broken down by region),
+  who has started, drafted or submitted in its region (never their answers),
+  and one organisation's answers only when that organisation shares them
+  with its chamber;
 * ``national`` — national council (CNCRESS): manages campaigns, grid versions,
-  organisations and accounts, and reads aggregates of every region;
+  organisations and accounts, reads aggregates and participation of every
+  region, and alone exports pseudonymised microdata for research;
 * ``system`` — the operator at the server's shell (CLI, migrations, demo seed).
   Never given to a signed-in web user.
 """
@@ -59,6 +62,12 @@ class Action(StrEnum):
     INVITE_MEMBER = "invite_member"
     # aggregates
     READ_AGGREGATES = "read_aggregates"
+    READ_NATIONAL_PICTURE = "read_national_picture"
+    """National-scope aggregates not broken down by region (a chamber's comparison)."""
+    # running a campaign: who has started, drafted, submitted (never their answers)
+    READ_PARTICIPATION = "read_participation"
+    # pseudonymised microdata for research
+    EXPORT_MICRODATA = "export_microdata"
     # national administration
     MANAGE_CAMPAIGNS = "manage_campaigns"
     MANAGE_GRIDS = "manage_grids"
@@ -135,6 +144,9 @@ _NATIONAL = frozenset(
     {
         Action.READ_ORGANISATION,
         Action.READ_AGGREGATES,
+        Action.READ_NATIONAL_PICTURE,
+        Action.READ_PARTICIPATION,
+        Action.EXPORT_MICRODATA,
         Action.MANAGE_CAMPAIGNS,
         Action.MANAGE_GRIDS,
         Action.MANAGE_ORGANISATIONS,
@@ -163,8 +175,10 @@ def can(actor: Actor, action: Action, target: Target | None = None) -> bool:
         in_region = (
             target.organisation_id is not None and target.organisation_region == actor.region
         )
-        if action is Action.READ_AGGREGATES:
+        if action in (Action.READ_AGGREGATES, Action.READ_PARTICIPATION):
             return target.region == actor.region
+        if action is Action.READ_NATIONAL_PICTURE:
+            return True
         if action is Action.READ_ORGANISATION:
             return in_region
         if action is Action.READ_ASSESSMENT:
@@ -186,6 +200,9 @@ _REFUSALS_FR: dict[Action, str] = {
     Action.EDIT_ACTION_PLAN: "Vous ne pouvez pas modifier ce plan d'action.",
     Action.INVITE_MEMBER: "Seuls les administrateurs de l'organisation invitent des membres.",
     Action.READ_AGGREGATES: "Vous n'avez pas accès aux résultats agrégés de ce périmètre.",
+    Action.READ_NATIONAL_PICTURE: "Vous n'avez pas accès aux résultats nationaux.",
+    Action.READ_PARTICIPATION: "Vous n'avez pas accès au suivi de la campagne de ce périmètre.",
+    Action.EXPORT_MICRODATA: "Les microdonnées de recherche sont réservées au conseil national.",
     Action.MANAGE_CAMPAIGNS: "La gestion des campagnes est réservée au conseil national.",
     Action.MANAGE_GRIDS: "La gestion des grilles est réservée au conseil national.",
     Action.MANAGE_ORGANISATIONS: "La gestion des organisations est réservée au conseil national.",
