@@ -123,6 +123,14 @@ class Figure:
             return round(value, self.decimals) if self.decimals else round(value)
         return value
 
+    def alt_text(self, limit: int = 40) -> str:
+        """The figure in words, for a chart's alt text: its title, then each row."""
+        lines = [
+            ", ".join(f"{h} : {v}" for h, v in zip(self.header, row, strict=True))
+            for row in self.display_rows()[:limit]
+        ]
+        return typo(f"{self.title}. " + " ; ".join(lines))
+
     @property
     def hidden_note(self) -> str | None:
         """« 3 cases masquées : … » when something is hidden, else ``None``."""

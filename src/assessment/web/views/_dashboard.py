@@ -73,6 +73,8 @@ def show(figure: Figure, chart: Any | None, *, prefix: str, table_open: bool = F
     """Title, chart, caption, protection note, then the table and its downloads."""
     st.subheader(figure.title)
     if chart is not None:
+        if not isinstance(chart.to_dict().get("description"), str):
+            chart = chart.properties(description=figure.alt_text())
         st.altair_chart(chart, width="stretch", theme=None)
     st.caption(figure.caption)
     protection_note(figure)
