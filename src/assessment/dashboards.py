@@ -136,7 +136,13 @@ class Figure:
         """« 3 cases masquées : … » when something is hidden, else ``None``."""
         if not self.hidden:
             return None
-        return typo(f"{plural(self.hidden, 'case masquée')} dans ce tableau : " + self.notes[0])
+        note = typo(
+            f"{plural(self.hidden, 'case masquée')} dans ce tableau, pour qu'aucune "
+            "organisation d'un petit groupe ne puisse être reconnue."
+        )
+        if len(self.notes) == 1:
+            note += " " + self.notes[0]
+        return note
 
 
 def _notes(tables: Sequence[privacy.ProtectedTable]) -> tuple[str, ...]:
@@ -194,7 +200,7 @@ def participation_figure(rows: Sequence[campaigns.ParticipationRow], by: str) ->
             )
     return Figure(
         key=f"participation-{by}",
-        title=f"Participation par {DIM_LABELS[by].lower()}",
+        title=typo(f"Participation par {DIM_LABELS[by].lower()}"),
         caption=typo(
             "Nombre d'organisations qui n'ont pas commencé, ont un brouillon en cours ou ont "
             f"soumis leur auto-évaluation, par {DIM_LABELS[by].lower()}."
@@ -221,7 +227,7 @@ def participation_list(rows: Sequence[campaigns.ParticipationRow]) -> Figure:
     )
     return Figure(
         key="organisations",
-        title="Organisations et état de leur auto-évaluation",
+        title=typo("Organisations et état de leur auto-évaluation"),
         caption=typo(
             "La liste des organisations de la région et l'état de leur auto-évaluation "
             "(jamais leurs réponses), avec l'adresse de leurs administrateurs pour les relances."
@@ -279,7 +285,7 @@ def theme_heatmap(
     dim_text = DIM_LABELS[dim].lower()
     return Figure(
         key=f"heatmap-{dim}",
-        title=f"Score moyen par thème et par {dim_text}",
+        title=typo(f"Score moyen par thème et par {dim_text}"),
         caption=typo(
             f"Score moyen (sur 100) de l'état des lieux de chaque thème, par {dim_text} : "
             "plus la case est foncée, plus le score est élevé."
@@ -323,7 +329,7 @@ def distribution_figure(
     label = item_labels(grid).get(measure, measure)
     return Figure(
         key=f"distribution-{measure}",
-        title=f"Répartition des scores — {label}",
+        title=typo(f"Répartition des scores — {label}"),
         caption=typo(
             f"Nombre d'organisations par tranche de score pour « {label} » : état des lieux "
             "et objectifs à 1 et 3 ans, pour voir l'écart entre les organisations et pas "
@@ -377,7 +383,7 @@ def scope_comparison(
     header = ("Thème", *scopes) + (("Écart (points)",) if national else ())
     return Figure(
         key="region-vs-france",
-        title="La région et la France entière",
+        title=typo("La région et la France entière"),
         caption=typo(
             "Score moyen (sur 100) de l'état des lieux de chaque thème dans la région "
             "(rond plein) et dans la France entière (carré vide)."
@@ -413,14 +419,21 @@ def trends_figure(
             tables.append(tbl)
             mean = _mean(_total(tbl))
             row.append(mean)
-            chart.append({"campaign": str(year), "series": labels.get(item, item), "score": mean})
+            chart.append(
+                {
+                    "row": labels.get(item, item),
+                    "column": str(year),
+                    "value": mean,
+                    "hidden": mean is None,
+                }
+            )
         rows.append(tuple(row))
     return Figure(
         key="trends",
-        title="Évolution d'une campagne à l'autre",
+        title=typo("Évolution d'une campagne à l'autre"),
         caption=typo(
-            "Score moyen (sur 100) de l'état des lieux à chaque campagne ; chaque série "
-            "a son propre trait et sa propre forme de point."
+            "Score moyen (sur 100) de l'état des lieux de chaque thème à chaque campagne "
+            "(une colonne par campagne) : plus la case est foncée, plus le score est élevé."
         ),
         header=("Thème", *(f"Campagne {y}" for y in ordered)),
         rows=tuple(rows),
@@ -435,6 +448,7 @@ def attainment_figure(
 ) -> Figure:
     """Share of organisations whose previous 1-year goal is reached, per theme."""
     labels = item_labels(grid)
+    del labels[OVERALL]  # a theme's goal, not the mean of all of them
     tables = {
         item: privacy.attainment(
             engine, actor, campaign_year=campaign_year, measure=item, region=region
@@ -451,7 +465,7 @@ def attainment_figure(
         chart.append({"label": labels[item], "value": share})
     return Figure(
         key="attainment",
-        title=f"Objectifs à 1 an de {campaign_year - 1} atteints en {campaign_year}",
+        title=typo(f"Objectifs à 1 an de {campaign_year - 1} atteints en {campaign_year}"),
         caption=typo(
             "Part des organisations (en %) dont l'état des lieux atteint l'objectif à 1 an "
             "qu'elles s'étaient fixé à la campagne précédente, parmi celles qui ont répondu "
@@ -505,7 +519,7 @@ def progress_and_potential(
     notes, hidden = _notes(tables), _hidden(tables)
     least = Figure(
         key="least-progress",
-        title="Les thèmes qui progressent le moins",
+        title=typo("Les thèmes qui progressent le moins"),
         caption=typo(
             f"Évolution du score moyen de l'état des lieux entre {campaign_year - 1} et "
             f"{campaign_year}, en points sur 100 : les thèmes qui progressent le moins en haut."
@@ -523,7 +537,7 @@ def progress_and_potential(
     )
     greatest = Figure(
         key="potential",
-        title="Les thèmes au plus fort potentiel d'amélioration",
+        title=typo("Les thèmes au plus fort potentiel d'amélioration"),
         caption=typo(
             "Écart entre l'objectif à 3 ans moyen et l'état des lieux moyen, en points sur 100 : "
             "ce que les organisations se donnent encore à faire, le plus grand en haut."
@@ -557,7 +571,7 @@ def regions_overall(engine: Engine, actor: Actor, *, campaign_year: int) -> Figu
         chart.append({"code": region.code, "name": region.name, "value": mean})
     return Figure(
         key="regions-map",
-        title=f"Score moyen par région — campagne {campaign_year}",
+        title=typo(f"Score moyen par région — campagne {campaign_year}"),
         caption=typo(
             "Carte en tuiles : chaque carré est une région (les cinq régions d'outre-mer sur "
             "la dernière ligne), d'autant plus foncé que le score moyen d'ensemble est élevé."
@@ -593,7 +607,7 @@ def regions_heatmap(engine: Engine, actor: Actor, grid: Grid, *, campaign_year: 
         rows.append(tuple(row))
     return Figure(
         key="regions-themes",
-        title="Score moyen par région et par thème",
+        title=typo("Score moyen par région et par thème"),
         caption=typo(
             "Score moyen (sur 100) de l'état des lieux de chaque thème dans chaque région : "
             "plus la case est foncée, plus le score est élevé."
@@ -622,7 +636,7 @@ def regions_trends(engine: Engine, actor: Actor, *, years: Sequence[int]) -> Fig
         )
     return Figure(
         key="regions-trends",
-        title="Évolution du score moyen par région",
+        title=typo("Évolution du score moyen par région"),
         caption=typo("Score moyen d'ensemble (sur 100) de chaque région à chaque campagne."),
         header=("Région", *(f"Campagne {y}" for y in ordered)),
         rows=tuple(rows),
@@ -664,7 +678,7 @@ def shared_scores(grid: Grid, assessments: Sequence[tuple[str, AssessmentState]]
         rows.append(tuple(row))
     return Figure(
         key="shared-scores",
-        title="Scores des organisations qui partagent leurs réponses",
+        title=typo("Scores des organisations qui partagent leurs réponses"),
         caption=typo(
             "Scores (sur 100) par thème, état des lieux et objectifs, de chaque organisation "
             "choisie : elles ont accepté de partager leurs réponses avec leur CRESS."
@@ -693,7 +707,7 @@ def shared_answers(grid: Grid, assessments: Sequence[tuple[str, AssessmentState]
                 rows.append((theme, text(question.label, grid.language), horizons[h], *values))
     return Figure(
         key="shared-answers",
-        title="Réponses, question par question",
+        title=typo("Réponses, question par question"),
         caption=typo(
             "Les réponses des organisations choisies, une colonne par organisation ; une case "
             "vide : pas de réponse."

@@ -19,6 +19,7 @@ computed here but positions and labels.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
@@ -114,13 +115,23 @@ def heatmap(
     column_title: str,
     rows: Sequence[str] | None = None,
     columns: Sequence[str] | None = None,
-    domain: tuple[float, float] = (0.0, 100.0),
+    domain: tuple[float, float] | None = None,
     value_title: str = "Score moyen",
 ) -> Any:
     """A grid of shaded cells, each with its value written in it; hidden cells are
-    white, dashed and marked « masqué »."""
+    white, dashed and marked « masqué ».  ``domain``: the values the shades span
+    (default: the shown values, widened to tens, so that differences show)."""
     if not cells:
         return _empty(title, "Pas encore de données")
+    if domain is None:
+        known = [float(c["value"]) for c in cells if not c["hidden"] and c["value"] is not None]
+        domain = (
+            (10 * math.floor(min(known) / 10), max(10 * math.ceil(max(known) / 10), 10.0))
+            if known
+            else (0.0, 100.0)
+        )
+        if domain[1] <= domain[0]:
+            domain = (domain[0], domain[0] + 10)
     row_order = list(rows) if rows is not None else list(dict.fromkeys(c["row"] for c in cells))
     column_order = (
         list(columns) if columns is not None else list(dict.fromkeys(c["column"] for c in cells))
@@ -277,13 +288,18 @@ def participation_chart(
         list(groups) if groups is not None else list(dict.fromkeys(c["group"] for c in kept))
     )
     rank = {s: i for i, s in enumerate(statuses)}
+    totals: dict[str, int] = {}
+    for c in kept:
+        totals[c["group"]] = totals.get(c["group"], 0) + int(c["count"])
+    room = max(totals.values()) * 0.04  # a label needs about that much of the widest bar
     for c in kept:
         c["order"] = rank.get(str(c["status"]), len(rank))
+        c["labelled"] = c["count"] >= room
     n = len(statuses)
     legend = alt.Legend(title="Statut", orient="bottom", symbolStrokeColor=INK)
     base = alt.Chart(alt.Data(values=kept)).encode(
         y=alt.Y("group:N", sort=group_order, title=None, axis=alt.Axis(labelLimit=220)),
-        x=alt.X("count:Q", stack="zero", title="Organisations"),
+        x=alt.X("count:Q", stack="zero", title="Organisations", axis=alt.Axis(tickCount=6)),
         order=alt.Order("order:Q"),
         tooltip=[
             alt.Tooltip("group:N", title="Groupe"),
@@ -291,7 +307,7 @@ def participation_chart(
             alt.Tooltip("count:Q", title="Organisations"),
         ],
     )
-    shades = ("#ffffff", SHADES[1], SHADES[3])
+    shades = ("#e8e8e8", SHADES[1], SHADES[3])
     bars = base.mark_bar(stroke=INK, strokeWidth=1).encode(
         fill=alt.Fill(
             "status:N",
@@ -306,7 +322,8 @@ def participation_chart(
             legend=legend,
         ),
     )
-    labels = base.mark_text(dx=-4, align="right", fontSize=10).encode(
+    labels = base.transform_filter("datum.labelled").mark_text(dx=-4, align="right", fontSize=10)
+    labels = labels.encode(
         x=alt.X("count:Q", stack="zero", bandPosition=1),
         text="count:Q",
         color=alt.condition(alt.datum.order == n - 1, alt.value("#ffffff"), alt.value(INK)),
@@ -340,12 +357,20 @@ def comparison_chart(
     for p in kept:
         p["label"] = number(p["score"], 0)
     n = len(scopes)
-    legend = alt.Legend(title=None, orient="bottom", symbolStrokeColor=INK)
+    legend = alt.Legend(
+        title=None, orient="bottom", symbolStrokeColor=INK, symbolStrokeWidth=2, symbolSize=120
+    )
     y = alt.Y("item:N", sort=item_order, title=None, axis=alt.Axis(labelLimit=220))
-    x = alt.X("score:Q", scale=alt.Scale(domain=[0, 100]), title=axis_title)
+    scores = [float(p["score"]) for p in kept]
+    low = max(0.0, 10 * math.floor(min(scores) / 10) - 10)
+    high = min(100.0, 10 * math.ceil(max(scores) / 10) + 10)
+    scale = alt.Scale(domain=[low, high])
+    x = alt.X("score:Q", scale=scale, title=axis_title)
+    for p in kept:  # the first scope's value on the left of its dot, the others' on the right
+        p["left"] = p["scope"] == scopes[0]
     base = alt.Chart(alt.Data(values=kept))
     rule = base.mark_rule(color=INK, strokeWidth=1).encode(
-        y=y, x=alt.X("min(score):Q", scale=alt.Scale(domain=[0, 100])), x2="max(score):Q"
+        y=y, x=alt.X("min(score):Q", scale=scale), x2="max(score):Q"
     )
     dots = base.mark_point(size=120, strokeWidth=2, stroke=INK).encode(
         y=y,
@@ -368,11 +393,20 @@ def comparison_chart(
             alt.Tooltip("label:N", title="Score moyen"),
         ],
     )
-    labels = base.mark_text(dy=-12, fontSize=10, color=INK).encode(y=y, x=x, text="label:N")
+    left = (
+        base.transform_filter("datum.left")
+        .mark_text(dx=-10, align="right", fontSize=10, color=INK)
+        .encode(y=y, x=x, text="label:N")
+    )
+    right = (
+        base.transform_filter("!datum.left")
+        .mark_text(dx=10, align="left", fontSize=10, color=INK)
+        .encode(y=y, x=x, text="label:N")
+    )
     description = f"{title}. " + "; ".join(
         f"{p['item']}, {p['scope']} : {p['label']}" for p in kept
     )
-    chart = alt.layer(rule, dots, labels).properties(
+    chart = alt.layer(rule, dots, left, right).properties(
         title=title, width="container", height=alt.Step(34)
     )
     return styled(_described(chart, description))

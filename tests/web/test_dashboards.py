@@ -96,8 +96,8 @@ def test_regional_dashboard_draws_every_section_with_caption_and_alt_text(
         "Score moyen par thème et par famille juridique",
         "La région et la France entière",
         "Les thèmes qui progressent le moins",
-        "Les thèmes au plus fort potentiel d'amélioration",
-        "Évolution d'une campagne à l'autre",
+        "Les thèmes au plus fort potentiel d’amélioration",
+        "Évolution d’une campagne à l’autre",
         "Réponses, question par question",
     ):
         assert expected in titles

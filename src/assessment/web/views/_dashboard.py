@@ -69,18 +69,29 @@ def protection_note(figure: Figure) -> None:
         st.caption(f":material/visibility_off: {note}")
 
 
-def show(figure: Figure, chart: Any | None, *, prefix: str, table_open: bool = False) -> None:
-    """Title, chart, caption, protection note, then the table and its downloads."""
+def show(
+    figure: Figure,
+    chart: Any | None,
+    *,
+    prefix: str,
+    table_open: bool = False,
+    stretch: bool = True,
+) -> None:
+    """Title, chart, caption, protection note, then the table and its downloads
+    (``stretch``: the chart takes the page's width; else its own, e.g. a map)."""
     st.subheader(figure.title)
     if chart is not None:
         if not isinstance(chart.to_dict().get("description"), str):
             chart = chart.properties(description=figure.alt_text())
-        st.altair_chart(chart, width="stretch", theme=None)
+        st.altair_chart(chart, width="stretch" if stretch else "content", theme=None)
     st.caption(figure.caption)
     protection_note(figure)
     with st.expander("Tableau et téléchargements", expanded=table_open):
         st.dataframe(frame(figure), hide_index=True, width="stretch")
         downloads(figure, prefix=prefix)
+        if len(figure.notes) > 1:
+            st.caption("Comment ces chiffres sont protégés, série par série :")
+            st.markdown("\n".join(f"- {note}" for note in figure.notes))
 
 
 def all_downloads(figures: Sequence[Figure], *, prefix: str, label: str) -> None:

@@ -29,7 +29,7 @@ def regions_side_by_side(
     shown = []
     figure = state.call(dashboards.regions_overall, engine, actor, campaign_year=campaign.year)
     chart = nc.tile_map(list(figure.chart_rows), title=figure.title, highlight=drilled)
-    _dashboard.show(figure, chart, prefix=PREFIX)
+    _dashboard.show(figure, chart, prefix=PREFIX, stretch=False)
     shown.append(figure)
     figure = dashboards.regions_heatmap(engine, actor, grid, campaign_year=campaign.year)
     chart = nc.heatmap(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from assessment import assessments, campaigns, charts, dashboards
+from assessment import assessments, campaigns, dashboards
 from assessment import network_charts as nc
 from assessment.french import number, plural, typo
 from assessment.grid import Grid
@@ -166,10 +166,8 @@ def region_trends(
     years = [c.year for c in campaigns.list_campaigns(engine) if c.year <= campaign.year]
     shown: list[dashboards.Figure] = []
     figure = dashboards.trends_figure(engine, actor, grid, years=years, region=region)
-    chart = charts.progress_chart(
-        list(figure.chart_rows),
-        campaigns=[str(y) for y in sorted(years)],
-        title=figure.title,
+    chart = nc.heatmap(
+        list(figure.chart_rows), title=figure.title, row_title="Thème", column_title="Campagne"
     )
     _dashboard.show(figure, chart, prefix=prefix)
     shown.append(figure)
@@ -208,7 +206,7 @@ def shared(actor: Actor, campaign: campaigns.CampaignInfo) -> None:
         return
     by_id = {s.assessment_id: s for s in found}
     chosen = st.multiselect(
-        f"Organisations à afficher (jusqu'à {SIDE_BY_SIDE_MAX}, côte à côte)",
+        typo(f"Organisations à afficher (jusqu'à {SIDE_BY_SIDE_MAX}, côte à côte)"),
         list(by_id),
         default=[found[0].assessment_id],
         format_func=lambda i: by_id[i].name,
