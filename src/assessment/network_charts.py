@@ -217,6 +217,7 @@ def distribution_chart(
             "horizon": c["horizon"],
             "n": c["n"] if c["n"] is not None else 0,
             "stub": max(1.0, shown_max * 0.04),
+            "label_at": max(1.0, shown_max * 0.04) if c["n"] is None else c["n"],
             "hidden": c["n"] is None,
             "label": _text(c["n"]),
         }
@@ -259,7 +260,9 @@ def distribution_chart(
         .mark_bar(fill="#ffffff", stroke=INK, strokeDash=[3, 3])
         .encode(y=alt.Y("stub:Q"))
     )
-    labels = base.mark_text(dy=-6, fontSize=10, color=INK).encode(y=alt.Y("n:Q"), text="label:N")
+    labels = base.mark_text(dy=-6, fontSize=10, color=INK).encode(
+        y=alt.Y("label_at:Q"), text="label:N"
+    )
     description = f"{title}. Nombre d'organisations par tranche de score : " + "; ".join(
         f"{v['horizon']}, {v['bin']} : {v['label']}" for v in values
     )
@@ -358,7 +361,12 @@ def comparison_chart(
         p["label"] = number(p["score"], 0)
     n = len(scopes)
     legend = alt.Legend(
-        title=None, orient="bottom", symbolStrokeColor=INK, symbolStrokeWidth=2, symbolSize=120
+        title=None,
+        orient="bottom",
+        symbolStrokeColor=INK,
+        symbolStrokeWidth=2,
+        symbolSize=120,
+        symbolFillColor="#ffffff",
     )
     y = alt.Y("item:N", sort=item_order, title=None, axis=alt.Axis(labelLimit=220))
     scores = [float(p["score"]) for p in kept]
@@ -366,8 +374,13 @@ def comparison_chart(
     high = min(100.0, 10 * math.ceil(max(scores) / 10) + 10)
     scale = alt.Scale(domain=[low, high])
     x = alt.X("score:Q", scale=scale, title=axis_title)
-    for p in kept:  # the first scope's value on the left of its dot, the others' on the right
-        p["left"] = p["scope"] == scopes[0]
+    left_of: dict[str, int] = {}  # each theme's lower value is written left of its dot
+    for index, p in enumerate(kept):
+        first = left_of.get(p["item"])
+        if first is None or float(p["score"]) < float(kept[first]["score"]):
+            left_of[p["item"]] = index
+    for index, p in enumerate(kept):
+        p["left"] = left_of[p["item"]] == index
     base = alt.Chart(alt.Data(values=kept))
     rule = base.mark_rule(color=INK, strokeWidth=1).encode(
         y=y, x=alt.X("min(score):Q", scale=scale), x2="max(score):Q"
@@ -385,7 +398,7 @@ def comparison_chart(
             "scope:N",
             scale=alt.Scale(domain=list(scopes), range=_cycle((SHADES[3], "#ffffff"), n)),
             sort=list(scopes),
-            legend=legend,
+            legend=None,
         ),
         tooltip=[
             alt.Tooltip("item:N", title="Thème"),
