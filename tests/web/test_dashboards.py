@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
-from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from assessment import campaigns, dashboards, demo, exports, grid_store, privacy
@@ -27,6 +26,7 @@ from assessment.regions import REGIONS, REGIONS_BY_CODE
 from assessment.settings import get_settings
 
 from .conftest import SignedIn, open_page, warnings_text
+from .test_results import _charts
 
 REGIONAL = "tableau-regional"
 NATIONAL = "vue-nationale"
@@ -39,17 +39,6 @@ def _page(app_as: Callable[[Role], SignedIn], role: Role, url: str) -> tuple[App
     open_page(at, url).run()
     assert not at.exception, [e.value for e in at.exception]
     return at, signed.actor
-
-
-def _charts(at: AppTest) -> list[dict[str, Any]]:
-    out = []
-    for chart in at.get("vega_lite_chart"):
-        spec = json.loads(chart.proto.spec)
-        if chart.proto.HasField("data"):
-            frame = dataframe_util.convert_arrow_bytes_to_pandas_df(chart.proto.data.data)
-            spec["data"] = {"values": frame.to_dict("records")}
-        out.append(spec)
-    return out
 
 
 def _frame(at: AppTest, first_header: str, contains: str) -> Any:
