@@ -4,21 +4,32 @@ A campaign is open from ``opens_on`` to ``closes_on`` included, unless the
 national council closed it early (``closed_at``).  Reading campaigns needs no
 actor (they are public); creating and closing them is
 ``Action.MANAGE_CAMPAIGNS``.
+
+Running a campaign: :func:`participation` lists, for a region (a chamber's
+own) or every region (national council), each organisation with its status in
+the campaign (not started, draft, submitted) and its administrators' e-mail
+addresses for reminders, never its answers (``Action.READ_PARTICIPATION``);
+:func:`participation_counts` sums it by legal family, size band or region.
+:func:`shared_assessments` lists the submitted assessments a chamber may read
+because their organisation shares them with it (``Action.READ_ASSESSMENT``).
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, and_, select
 from sqlalchemy.exc import IntegrityError
 
 from assessment.db import NotFound, read_session, write_session
 from assessment.errors import UserError
 from assessment.grid_store import DEFAULT_GRID_ID, PUBLISHED, latest_version
-from assessment.permissions import Action, Actor, require
-from assessment.tables import Campaign, GridVersion, utcnow
+from assessment.permissions import Action, Actor, Role, Target, require
+from assessment.tables import Assessment, Campaign, GridVersion, Organisation, User, utcnow
 from assessment.text_input import CODE, SHORT_TEXT, clean_text
 
 
@@ -165,3 +176,167 @@ def reopen_campaign(engine: Engine, actor: Actor, campaign_id: int) -> CampaignI
             raise NotFound(f"Campagne n° {campaign_id} introuvable.")
         row.closed_at = None
         return _info(row)
+
+
+# ---------------------------------------------------------------------------
+# running a campaign: participation and shared answers
+# ---------------------------------------------------------------------------
+
+Status = Literal["not_started", "draft", "submitted"]
+STATUSES: tuple[Status, ...] = ("not_started", "draft", "submitted")
+STATUS_LABELS_FR: dict[str, str] = {
+    "not_started": "Non commencée",
+    "draft": "En cours (brouillon)",
+    "submitted": "Soumise",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipationRow:
+    """One organisation's status in a campaign (never its answers)."""
+
+    organisation_id: int
+    name: str
+    identifier: str
+    """``SIREN 123456789`` or ``RNA W751234567``."""
+    region: str
+    legal_family: str
+    size_band: str
+    status: Status
+    updated_at: datetime | None
+    """Last change of its assessment (``None``: not started)."""
+    contacts: tuple[str, ...]
+    """E-mail addresses of its active administrators (for reminders)."""
+
+
+def _participation_scope(actor: Actor, region: str | None) -> str | None:
+    region = region or (actor.region if actor.role is Role.REGIONAL else None)
+    require(actor, Action.READ_PARTICIPATION, Target(region=region))
+    return region
+
+
+def participation(
+    engine: Engine, actor: Actor, campaign_id: int, region: str | None = None
+) -> list[ParticipationRow]:
+    """Every organisation of ``region`` (a chamber: its own; ``None`` for the national
+    council: every region) with its status in the campaign, by name."""
+    region = _participation_scope(actor, region)
+    get_campaign(engine, campaign_id)
+    o = Organisation.__table__
+    a = Assessment.__table__
+    u = User.__table__
+    stmt = (
+        select(
+            o.c.id,
+            o.c.name,
+            o.c.siren,
+            o.c.rna,
+            o.c.region,
+            o.c.legal_family,
+            o.c.size_band,
+            a.c.status,
+            a.c.updated_at,
+        )
+        .select_from(
+            o.outerjoin(a, and_(a.c.organisation_id == o.c.id, a.c.campaign_id == campaign_id))
+        )
+        .order_by(o.c.name, o.c.id)
+    )
+    contacts_stmt = (
+        select(u.c.organisation_id, u.c.email)
+        .select_from(u.join(o, o.c.id == u.c.organisation_id))
+        .where(u.c.role == Role.ORG_ADMIN.value, u.c.active.is_(True))
+        .order_by(u.c.email)
+    )
+    if region is not None:
+        stmt = stmt.where(o.c.region == region)
+        contacts_stmt = contacts_stmt.where(o.c.region == region)
+    with read_session(engine) as session:
+        rows = session.execute(stmt).all()
+        contacts: dict[int, list[str]] = defaultdict(list)
+        for organisation_id, email in session.execute(contacts_stmt):
+            contacts[organisation_id].append(email)
+    return [
+        ParticipationRow(
+            organisation_id=r.id,
+            name=r.name,
+            identifier=f"SIREN {r.siren}" if r.siren else f"RNA {r.rna}",
+            region=r.region,
+            legal_family=r.legal_family,
+            size_band=r.size_band,
+            status="not_started" if r.status is None else r.status,
+            updated_at=r.updated_at,
+            contacts=tuple(contacts.get(r.id, ())),
+        )
+        for r in rows
+    ]
+
+
+def participation_counts(rows: Iterable[ParticipationRow], by: str) -> dict[str, Counter[str]]:
+    """Status counts per value of ``by`` (``legal_family``, ``size_band`` or ``region``)."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        counts[getattr(row, by)][row.status] += 1
+    return dict(counts)
+
+
+@dataclass(frozen=True, slots=True)
+class SharedAssessment:
+    """A submitted assessment whose organisation shares its answers with its chamber."""
+
+    assessment_id: int
+    organisation_id: int
+    name: str
+    legal_family: str
+    size_band: str
+    submitted_at: datetime | None
+
+
+def shared_assessments(engine: Engine, actor: Actor, campaign_id: int) -> list[SharedAssessment]:
+    """The submitted assessments of the campaign that ``actor`` may read because their
+    organisation shares them with its regional chamber: for a chamber, those of its
+    region; refused to every other role (they read their own through
+    :mod:`assessment.assessments`)."""
+    if actor.role is not Role.REGIONAL:
+        require(actor, Action.READ_ASSESSMENT, Target())
+    o = Organisation.__table__
+    a = Assessment.__table__
+    stmt = (
+        select(
+            a.c.id,
+            o.c.id.label("organisation_id"),
+            o.c.name,
+            o.c.region,
+            o.c.legal_family,
+            o.c.size_band,
+            o.c.shared_with_region,
+            a.c.submitted_at,
+        )
+        .select_from(a.join(o, o.c.id == a.c.organisation_id))
+        .where(
+            a.c.campaign_id == campaign_id,
+            a.c.status == "submitted",
+            o.c.shared_with_region.is_(True),
+            o.c.region == actor.region,
+        )
+        .order_by(o.c.name, o.c.id)
+    )
+    with read_session(engine) as session:
+        rows = session.execute(stmt).all()
+    result = []
+    for r in rows:
+        require(
+            actor,
+            Action.READ_ASSESSMENT,
+            Target(
+                organisation_id=r.organisation_id,
+                organisation_region=r.region,
+                shared_with_region=r.shared_with_region,
+            ),
+        )
+        result.append(
+            SharedAssessment(
+                r.id, r.organisation_id, r.name, r.legal_family, r.size_band, r.submitted_at
+            )
+        )
+    return result

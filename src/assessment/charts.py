@@ -221,13 +221,13 @@ def progress_chart(
     Series differ by shade, stroke pattern and point shape, and each line is
     labelled with its name at its last point.
     """
-    kept = [dict(r) for r in rows if r["score"] is not None]
+    kept: list[dict[str, Any]] = [dict(r) for r in rows if r["score"] is not None]
     if not kept:
         return _empty(title)
-    campaign_order = (
+    campaign_order: list[str] = (
         list(campaigns) if campaigns is not None else sorted({r["campaign"] for r in kept})
     )
-    series = list(dict.fromkeys(r["series"] for r in kept))
+    series: list[str] = list(dict.fromkeys(r["series"] for r in kept))
     n = len(series)
     last: dict[str, dict[str, Any]] = {}
     rank = {c: i for i, c in enumerate(campaign_order)}
@@ -285,14 +285,16 @@ def priorities_chart(
     limit: int | None = None,
 ) -> alt.LayerChart | alt.Chart:
     """Horizontal bars of each item's gap to its goal, largest first, labelled."""
-    kept = sorted((dict(r) for r in rows if r["gap"] is not None), key=lambda r: -r["gap"])
+    kept: list[dict[str, Any]] = sorted(
+        (dict(r) for r in rows if r["gap"] is not None), key=lambda r: -float(r["gap"])
+    )
     if limit is not None:
         kept = kept[:limit]
     if not kept:
         return _empty(title, "Aucun écart à combler")
     for r in kept:
         r["label"] = f"{_fmt(r['gap'])} pts"
-    order = [r["item"] for r in kept]
+    order: list[str] = [str(r["item"]) for r in kept]
     base = alt.Chart(alt.Data(values=kept)).encode(
         y=alt.Y("item:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
         x=alt.X("gap:Q", title=axis_title, scale=alt.Scale(domainMin=0)),
@@ -326,7 +328,7 @@ def peer_chart(
     """
     if not groups:
         return _empty(title, "Pas assez d'organisations comparables")
-    values = [
+    values: list[dict[str, Any]] = [
         {
             "group": f"{g['group']} ({g['n']} org.)",
             "q1": g["q1"],
@@ -338,7 +340,7 @@ def peer_chart(
         }
         for g in groups
     ]
-    order = [v["group"] for v in values]
+    order: list[str] = [str(v["group"]) for v in values]
     y = alt.Y("group:N", sort=order, title=None, axis=alt.Axis(labelLimit=240))
     x_scale = alt.Scale(domain=list(domain))
     base = alt.Chart(alt.Data(values=values))

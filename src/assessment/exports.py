@@ -171,7 +171,8 @@ def results_csv(
                 ]
             )
     if answers:
-        for section, question in grid.questions():
+        for owner, question in grid.questions():
+            item_id = owner.id if owner is not None else None
             per_horizon = answers.get(question.id) or {}
             for horizon in grid.question_horizons(question):
                 value = per_horizon.get(horizon)
@@ -180,8 +181,8 @@ def results_csv(
                 rows.append(
                     [
                         "Réponse",
-                        section.id if section is not None else "",
-                        _item_label(grid, section.id if section is not None else None),
+                        item_id or "",
+                        _item_label(grid, item_id),
                         question.id,
                         text(question.label, lang),
                         horizon,
@@ -337,3 +338,63 @@ def action_plan_xlsx(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# dashboard tables (regional and national dashboards)
+# ---------------------------------------------------------------------------
+
+
+def _table_cell(value: Any) -> Any:
+    if isinstance(value, float):
+        return format_number(value, 1)
+    return "" if value is None else value
+
+
+def table_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A dashboard table as a French CSV (numbers with a decimal comma)."""
+    return _csv_bytes(header, ([_table_cell(v) for v in row] for row in rows))
+
+
+def tables_xlsx(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
+    *,
+    notes: Sequence[str] = (),
+) -> bytes:
+    """Dashboard tables as one Excel workbook, one sheet per ``(title, header, rows)``
+    (bold frozen header, filters), and a « Protection » sheet with ``notes``."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    used: set[str] = set()
+    for title, header, rows in sheets:
+        name = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31] or "Tableau"
+        while name in used:
+            name = name[:28] + f" {len(used)}"
+        used.add(name)
+        sheet = workbook.create_sheet(name)
+        sheet.append(list(header))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append(["" if v is None else v for v in row])
+        for index in range(1, len(header) + 1):
+            letter = sheet.cell(row=1, column=index).column_letter
+            sheet.column_dimensions[letter].width = 28 if index == 1 else 16
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = sheet.dimensions
+    if notes:
+        sheet = workbook.create_sheet("Protection")
+        sheet.column_dimensions["A"].width = 120
+        for note in notes:
+            sheet.append([note])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def answer_text(grid: Grid, question_id: str, value: Any) -> str:
+    """A stored answer as French, human-readable text (as in :func:`results_csv`)."""
+    return _answer_text(grid, question_id, value)

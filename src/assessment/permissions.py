@@ -16,13 +16,15 @@ Roles:
 * ``regional`` — regional chamber (CRESS) of one region: reads aggregates of
   its region, and the national picture not broken down by region, and one
   organisation's answers only when that organisation shares them with its
-  chamber; manages the organisations of its region
+  chamber; sees who has started, drafted or submitted in its region (never
+  their answers); manages the organisations of its region
   (create, edit, import, review profile changes, invite the *first* admin of
   an organisation that has none, deactivate their accounts);
 * ``national`` — the national body (its name is the setting
   ``ASSESSMENT_NATIONAL_BODY_NAME``, « ESS France » by default): manages
   campaigns, grid versions, organisations, the chambers' and its own staff's
-  accounts, and reads aggregates of every region;
+  accounts, reads aggregates and participation of every region, and alone
+  exports pseudonymised microdata for research;
 * ``system`` — the operator at the server's shell (CLI, migrations, demo seed).
   Never given to a signed-in web user.
 
@@ -113,6 +115,12 @@ class Action(StrEnum):
     READ_AGGREGATES = "read_aggregates"
     READ_PEERS = "read_peers"
     """An organisation's peer groups, as its results page shows them."""
+    READ_NATIONAL_PICTURE = "read_national_picture"
+    """National-scope aggregates not broken down by region (a chamber's comparison)."""
+    # running a campaign: who has started, drafted, submitted (never their answers)
+    READ_PARTICIPATION = "read_participation"
+    # pseudonymised microdata for research
+    EXPORT_MICRODATA = "export_microdata"
     # staff administration
     MANAGE_CAMPAIGNS = "manage_campaigns"
     MANAGE_GRIDS = "manage_grids"
@@ -207,6 +215,9 @@ _NATIONAL = frozenset(
         Action.READ_ORGANISATION_TRAIL,
         Action.READ_AGGREGATES,
         Action.READ_PEERS,
+        Action.READ_NATIONAL_PICTURE,
+        Action.READ_PARTICIPATION,
+        Action.EXPORT_MICRODATA,
         Action.MANAGE_CAMPAIGNS,
         Action.MANAGE_GRIDS,
         Action.MANAGE_ORGANISATIONS,
@@ -263,6 +274,10 @@ def can(actor: Actor, action: Action, target: Target | None = None) -> bool:
         if action is Action.READ_AGGREGATES:
             # its region, and the national picture (not broken down by region)
             return target.region == actor.region or (target.region is None and not target.by_region)
+        if action is Action.READ_PARTICIPATION:
+            return target.region == actor.region
+        if action is Action.READ_NATIONAL_PICTURE:
+            return True
         if action is Action.READ_ASSESSMENT:
             return in_region and target.organisation_id is not None and target.shared_with_region
         if action is Action.MANAGE_ORGANISATIONS:
@@ -297,6 +312,9 @@ _REFUSALS_FR: dict[Action, str] = {
     Action.SET_PASSWORD: "Personne ne peut choisir le mot de passe d'un autre compte.",
     Action.READ_AGGREGATES: "Vous n'avez pas accès aux résultats agrégés de ce périmètre.",
     Action.READ_PEERS: "Vous n'avez pas accès à la comparaison de cette organisation.",
+    Action.READ_NATIONAL_PICTURE: "Vous n'avez pas accès aux résultats nationaux.",
+    Action.READ_PARTICIPATION: "Vous n'avez pas accès au suivi de la campagne de ce périmètre.",
+    Action.EXPORT_MICRODATA: "Les microdonnées de recherche sont réservées au conseil national.",
     Action.MANAGE_CAMPAIGNS: "La gestion des campagnes est réservée au conseil national.",
     Action.MANAGE_GRIDS: "La gestion des grilles est réservée au conseil national.",
     Action.MANAGE_ORGANISATIONS: "La gestion des organisations est réservée au conseil national "

@@ -78,7 +78,7 @@ def _seed(database_url: str) -> None:
     try:
         db.migrate(engine)
         grid_store.sync_grids_from_dir(engine, ROOT / "guide")
-        demo.prepare_demo_database(engine, orgs=60, campaigns=3)
+        demo.prepare_demo_database(engine)
     finally:
         engine.dispose()
 

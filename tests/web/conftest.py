@@ -2,7 +2,7 @@
 
 * ``web_db`` — an empty, migrated SQLite database of its own (``DATABASE_URL``
   points at it; the settings and every per-process cache are reset);
-* ``demo_db`` — the same, holding the demo data (60 organisations, 3
+* ``demo_db`` — the same, holding the demo data (``demo.DEMO_ORGANISATIONS`` organisations, 3
   campaigns) and one demo account per role (a copy of a file seeded once per
   test session);
 * ``cookies`` — what the test "browser" sends: a dict the app reads instead of

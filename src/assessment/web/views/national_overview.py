@@ -1,31 +1,157 @@
-"""« Vue nationale » (first version): anonymised results of every region."""
+"""« Vue nationale »: every region side by side, a drill-down, research microdata.
+
+Thin page: protected figures from :mod:`assessment.dashboards`, participation
+from :func:`assessment.campaigns.participation`, the tile-grid map and
+heatmaps from :mod:`assessment.network_charts`, pseudonymised microdata from
+:func:`assessment.microdata.research_extract` (national council only).
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from assessment.regions import REGIONS_BY_CODE
+from assessment import campaigns, dashboards, exports, microdata
+from assessment import network_charts as nc
+from assessment.french import number, plural, typo
+from assessment.grid import Grid
+from assessment.permissions import Actor
+from assessment.regions import REGIONS, REGIONS_BY_CODE
 from assessment.web import state
-from assessment.web.views import _aggregates
+from assessment.web.views import _dashboard, regional_dashboard
+
+PREFIX = "national"
 
 
-def _region_name(code: object) -> str:
-    region = REGIONS_BY_CODE.get(str(code))
-    return region.name if region else str(code)
+def regions_side_by_side(
+    actor: Actor, grid: Grid, campaign: campaigns.CampaignInfo, drilled: str | None
+) -> list[dashboards.Figure]:
+    engine = state.engine()
+    shown = []
+    figure = state.call(dashboards.regions_overall, engine, actor, campaign_year=campaign.year)
+    chart = nc.tile_map(list(figure.chart_rows), title=figure.title, highlight=drilled)
+    _dashboard.show(figure, chart, prefix=PREFIX, stretch=False)
+    shown.append(figure)
+    figure = dashboards.regions_heatmap(engine, actor, grid, campaign_year=campaign.year)
+    chart = nc.heatmap(
+        list(figure.chart_rows), title=figure.title, row_title="Région", column_title="Thème"
+    )
+    _dashboard.show(figure, chart, prefix=PREFIX)
+    shown.append(figure)
+    return shown
+
+
+def participation_by_region(campaign: campaigns.CampaignInfo) -> dashboards.Figure:
+    actor = state.require_actor()
+    rows = state.call(campaigns.participation, state.engine(), actor, campaign.id)
+    figure = dashboards.participation_figure(rows, "region")
+    chart = nc.participation_chart(
+        list(figure.chart_rows), list(campaigns.STATUS_LABELS_FR.values()), title=figure.title
+    )
+    _dashboard.show(figure, chart, prefix=PREFIX)
+    return figure
+
+
+def trends(campaign: campaigns.CampaignInfo) -> dashboards.Figure:
+    engine = state.engine()
+    years = [c.year for c in campaigns.list_campaigns(engine) if c.year <= campaign.year]
+    figure = dashboards.regions_trends(engine, state.require_actor(), years=years)
+    chart = nc.heatmap(
+        list(figure.chart_rows), title=figure.title, row_title="Région", column_title="Campagne"
+    )
+    _dashboard.show(figure, chart, prefix=PREFIX)
+    return figure
+
+
+def research(campaign: campaigns.CampaignInfo) -> None:
+    st.markdown(
+        typo(
+            "Les microdonnées de recherche : une ligne par auto-évaluation soumise, sans nom, "
+            "SIREN, RNA ni texte libre, avec un pseudonyme stable d'une campagne à l'autre. "
+            "Réservées au conseil national."
+        )
+    )
+    scope = st.radio(
+        "Campagnes",
+        ["this", "all"],
+        format_func={"this": campaign.label, "all": "Toutes les campagnes"}.__getitem__,
+        horizontal=True,
+        key="national_microdata_scope",
+    )
+    if not st.button("Préparer les microdonnées", icon=":material/science:"):
+        return
+    years = None if scope == "all" else [campaign.year]
+    data = state.call(
+        microdata.research_extract, state.engine(), state.require_actor(), campaign_years=years
+    )
+    st.success(
+        typo(f"{plural(len(data.rows), 'ligne')} prêtes. {data.note_fr}"),
+        icon=":material/check_circle:",
+    )
+    st.download_button(
+        "Télécharger les microdonnées (CSV)",
+        exports.table_csv(data.header, data.rows),
+        file_name=f"microdonnees-{'toutes' if years is None else campaign.year}.csv",
+        mime="text/csv",
+        key="national_microdata_csv",
+        icon=":material/download:",
+    )
 
 
 def render() -> None:
     actor = state.require_actor()
     st.title("Vue nationale")
-    st.markdown("Résultats agrégés de toutes les régions.")
-    campaign = _aggregates.choose_campaign("national_campaign")
+    st.markdown("Résultats protégés de toutes les régions, côte à côte.")
+    campaign = _dashboard.choose_campaign("national_campaign")
     if campaign is None:
         return
-    _aggregates.overview(
-        actor,
-        campaign,
-        region=None,
-        by=("region",),
-        group_label="Région",
-        group_name=_region_name,
-    )
+    grid = state.grid(campaign.grid_id, campaign.grid_version)
+    tabs = st.tabs(["Régions", "Participation", "Évolution", "Une région", "Microdonnées"])
+    with tabs[3]:
+        codes = [r.code for r in REGIONS]
+        drilled = st.selectbox(
+            "Région",
+            codes,
+            format_func=lambda c: REGIONS_BY_CODE[c].name,
+            index=None,
+            placeholder="Choisir une région",
+            key="national_region",
+        )
+    with tabs[0]:
+        shown = regions_side_by_side(actor, grid, campaign, drilled)
+    with tabs[1]:
+        shown.append(participation_by_region(campaign))
+    with tabs[2]:
+        shown.append(trends(campaign))
+        _dashboard.all_downloads(
+            shown, prefix=PREFIX, label="Télécharger tous les tableaux nationaux (XLSX)"
+        )
+    with tabs[3]:
+        if drilled is None:
+            st.caption("Choisissez une région pour voir le détail de ses résultats.")
+        else:
+            region = REGIONS_BY_CODE[drilled]
+            st.header(region.name)
+            previous = next(
+                (
+                    c
+                    for c in campaigns.list_campaigns(state.engine())
+                    if c.year == campaign.year - 1
+                ),
+                None,
+            )
+            rows = state.call(campaigns.participation, state.engine(), actor, campaign.id, drilled)
+            submitted = sum(1 for r in rows if r.status == "submitted")
+            st.markdown(
+                typo(
+                    f"{plural(len(rows), 'organisation')}, dont "
+                    f"{number(submitted, 0)} ont soumis leur auto-évaluation."
+                )
+            )
+            regional_dashboard.region_results(
+                actor, grid, campaign, drilled, prefix=f"{PREFIX}-{drilled}", previous=previous
+            )
+            regional_dashboard.region_trends(
+                actor, grid, campaign, drilled, prefix=f"{PREFIX}-{drilled}"
+            )
+    with tabs[4]:
+        research(campaign)

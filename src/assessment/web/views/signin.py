@@ -20,12 +20,13 @@ from sqlalchemy import Engine
 
 from assessment import accounts, demo, demo_mark, startup
 from assessment.errors import UserError
+from assessment.french import number
 from assessment.permissions import Actor
 from assessment.web import auth_routes, layout, oidc, state
 from assessment.web.safe import md_escape
 
-DEMO_ORGANISATIONS = 60
-DEMO_CAMPAIGNS = 3
+DEMO_ORGANISATIONS = demo.DEMO_ORGANISATIONS
+DEMO_CAMPAIGNS = demo.DEMO_CAMPAIGNS
 EMAIL_KEY = "signin_email"
 PASSWORD_KEY = "signin_password"
 
@@ -146,8 +147,8 @@ def _demo(engine: Engine) -> bool:
         st.subheader("Mode démonstration")
         st.markdown(
             "La base est vide. Le mode démonstration charge des organisations fictives "
-            f"({DEMO_ORGANISATIONS} organisations, {DEMO_CAMPAIGNS} campagnes) et crée un "
-            "compte par rôle pour découvrir l'outil."
+            f"({number(DEMO_ORGANISATIONS, 0)} organisations, {DEMO_CAMPAIGNS} campagnes) "
+            "et crée un compte par rôle pour découvrir l'outil."
         )
         if st.button("Mode démonstration", icon=":material/play_circle:"):
             with st.spinner("Préparation des données de démonstration…"):

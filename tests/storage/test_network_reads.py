@@ -1,0 +1,147 @@
+"""Reads of the network side, on both engines: participation, shared answers,
+research microdata, and the scope rules of the protected aggregate layer.
+
+The aggregate layer is tested only through its contract (hidden cells carry no
+figure, a chamber reads its region and the national picture, never another
+region): these tests hold for the stand-in and for the real layer alike.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from assessment import accounts, campaigns, demo, grid_store, microdata, organisations, privacy
+from assessment.permissions import Actor, PermissionDenied, Role
+from assessment.settings import get_settings
+
+from .conftest import SYSTEM, World
+from .test_permission_matrix import _assessment, _shared
+
+GUIDE = Path(__file__).resolve().parents[2] / "guide"
+
+
+def _statuses(rows: list[campaigns.ParticipationRow]) -> dict[int, str]:
+    return {r.organisation_id: r.status for r in rows}
+
+
+def test_participation_lists_status_never_answers_within_scope(world: World) -> None:
+    _assessment(world)  # org A has a draft
+    accounts.create_user(
+        world.engine,
+        SYSTEM,
+        email="admin-a@test.fr",
+        password="un mot de passe",
+        role="org_admin",
+        organisation_id=world.org_a,
+    )
+    rows = campaigns.participation(world.engine, world.regional_same, world.campaign)
+    assert _statuses(rows) == {world.org_a: "draft", world.org_b: "not_started"}
+    row_a = next(r for r in rows if r.organisation_id == world.org_a)
+    assert row_a.contacts == ("admin-a@test.fr",)
+    assert not hasattr(row_a, "answers")
+    everywhere = campaigns.participation(world.engine, world.national, world.campaign)
+    assert set(_statuses(everywhere)) == {world.org_a, world.org_b, world.org_other_region}
+    one = campaigns.participation(world.engine, world.national, world.campaign, "11")
+    assert set(_statuses(one)) == {world.org_other_region}
+    counts = campaigns.participation_counts(everywhere, "region")
+    assert counts["84"] == Counter({"draft": 1, "not_started": 1})
+
+
+@pytest.mark.parametrize("role", ["member", "admin", "member_other_org"])
+def test_participation_is_refused_to_organisations(world: World, role: str) -> None:
+    with pytest.raises(PermissionDenied):
+        campaigns.participation(world.engine, getattr(world, role), world.campaign)
+
+
+def test_a_chamber_never_reads_another_regions_participation(world: World) -> None:
+    with pytest.raises(PermissionDenied):
+        campaigns.participation(world.engine, world.regional_same, world.campaign, "11")
+
+
+def test_shared_assessments_only_of_the_region_and_only_while_shared(world: World) -> None:
+    shared = _shared(world)
+    listed = campaigns.shared_assessments(world.engine, world.regional_same, world.campaign)
+    assert [s.assessment_id for s in listed] == [shared["id"]]
+    assert campaigns.shared_assessments(world.engine, world.regional_other, world.campaign) == []
+    for actor in (world.member, world.admin, world.national):
+        with pytest.raises(PermissionDenied):
+            campaigns.shared_assessments(world.engine, actor, world.campaign)
+    organisations.set_shared_with_region(world.engine, SYSTEM, world.org_a, False)
+    assert campaigns.shared_assessments(world.engine, world.regional_same, world.campaign) == []
+
+
+# ---------------------------------------------------------------------------
+# on demo data: microdata and the aggregate layer's scope
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> Engine:
+    grid_store.sync_grids_from_dir(engine, GUIDE)
+    demo.seed_demo(engine, orgs=400, campaigns=2, seed=3)
+    return engine
+
+
+NATIONAL = Actor(user_id=None, email="national@test", role=Role.NATIONAL)
+CRESS = Actor(user_id=None, email="cress@test", role=Role.REGIONAL, region=demo.DEMO_REGION)
+
+
+def test_microdata_are_pseudonymous_coarse_and_never_rare(seeded: Engine) -> None:
+    k = get_settings().min_group_size
+    data = microdata.research_extract(seeded, NATIONAL)
+    assert data.rows and data.header[: len(microdata.FIELDS)] == microdata.FIELDS
+    names = {o.name for o in organisations.list_organisations(seeded, NATIONAL, limit=None)}
+    sirens = {o.siren for o in organisations.list_organisations(seeded, NATIONAL, limit=None)}
+    flat = {str(v) for row in data.rows for v in row}
+    assert not flat & names and not flat & {s for s in sirens if s}
+    groups = Counter(row[1:5] for row in data.rows)
+    assert min(groups.values()) >= k
+    assert {row[4] for row in data.rows} <= {"0-9", "10-49", "50+", microdata.ALL_SIZES}
+    for row in data.rows:
+        assert all(v is None or v % microdata.ROUND_TO == 0 for v in row[5:])
+    # the same organisation keeps its pseudonym from one campaign to the next
+    per_year = Counter(row[0] for row in data.rows)
+    assert max(per_year.values()) == 2
+    assert data.dropped + len(data.rows) > 0 and "pseudonymisées" in data.note_fr
+
+
+@pytest.mark.parametrize("role", [Role.REGIONAL, Role.MEMBER])
+def test_microdata_are_for_the_national_council_only(seeded: Engine, role: Role) -> None:
+    actor = CRESS if role is Role.REGIONAL else Actor(None, "m@t", role, organisation_id=1)
+    with pytest.raises(PermissionDenied):
+        microdata.research_extract(seeded, actor)
+
+
+def test_a_chamber_reads_its_region_and_france_never_another_region(seeded: Engine) -> None:
+    year = campaigns.list_campaigns(seeded)[0].year
+    own = privacy.table(seeded, CRESS, campaign_year=year, region=demo.DEMO_REGION)
+    assert own.cells
+    privacy.table(seeded, CRESS, campaign_year=year)  # the national picture
+    with pytest.raises(PermissionDenied):
+        privacy.table(seeded, CRESS, campaign_year=year, region="84")
+    with pytest.raises(PermissionDenied):
+        privacy.table(seeded, CRESS, campaign_year=year, dims=("region",))
+    with pytest.raises(PermissionDenied):
+        privacy.distribution(seeded, CRESS, campaign_year=year, measure="overall", region="84")
+    with pytest.raises(PermissionDenied):
+        privacy.attainment(seeded, CRESS, campaign_year=year, region="84")
+
+
+def test_hidden_cells_carry_no_figure_and_say_why(seeded: Engine) -> None:
+    year = campaigns.list_campaigns(seeded)[0].year
+    k = get_settings().min_group_size
+    tbl = privacy.table(
+        seeded, CRESS, campaign_year=year, region=demo.DEMO_REGION, dims=("legal_family",)
+    )
+    hidden = [c for c in tbl.cells if c.hidden_reason is not None]
+    assert len(hidden) == tbl.hidden_cells > 0  # the region's few foundations at least
+    for cell in hidden:
+        assert cell.n is None and cell.mean is None and cell.quartiles is None
+    for cell in tbl.cells:
+        if cell.hidden_reason is None:
+            assert cell.n is not None and cell.n >= k
+    assert tbl.note_fr
