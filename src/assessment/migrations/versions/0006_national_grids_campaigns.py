@@ -1,0 +1,95 @@
+"""The national body in the app: retired grid versions, drafts' base version, audit.
+
+``grid_versions`` gains ``based_on`` (the version a draft was made from),
+``updated_by``, ``retired_at`` / ``retired_by`` and the status ``retired``;
+``national_audit_events`` records every action of the national body on grid
+versions and campaigns.
+
+Revision ID: 0006
+Revises: 0002
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+UTC_TIMESTAMP = sa.DateTime(timezone=True)
+JSON_VALUE = sa.JSON(none_as_null=True).with_variant(
+    postgresql.JSONB(none_as_null=True), "postgresql"
+)
+
+revision: str = "0006"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("grid_versions") as batch:
+        batch.add_column(sa.Column("based_on", sa.String(length=40), nullable=True))
+        batch.add_column(sa.Column("updated_by", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("retired_at", UTC_TIMESTAMP, nullable=True))
+        batch.add_column(sa.Column("retired_by", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            op.f("fk_grid_versions_updated_by_users"),
+            "users",
+            ["updated_by"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+        batch.create_foreign_key(
+            op.f("fk_grid_versions_retired_by_users"),
+            "users",
+            ["retired_by"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+        batch.drop_constraint(op.f("ck_grid_versions_status"), type_="check")
+        batch.create_check_constraint(
+            op.f("ck_grid_versions_status"), "status IN ('draft', 'published', 'retired')"
+        )
+    op.create_table(
+        "national_audit_events",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("at", UTC_TIMESTAMP, nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("user_email", sa.String(length=320), nullable=False),
+        sa.Column("action", sa.String(length=40), nullable=False),
+        sa.Column("subject_kind", sa.String(length=20), nullable=False),
+        sa.Column("subject", sa.String(length=120), nullable=False),
+        sa.Column("detail", JSON_VALUE, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_national_audit_events_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_national_audit_events")),
+    )
+    op.create_index(
+        "ix_national_audit_events_subject",
+        "national_audit_events",
+        ["subject_kind", "subject"],
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_national_audit_events_subject", table_name="national_audit_events")
+    op.drop_table("national_audit_events")
+    op.execute("UPDATE grid_versions SET status = 'published' WHERE status = 'retired'")
+    with op.batch_alter_table("grid_versions") as batch:
+        batch.drop_constraint(op.f("ck_grid_versions_status"), type_="check")
+        batch.create_check_constraint(
+            op.f("ck_grid_versions_status"), "status IN ('draft', 'published')"
+        )
+        batch.drop_constraint(op.f("fk_grid_versions_retired_by_users"), type_="foreignkey")
+        batch.drop_constraint(op.f("fk_grid_versions_updated_by_users"), type_="foreignkey")
+        batch.drop_column("retired_by")
+        batch.drop_column("retired_at")
+        batch.drop_column("updated_by")
+        batch.drop_column("based_on")
