@@ -205,7 +205,12 @@ def list_grid_versions(engine: Engine, actor: Actor) -> list[GridVersionInfo]:
                 if i is not None
             }
             if ids:
-                emails = dict(session.execute(select(User.id, User.email).where(User.id.in_(ids))))
+                emails = {
+                    uid: email
+                    for uid, email in session.execute(
+                        select(User.id, User.email).where(User.id.in_(ids))
+                    )
+                }
         return [_info(row, emails if manager else None) for row in rows]
 
 
@@ -443,7 +448,7 @@ def check_draft(
     """:func:`check_source` with the previous version found in the database."""
     previous = None
     try:
-        grid_id, version = _id_and_version(source)
+        grid_id, version = id_and_version(source)
     except GridStoreError:
         pass
     else:
@@ -451,7 +456,7 @@ def check_draft(
     return check_source(source, source_name or "<grille>", previous)
 
 
-def _id_and_version(source: str) -> tuple[str, str]:
+def id_and_version(source: str) -> tuple[str, str]:
     header = _header(source)
     if not header.get("id") or not header.get("version"):
         raise GridStoreError(
@@ -490,7 +495,7 @@ def save_draft(
     """
     require(actor, Action.MANAGE_GRIDS)
     _check_size(source)
-    grid_id, version = _id_and_version(source)
+    grid_id, version = id_and_version(source)
     name = source_name or f"{grid_id}@{version}"
     now = utcnow()
     try:

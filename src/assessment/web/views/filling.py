@@ -192,6 +192,8 @@ class Draft:
     read_only_message: str | None = None
     errors: dict[tuple[str, str], str] = field(default_factory=dict)
     full_rerun: bool = False
+    preview: bool = False
+    """The national body's preview of a grid: answers stay in this session, never saved."""
 
     @classmethod
     def from_state(cls, a: assessments.AssessmentState) -> Draft:
@@ -283,6 +285,14 @@ def _on_change(question_id: str, horizon_id: str) -> None:
     except answers_mod.AnswerError as error:
         draft.errors[(question_id, horizon_id)] = error.message
         return
+    if draft.preview:
+        draft.errors.pop((question_id, horizon_id), None)
+        if value is None:
+            draft.answers.get(question_id, {}).pop(horizon_id, None)
+        else:
+            draft.answers.setdefault(question_id, {})[horizon_id] = value
+        draft.full_rerun = True
+        return
     if draft.stale:
         return
     previous = draft.answers.get(question_id, {}).get(horizon_id)
@@ -325,6 +335,9 @@ def _on_change(question_id: str, horizon_id: str) -> None:
 def _set_not_addressed(ids: set[str]) -> None:
     draft = _draft()
     if draft is None or draft.stale:
+        return
+    if draft.preview:
+        draft.not_addressed = set(ids)
         return
     engine, actor = state.engine(), state.current_actor()
     if actor is None:
@@ -379,6 +392,8 @@ def _grid_of_session() -> Grid | None:
     ref = st.session_state.get(_GRID_KEY)
     if ref is None:
         return None
+    if isinstance(ref, Grid):  # a preview's grid (a draft: not published, not cached)
+        return ref
     return state.grid(*ref)
 
 
@@ -858,6 +873,29 @@ def render() -> None:
     if draft.status == "submitted":
         _read_only(plan, draft, actor)
         return
+    render_form(plan, draft, actor)
+
+
+def start_preview(grid: Grid) -> Draft:
+    """This session's preview of ``grid``: an empty, unsaved form (kept while the grid
+    text does not change, so that answers tried in it stay)."""
+    draft = _draft()
+    current = st.session_state.get(_GRID_KEY)
+    if draft is None or not draft.preview or not isinstance(current, Grid) or current != grid:
+        _clear_widgets()
+        draft = Draft(0, 0, 0, 0, "draft", {}, set(), preview=True)
+        st.session_state[DRAFT_KEY] = draft
+    st.session_state[_GRID_KEY] = grid
+    return draft
+
+
+def render_form(
+    plan: FormPlan, draft: Draft, actor: Actor | None, *, preview: bool = False
+) -> None:
+    """The form as an enterprise sees it: progress, themes, items, systemic view, and
+    (not in a preview) the submission."""
+    grid = plan.grid
+    draft.full_rerun = False
     report = Scorer.for_grid(grid).score(draft.answers, draft.not_addressed)
     _progress(report, draft)
     _themes_step(plan, draft)
@@ -876,4 +914,5 @@ def render() -> None:
             if grid.systemic.description:
                 st.markdown(text(grid.systemic.description, lang))
             _section_fragment(SYSTEMIC)
-    _submit_section(plan, draft, actor)
+    if not preview and actor is not None:
+        _submit_section(plan, draft, actor)
