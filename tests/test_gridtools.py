@@ -112,7 +112,8 @@ def test_diff_names_every_kind_of_change() -> None:
         )
         .replace(
             "questions:\n      - id: gouv-statuts",
-            "questions:\n      - id: gouv-nouvelle\n        type: yes_no\n        label: Nouveau ?\n"
+            "questions:\n      - id: gouv-nouvelle\n        type: yes_no\n"
+            "        label: Nouveau ?\n"
             "      - id: gouv-statuts",
         )
     )
