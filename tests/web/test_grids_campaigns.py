@@ -39,6 +39,13 @@ def _said(at: AppTest) -> str:
     return _plain(" ".join(str(s.value) for s in [*at.success, *at.error, *at.info]))
 
 
+def _problems(at: AppTest) -> str:
+    """The problems listed beside the editor, as plain text."""
+    return _plain(
+        "\n".join(str(m.value) for m in at.markdown if "**Ligne " in str(m.value))
+    ).replace("\\", "")
+
+
 def _page(app_as: Callable[[Role], SignedIn]) -> tuple[AppTest, Actor]:
     signed = app_as(Role.NATIONAL)
     at = open_page(signed.app, PAGE).run()
@@ -81,22 +88,21 @@ def test_errors_are_shown_beside_the_editor_and_publishing_is_refused(
     )
     broken = bad_reference.replace("        type: level\n", "        type: levle\n", 1)
     at = _edit(at, broken)
-    problems = _frame_with(at, "Problème")
     type_line = broken.splitlines().index("        type: levle") + 1
-    assert (type_line, 15, "items[0].questions[0].type") in {
-        (row["Ligne"], row["Colonne"], row["Où"]) for _, row in problems.iterrows()
-    }
-    assert "type de question inconnu « levle »" in " ".join(problems["Problème"])
+    said = _problems(at)
+    assert (
+        f"Ligne {type_line}, colonne 15** · `items[0].questions[0].type` — type de "
+        "question inconnu « levle »" in said
+    )
     assert at.button(key="grids:publish").disabled
     assert "ce brouillon peut être enregistré, mais pas publié" in _said(at)
     # the type fixed, the reference to the previous version is still wrong
     at = _edit(at, bad_reference)
-    problems = _frame_with(at, "Problème")
     reference_line = bad_reference.splitlines().index("        replaces: [gouv-regle]") + 1
-    row = problems.iloc[0]
-    assert (row["Ligne"], row["Où"]) == (reference_line, "items[0].questions[0].replaces[0]")
-    assert "« gouv-regle », qui n'est pas une question de la version 2026.1" in row["Problème"]
-    assert "vouliez-vous dire « gouv-regles »" in row["Problème"]
+    said = _problems(at)
+    assert f"Ligne {reference_line}, colonne 20** · `items[0].questions[0].replaces[0]`" in said
+    assert "« gouv-regle », qui n'est pas une question de la version 2026.1" in said
+    assert "vouliez-vous dire « gouv-regles »" in said
     assert at.button(key="grids:publish").disabled
     # a draft with errors can be saved, and stays a draft
     at.button(key="grids:save").click().run()
@@ -124,15 +130,18 @@ def test_fix_preview_diff_dry_run_publish(
     assert "Grille valide : 8 items" in _said(at)
     assert not at.button(key="grids:publish").disabled
     # preview: the filling page's form, as an enterprise sees it
+    at.radio(key=grid_editor.PANEL_KEY).set_value("Aperçu").run()
     assert any("Les règles de fonctionnement" in m.value for m in at.markdown)
     assert "État des lieux" in [r.label for r in at.radio]
     assert "Soumettre" not in [b.label for b in at.button]
     # diff against 2026.1
+    at.radio(key=grid_editor.PANEL_KEY).set_value("Différences").run()
     diff = _frame_with(at, "Changement")
     row = diff[diff["Identifiant"] == "gouv-regles-ecrites"].iloc[0]
     assert row["Changement"] == "remplace gouv-regles"
     assert "gouv-regles" not in set(diff[diff["Changement"] == "supprimé"]["Identifiant"])
     # dry run on the 2026 campaign: counts and protected means only
+    at.radio(key=grid_editor.PANEL_KEY).set_value("Essai sur une campagne").run()
     at.button(key="grids:dry_go").click().run()
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}

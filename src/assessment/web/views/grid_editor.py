@@ -39,9 +39,12 @@ TEXT_KEY = f"{PREFIX}:text"
 LOADED_KEY = f"{PREFIX}:loaded"
 """Which draft ``TEXT_KEY`` holds, and the text as saved."""
 AREA_KEY = f"{PREFIX}:area"
+ACE_KEY = f"{PREFIX}:ace_code"
 PLAIN_KEY = f"{PREFIX}:plain"
 MESSAGE_KEY = f"{PREFIX}:message"
 DRY_RUN_KEY = f"{PREFIX}:dry_run"
+PANEL_KEY = f"{PREFIX}:panel"
+PANELS = ("Aperçu", "Différences", "Essai sur une campagne")
 STATUS_FR = {"published": "Publiée", "draft": "Brouillon", "retired": "Retirée"}
 
 
@@ -137,7 +140,12 @@ def _select(key: str | None) -> None:
 
 
 def _editor(source_key: str) -> str:
-    """Draw the editor; return the text as it is now."""
+    """Draw the editor; return the text as it is now.
+
+    The Ace editor is always given the text it started with (``ACE_KEY``): were it
+    given the text as it is now, each answer from the browser would reset its
+    content (and its undo history) to a text a keystroke behind.
+    """
     current: str = st.session_state[TEXT_KEY]
     plain = st.toggle(
         "Éditeur simple (zone de texte)",
@@ -145,6 +153,7 @@ def _editor(source_key: str) -> str:
         help="Sans coloration : pratique avec un lecteur d'écran.",
     )
     if plain:
+        st.session_state.pop(ACE_KEY, None)
         if st.session_state.get(AREA_KEY) is None:
             st.session_state[AREA_KEY] = current
         st.text_area(
@@ -157,13 +166,14 @@ def _editor(source_key: str) -> str:
     st.session_state.pop(AREA_KEY, None)
     from code_editor import code_editor  # type: ignore[import-untyped]
 
+    base: str = st.session_state.setdefault(ACE_KEY, current)
     response = code_editor(
-        current,
+        base,
         lang="yaml",
         height=[24, 32],
         response_mode="debounce",
         options={"showLineNumbers": True, "tabSize": 2, "useSoftTabs": True, "wrap": True},
-        key=f"{PREFIX}:ace:{source_key}",
+        key=f"{PREFIX}:ace:{source_key}:{grid_store.content_hash(base)[:16]}",
     )
     if (
         isinstance(response, dict)
@@ -212,12 +222,28 @@ def _problems(result: GridLoadResult) -> None:
             icon=":material/error:",
         )
     if result.problems or result.warnings:
-        st.dataframe(
-            problems_table(result),
-            hide_index=True,
-            width="stretch",
-            column_config={"Problème": st.column_config.TextColumn(width="large")},
+        with st.container(height=min(480, 90 + 60 * len(problem_lines(result))), border=True):
+            st.markdown("\n".join(problem_lines(result)))
+
+
+def problem_lines(result: GridLoadResult) -> list[str]:
+    """One Markdown line per problem: « Ligne 12, colonne 9 · items[0].label — message »."""
+    lines = []
+    for _, row in problems_table(result).iterrows():
+        icon = ":material/error:" if row["Gravité"] == "erreur" else ":material/warning:"
+        where = str(row["Où"]).replace("`", "'")
+        lines.append(
+            f"- {icon} **Ligne {row['Ligne']}, colonne {row['Colonne']}** · `{where}` — "
+            + _escape(str(row["Problème"]))
         )
+    return lines
+
+
+def _escape(value: str) -> str:
+    """Author text shown as Markdown: no markup, no HTML."""
+    for char in "\\`*_[]<>#|":
+        value = value.replace(char, "\\" + char)
+    return value
 
 
 # ---------------------------------------------------------------------------
@@ -395,6 +421,7 @@ def _load_text(engine: Engine, actor: Actor, key: str) -> None:
     st.session_state[TEXT_KEY] = source
     st.session_state[LOADED_KEY] = (key, source)
     st.session_state.pop(AREA_KEY, None)
+    st.session_state.pop(ACE_KEY, None)
 
 
 def _draft_section(engine: Engine, actor: Actor, info: grid_store.GridVersionInfo) -> None:
@@ -463,12 +490,21 @@ def _draft_section(engine: Engine, actor: Actor, info: grid_store.GridVersionInf
         _flash("success", f"Brouillon {key} supprimé.")
         st.rerun()
     previous = grid_store.previous_version(engine, info.grid_id, info.version, info.based_on)
-    preview_tab, diff_tab, dry_tab = st.tabs(["Aperçu", "Différences", "Essai sur une campagne"])
-    with preview_tab:
+    # one panel drawn at a time: the preview is a whole form, too heavy to redraw on
+    # every keystroke when it is not looked at
+    panel = st.radio(
+        "Afficher",
+        PANELS,
+        index=PANELS.index("Différences"),
+        horizontal=True,
+        key=PANEL_KEY,
+        label_visibility="collapsed",
+    )
+    if panel == "Aperçu":
         _preview(result.grid if result.ok else None)
-    with diff_tab:
+    elif panel == "Différences":
         _diff(previous, result.grid)
-    with dry_tab:
+    else:
         _dry_run(engine, actor, result.grid if result.ok else None)
 
 
