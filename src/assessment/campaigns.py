@@ -263,7 +263,8 @@ def participation_by_campaign(engine: Engine, actor: Actor) -> dict[int, Partici
                 func.count(Assessment.submitted_at).filter(Assessment.status == "submitted"),
             ).group_by(Assessment.campaign_id)
         )
+        counts = {campaign_id: (started, submitted) for campaign_id, started, submitted in rows}
         return {
-            campaign_id: Participation(organisations, started, submitted)
-            for campaign_id, started, submitted in rows
+            campaign_id: Participation(organisations, *counts.get(campaign_id, (0, 0)))
+            for campaign_id in session.scalars(select(Campaign.id))
         }

@@ -17,7 +17,15 @@ import pytest
 from assessment import campaigns, db, grid_store
 from assessment.permissions import Actor
 
-from .conftest import DEMO_EMAILS, LiveServer, _start_server, screenshot, sign_in, wait_for_app
+from .conftest import (
+    DEMO_EMAILS,
+    SCREENSHOTS,
+    LiveServer,
+    _start_server,
+    screenshot,
+    sign_in,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +41,7 @@ def national_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
 def _editor(page):  # type: ignore[no-untyped-def]
     """Ace's input inside the code editor component's frame."""
     frame = page.frame_locator('iframe[title*="code_editor"]').first
-    return frame.locator(".ace_text-input")
+    return frame.locator(".ace_text-input").first
 
 
 def _settle(page) -> None:  # type: ignore[no-untyped-def]
@@ -68,8 +76,10 @@ def test_national_edits_publishes_and_opens_a_campaign(page, national_server: Li
     assert page.get_by_role("button", name="Publier").is_disabled()
     screenshot(page, "national-2-error-beside-editor")
 
-    # undone: valid again
-    editor.press("Control+z")
+    # the line removed: valid again
+    editor.press("Control+Home")
+    editor.press("Shift+ArrowDown")
+    editor.press("Delete")
     _settle(page)
     page.get_by_text("Grille valide").first.wait_for()
     assert page.get_by_role("button", name="Publier").is_enabled()
@@ -77,6 +87,11 @@ def test_national_edits_publishes_and_opens_a_campaign(page, national_server: Li
     # preview, as an enterprise will see the form
     page.get_by_text("Aperçu", exact=True).click()
     page.get_by_text("Le formulaire tel qu'une organisation le verra").wait_for()
+    wait_for_app(page)
+    page.locator('iframe[title*="code_editor"]').first.screenshot(
+        path=str(SCREENSHOTS / "national-3-editor.png")
+    )
+    page.get_by_text("Le formulaire tel qu'une organisation le verra").scroll_into_view_if_needed()
     screenshot(page, "national-3-preview")
 
     page.get_by_role("button", name="Publier").click()
@@ -95,13 +110,12 @@ def test_national_edits_publishes_and_opens_a_campaign(page, national_server: Li
     page.get_by_role("button", name="Créer la campagne").click()
     page.get_by_text(f"Campagne {year} créée sur la version {NEW_VERSION}").first.wait_for()
     wait_for_app(page)
+    page.get_by_role("heading", name="Grilles et campagnes").scroll_into_view_if_needed()
     screenshot(page, "national-5-campaign")
 
     engine = db.create_database_engine(national_server.database_url)
     try:
-        versions = {
-            v.key: v.status for v in grid_store.list_grid_versions(engine, Actor.system())
-        }
+        versions = {v.key: v.status for v in grid_store.list_grid_versions(engine, Actor.system())}
         assert versions[f"{GUIDE_ID}@{NEW_VERSION}"] == "published"
         created = next(c for c in campaigns.list_campaigns(engine) if c.year == year)
         assert created.grid_version == NEW_VERSION

@@ -53,10 +53,13 @@ def _flash(kind: str, message: str) -> None:
 
 
 def _show_flash() -> None:
+    # always one element here, message or not: the elements below keep their place in the
+    # page, so the editor's frame (and the text typed in it) is never rebuilt
+    slot = st.empty()
     flash = st.session_state.pop(MESSAGE_KEY, None)
     if flash is not None:
         kind, message = flash
-        (st.success if kind == "success" else st.error)(french.typo(message))
+        (slot.success if kind == "success" else slot.error)(french.typo(message))
 
 
 def _error_message(error: Exception) -> str:
@@ -172,7 +175,21 @@ def _editor(source_key: str) -> str:
         lang="yaml",
         height=[24, 32],
         response_mode="debounce",
-        options={"showLineNumbers": True, "tabSize": 2, "useSoftTabs": True, "wrap": True},
+        options={
+            "showLineNumbers": True,
+            "tabSize": 2,
+            "useSoftTabs": True,
+            "wrap": False,
+            "enableLiveAutocompletion": False,
+            "enableBasicAutocompletion": False,
+            "enableSnippets": False,
+            # a font the browser already has: Ace measures its lines once, and a font
+            # arriving later would shift the line numbers against the text
+            "fontFamily": "DejaVu Sans Mono, Menlo, Consolas, monospace",
+            "fontSize": 13,
+        },
+        # the component's default top margin shifts the line numbers against the text
+        props={"scrollMargin": [0, 0, 0, 0]},
         key=f"{PREFIX}:ace:{source_key}:{grid_store.content_hash(base)[:16]}",
     )
     if (
@@ -446,6 +463,8 @@ def _draft_section(engine: Engine, actor: Actor, info: grid_store.GridVersionInf
             icon=":material/publish:",
             help="Une version publiée ne change plus ; une campagne peut alors la choisir.",
         )
+        if not result.ok:
+            st.caption("Publication impossible tant qu'il reste des erreurs.")
         st.download_button(
             "Télécharger (YAML)",
             current.encode("utf-8"),
