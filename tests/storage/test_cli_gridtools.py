@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine
 
 from assessment.cli import main
-from assessment.db import dispose_engines
-from assessment.settings import get_settings
 
-from .conftest import GRIDS_V1, GRIDS_V2, World, database_url
+from .conftest import GRIDS_V1, GRIDS_V2, World
+from .test_cli_and_demo import cli_env  # noqa: F401  (the CLI's settings on the test database)
 from .test_national import _draft_v2, _submitted_org
 
 V1 = GRIDS_V1 / "small-v1.yaml"
@@ -56,19 +53,8 @@ def test_diff_checks_replaces_against_the_old_file(tmp_path: Path) -> None:
     assert "« replaces » désigne « x »" in result.output
 
 
-@pytest.fixture
-def cli_env(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Engine]:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url(engine))
-    monkeypatch.setenv("ASSESSMENT_GRIDS_DIR", str(GRIDS_V1))
-    monkeypatch.delenv("ASSESSMENT_SETTINGS", raising=False)
-    get_settings.cache_clear()
-    yield engine
-    get_settings.cache_clear()
-    dispose_engines()
-
-
-def test_dry_run_on_a_campaign(cli_env: Engine, world: World, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("cli_env")
+def test_dry_run_on_a_campaign(world: World, tmp_path: Path) -> None:
     for region in ["84"] * 5 + ["11"] * 5:
         _submitted_org(world, region)
     draft = tmp_path / "draft.yaml"

@@ -33,6 +33,7 @@ from assessment.aggregation import suppressed_cells
 from assessment.campaigns import CampaignInfo, list_campaigns
 from assessment.db import NotFound, read_session
 from assessment.errors import UserError
+from assessment.french import number, plural, typo
 from assessment.grid import Grid, text
 from assessment.grid_store import READABLE, get_grid
 from assessment.gridtools.lineage import Lineage, carried_item_scores
@@ -371,14 +372,16 @@ def dry_run(
     )
 
 
+def signed_points(value: float | None) -> str:
+    """``+3,2``, ``-1``, ``0``; ``—`` when there is no figure (fewer than k)."""
+    if value is None:
+        return "—"
+    return ("+" if value > 0 else "") + number(value, 1)
+
+
 def summary_lines(result: DryRun) -> Sequence[str]:
     """The dry run in French lines (the CLI prints them; the page shows tables)."""
-    from assessment.french import number, plural, typo
-
-    def signed(value: float | None) -> str:
-        if value is None:
-            return "—"
-        return ("+" if value > 0 else "") + number(value, 1)
+    signed = signed_points
 
     o = result.overall
     lines = [

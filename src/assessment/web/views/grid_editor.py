@@ -300,12 +300,6 @@ def _diff(previous: Grid | None, grid: Grid | None) -> None:
         st.dataframe(diff_table(previous, grid), hide_index=True, width="stretch")
 
 
-def _signed(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return ("+" if value > 0 else "") + french.number(value, 1)
-
-
 def _dry_run(engine: Engine, actor: Actor, grid: Grid | None) -> None:
     if grid is None:
         st.info("L'essai est possible quand la grille est valide.")
@@ -337,7 +331,7 @@ def _dry_run(engine: Engine, actor: Actor, grid: Grid | None) -> None:
     cols = st.columns(3)
     cols[0].metric("Auto-évaluations soumises", french.number(result.assessments))
     cols[1].metric("Score d'ensemble modifié", f"{french.number(o.changed)} / {o.scored}")
-    cols[2].metric("Variation moyenne (points)", _signed(o.mean_change))
+    cols[2].metric("Variation moyenne (points)", dryrun.signed_points(o.mean_change))
     st.caption(
         french.typo(
             "Comptes d'organisations et moyennes sur au moins "
@@ -352,7 +346,7 @@ def _dry_run(engine: Engine, actor: Actor, grid: Grid | None) -> None:
             "En hausse": s.up,
             "En baisse": s.down,
             **{name: count for name, count in s.buckets.items()},
-            "Variation moyenne": _signed(s.mean_change),
+            "Variation moyenne": dryrun.signed_points(s.mean_change),
         }
         for s in [o, *result.items]
     ]
@@ -368,7 +362,7 @@ def _dry_run(engine: Engine, actor: Actor, grid: Grid | None) -> None:
                         "Organisations": r.n,
                         "Avant": french.number(r.before, 1),
                         "Après": french.number(r.after, 1),
-                        "Variation": _signed(r.change),
+                        "Variation": dryrun.signed_points(r.change),
                     }
                     for r in result.regions
                 ]
@@ -465,14 +459,7 @@ def _draft_section(engine: Engine, actor: Actor, info: grid_store.GridVersionInf
         )
         if not result.ok:
             st.caption("Publication impossible tant qu'il reste des erreurs.")
-        st.download_button(
-            "Télécharger (YAML)",
-            current.encode("utf-8"),
-            file_name=f"{info.grid_id}-{info.version}.yaml",
-            mime="application/yaml",
-            key=f"{PREFIX}:download_draft",
-            on_click="ignore",
-        )
+        _download(st.container(), current, info.grid_id, info.version, "draft")
         confirm = st.checkbox("Je veux supprimer ce brouillon", key=f"{PREFIX}:confirm_delete")
         delete = st.button("Supprimer le brouillon", key=f"{PREFIX}:delete", disabled=not confirm)
     if save or publish:
@@ -527,6 +514,18 @@ def _draft_section(engine: Engine, actor: Actor, info: grid_store.GridVersionInf
         _dry_run(engine, actor, result.grid if result.ok else None)
 
 
+def _download(where: Any, source: str, grid_id: str, version: str, kind: str) -> None:
+    """The version's text exactly as stored (its author's comments and key order)."""
+    where.download_button(
+        "Télécharger (YAML)",
+        source.encode("utf-8"),
+        file_name=f"{grid_id}-{version}.yaml",
+        mime="application/yaml",
+        key=f"{PREFIX}:download_{kind}",
+        on_click="ignore",
+    )
+
+
 def _key_of(source: str, fallback: str) -> str:
     try:
         grid_id, version = grid_store.id_and_version(source)
@@ -550,14 +549,7 @@ def _published_section(engine: Engine, actor: Actor, versions: list[Any]) -> Non
             return
         source = grid_store.get_grid_source(engine, actor, chosen.grid_id, chosen.version)
         left, right = st.columns(2)
-        left.download_button(
-            "Télécharger (YAML)",
-            source.encode("utf-8"),
-            file_name=f"{chosen.grid_id}-{chosen.version}.yaml",
-            mime="application/yaml",
-            key=f"{PREFIX}:download_published",
-            on_click="ignore",
-        )
+        _download(left, source, chosen.grid_id, chosen.version, "published")
         if chosen.status == "published" and right.button(
             "Retirer cette version",
             key=f"{PREFIX}:retire",
