@@ -117,12 +117,12 @@ def create_campaign(
     version = grid_version or latest_version(engine, grid_id)
     try:
         with write_session(engine) as session:
-            status = session.scalar(
-                select(GridVersion.status).where(
+            found = session.execute(
+                select(GridVersion.status, GridVersion.retired_at).where(
                     GridVersion.grid_id == grid_id, GridVersion.version == version
                 )
-            )
-            if status != PUBLISHED:
+            ).first()
+            if found is None or found.status != PUBLISHED or found.retired_at is not None:
                 raise CampaignError(
                     f"La grille {grid_id} version {version} n'est pas publiée (ou a été "
                     "retirée) : une campagne ne peut porter que sur une version publiée."

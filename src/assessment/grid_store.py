@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,6 +43,7 @@ from assessment.grid_loader import (
     check_grid_dir,
     load_grid_text,
 )
+from assessment.gridtools.roundtrip import UNREADABLE_CODES, set_version
 from assessment.messages import did_you_mean, render
 from assessment.permissions import Action, Actor, can, require
 from assessment.tables import GridVersion, User, utcnow
@@ -51,8 +52,9 @@ DEFAULT_GRID_ID = "guide-bonnes-pratiques-ess"
 PUBLISHED = "published"
 DRAFT = "draft"
 RETIRED = "retired"
-READABLE = (PUBLISHED, RETIRED)
-"""Statuses whose grid answers may be read and scored against."""
+"""Shown for a published version whose ``retired_at`` is set (stored status: published)."""
+READABLE = (PUBLISHED,)
+"""Stored statuses whose grid answers may be read and scored against (retired included)."""
 Status = Literal["draft", "published", "retired"]
 _CACHE_SIZE = 32
 
@@ -178,7 +180,11 @@ def latest_version(engine: Engine, grid_id: str = DEFAULT_GRID_ID) -> str:
     with read_session(engine) as session:
         version = session.scalar(
             select(GridVersion.version)
-            .where(GridVersion.grid_id == grid_id, GridVersion.status == PUBLISHED)
+            .where(
+                GridVersion.grid_id == grid_id,
+                GridVersion.status == PUBLISHED,
+                GridVersion.retired_at.is_(None),
+            )
             .order_by(GridVersion.published_at.desc(), GridVersion.id.desc())
             .limit(1)
         )
@@ -214,10 +220,6 @@ def list_grid_versions(engine: Engine, actor: Actor) -> list[GridVersionInfo]:
         return [_info(row, emails if manager else None) for row in rows]
 
 
-_UNREADABLE = frozenset(
-    {"file_too_large", "too_deep", "too_many_nodes", "alias_expansion", "alias_recursive"}
-)
-"""Loader codes after which the text is not read any further (hostile or not a grid)."""
 _headers: OrderedDict[str, dict[str, str]] = OrderedDict()
 
 
@@ -238,7 +240,7 @@ def _header(source: str) -> dict[str, str]:
     if result.grid is not None:
         grid = result.grid
         header = {"id": grid.id, "version": grid.version, "title": text(grid.title)}
-    elif not any(p.code in _UNREADABLE or p.code.startswith("yaml_") for p in result.problems):
+    elif not any(p.code in UNREADABLE_CODES or p.code.startswith("yaml_") for p in result.problems):
         try:
             node = yaml.compose(source, Loader=yaml.SafeLoader)
         except yaml.YAMLError:
@@ -282,7 +284,11 @@ def _last_change(row: GridVersion) -> tuple[datetime, int | None]:
 
 def _info(row: GridVersion, emails: dict[int, str] | None = None) -> GridVersionInfo:
     status: Status = (
-        "published" if row.status == PUBLISHED else "retired" if row.status == RETIRED else "draft"
+        "draft"
+        if row.status != PUBLISHED
+        else "retired"
+        if row.retired_at is not None
+        else "published"
     )
     changed_at, changed_by = _last_change(row)
     return GridVersionInfo(
@@ -322,11 +328,12 @@ def _store_published(
 ) -> bool:
     """Insert a published version; False if identical already there, error if different."""
     digest = content_hash(source)
-    existing = session.scalar(
-        select(GridVersion).where(
+    # only the columns needed: this runs on start, before and after any migration
+    existing = session.execute(
+        select(GridVersion.status, GridVersion.content_hash).where(
             GridVersion.grid_id == grid.id, GridVersion.version == grid.version
         )
-    )
+    ).first()
     if existing is not None:
         if existing.status in READABLE and existing.content_hash == digest:
             return False
@@ -341,8 +348,8 @@ def _store_published(
             "dans la base : publiez ou supprimez ce brouillon, ou changez de numéro de version."
         )
     now = utcnow()
-    session.add(
-        GridVersion(
+    session.execute(  # a Core insert names only these columns (see above)
+        insert(GridVersion).values(
             grid_id=grid.id,
             version=grid.version,
             source=source,
@@ -395,9 +402,9 @@ def previous_version(
     """
     with read_session(engine) as session:
         candidates = [
-            (row.version, row.status, row.published_at)
+            (row.version, row.status, row.retired_at)
             for row in session.execute(
-                select(GridVersion.version, GridVersion.status, GridVersion.published_at)
+                select(GridVersion.version, GridVersion.status, GridVersion.retired_at)
                 .where(GridVersion.grid_id == grid_id, GridVersion.version != version)
                 .order_by(GridVersion.published_at.desc(), GridVersion.id.desc())
             )
@@ -405,7 +412,7 @@ def previous_version(
     readable = [c for c in candidates if c[1] in READABLE]
     chosen = next((c[0] for c in readable if c[0] == based_on), None)
     if chosen is None:
-        chosen = next((c[0] for c in readable if c[1] == PUBLISHED), None)
+        chosen = next((c[0] for c in readable if c[2] is None), None)
     return get_grid(engine, grid_id, chosen) if chosen is not None else None
 
 
@@ -469,7 +476,11 @@ def id_and_version(source: str) -> tuple[str, str]:
 def _latest_published(session: Session, grid_id: str) -> str | None:
     return session.scalar(
         select(GridVersion.version)
-        .where(GridVersion.grid_id == grid_id, GridVersion.status == PUBLISHED)
+        .where(
+            GridVersion.grid_id == grid_id,
+            GridVersion.status == PUBLISHED,
+            GridVersion.retired_at.is_(None),
+        )
         .order_by(GridVersion.published_at.desc(), GridVersion.id.desc())
         .limit(1)
     )
@@ -638,12 +649,11 @@ def retire(engine: Engine, actor: Actor, grid_id: str, version: str) -> None:
     require(actor, Action.MANAGE_GRIDS)
     with write_session(engine) as session:
         row = _load(session, grid_id, version)
-        if row.status != PUBLISHED:
+        if row.status != PUBLISHED or row.retired_at is not None:
             raise GridStoreError(
                 f"Seule une version publiée peut être retirée ({grid_id} version {version})."
             )
         now = utcnow()
-        row.status = RETIRED
         row.retired_at = now
         row.retired_by = actor.user_id
         national_audit.record(
@@ -655,8 +665,6 @@ def new_draft_from(
     engine: Engine, actor: Actor, grid_id: str, version: str, new_version: str
 ) -> GridLoadResult:
     """A draft copying any version's text (comments kept) under a new version number."""
-    from assessment.gridtools.roundtrip import set_version
-
     require(actor, Action.MANAGE_GRIDS)
     source = get_grid_source(engine, actor, grid_id, version)
     return save_draft(engine, actor, set_version(source, new_version), based_on=version)

@@ -172,7 +172,7 @@ class GridVersion(Base):
     __tablename__ = "grid_versions"
     __table_args__ = (
         UniqueConstraint("grid_id", "version"),
-        CheckConstraint("status IN ('draft', 'published', 'retired')", name="status"),
+        CheckConstraint("status IN ('draft', 'published')", name="status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -190,11 +190,12 @@ class GridVersion(Base):
     # h9-national (migration 0006)
     based_on: Mapped[str | None] = mapped_column(String(40))
     """The version of the same grid a draft was made from (its diff and ``replaces`` base)."""
-    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by: Mapped[int | None] = mapped_column(Integer)
+    """A user id (no foreign key: added to a table others refer to, without rebuilding it)."""
     retired_at: Mapped[datetime | None]
     """Set when a published version is retired: no new campaign may use it; its
-    assessments stay readable and scorable."""
-    retired_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assessments stay readable and scorable (its ``status`` stays ``published``)."""
+    retired_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class Campaign(Base):

@@ -1,7 +1,8 @@
 """The national body in the app: retired grid versions, drafts' base version, audit.
 
 ``grid_versions`` gains ``based_on`` (the version a draft was made from),
-``updated_by``, ``retired_at`` / ``retired_by`` and the status ``retired``;
+``updated_by`` and ``retired_at`` / ``retired_by`` (a retired version keeps the
+status ``published``);
 ``national_audit_events`` records every action of the national body on grid
 versions and campaigns.
 
@@ -30,29 +31,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("grid_versions") as batch:
-        batch.add_column(sa.Column("based_on", sa.String(length=40), nullable=True))
-        batch.add_column(sa.Column("updated_by", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("retired_at", UTC_TIMESTAMP, nullable=True))
-        batch.add_column(sa.Column("retired_by", sa.Integer(), nullable=True))
-        batch.create_foreign_key(
-            op.f("fk_grid_versions_updated_by_users"),
-            "users",
-            ["updated_by"],
-            ["id"],
-            ondelete="SET NULL",
-        )
-        batch.create_foreign_key(
-            op.f("fk_grid_versions_retired_by_users"),
-            "users",
-            ["retired_by"],
-            ["id"],
-            ondelete="SET NULL",
-        )
-        batch.drop_constraint(op.f("ck_grid_versions_status"), type_="check")
-        batch.create_check_constraint(
-            op.f("ck_grid_versions_status"), "status IN ('draft', 'published', 'retired')"
-        )
+    # plain ADD COLUMNs: rebuilding grid_versions (SQLite's way to change a constraint)
+    # would fail, campaigns and assessments refer to it
+    op.add_column("grid_versions", sa.Column("based_on", sa.String(length=40), nullable=True))
+    op.add_column("grid_versions", sa.Column("updated_by", sa.Integer(), nullable=True))
+    op.add_column("grid_versions", sa.Column("retired_at", UTC_TIMESTAMP, nullable=True))
+    op.add_column("grid_versions", sa.Column("retired_by", sa.Integer(), nullable=True))
     op.create_table(
         "national_audit_events",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -81,15 +65,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_national_audit_events_subject", table_name="national_audit_events")
     op.drop_table("national_audit_events")
-    op.execute("UPDATE grid_versions SET status = 'published' WHERE status = 'retired'")
-    with op.batch_alter_table("grid_versions") as batch:
-        batch.drop_constraint(op.f("ck_grid_versions_status"), type_="check")
-        batch.create_check_constraint(
-            op.f("ck_grid_versions_status"), "status IN ('draft', 'published')"
-        )
-        batch.drop_constraint(op.f("fk_grid_versions_retired_by_users"), type_="foreignkey")
-        batch.drop_constraint(op.f("fk_grid_versions_updated_by_users"), type_="foreignkey")
-        batch.drop_column("retired_by")
-        batch.drop_column("retired_at")
-        batch.drop_column("updated_by")
-        batch.drop_column("based_on")
+    for column in ("retired_by", "retired_at", "updated_by", "based_on"):
+        op.drop_column("grid_versions", column)

@@ -83,12 +83,20 @@ def versions_table(versions: list[grid_store.GridVersionInfo]) -> pd.DataFrame:
                 "Version": v.version,
                 "Statut": STATUS_FR[v.status],
                 "Issue de": v.based_on or "",
-                "Modifiée le": french.saved_at(v.changed_at) if v.changed_at else "",
+                "Dernière modification": french.saved_at(v.changed_at) if v.changed_at else "",
                 "Par": v.changed_by or "fichier du dossier des grilles",
             }
             for v in versions
         ],
-        columns=["Grille", "Identifiant", "Version", "Statut", "Issue de", "Modifiée le", "Par"],
+        columns=[
+            "Grille",
+            "Identifiant",
+            "Version",
+            "Statut",
+            "Issue de",
+            "Dernière modification",
+            "Par",
+        ],
     )
 
 
