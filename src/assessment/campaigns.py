@@ -2,8 +2,11 @@
 
 A campaign is open from ``opens_on`` to ``closes_on`` included, unless the
 national council closed it early (``closed_at``).  Reading campaigns needs no
-actor (they are public); creating and closing them is
-``Action.MANAGE_CAMPAIGNS``.
+actor (they are public); creating, opening early, closing and reopening them is
+``Action.MANAGE_CAMPAIGNS``, and each is recorded in
+:mod:`assessment.national_audit`.  Closing makes its assessments read-only
+(:mod:`assessment.assessments` checks the campaign on every write); reopening
+keeps everything as it was.
 
 Running a campaign: :func:`participation` lists, for a region (a chamber's
 own) or every region (national council), each organisation with its status in
@@ -22,9 +25,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from assessment import national_audit
 from assessment.db import NotFound, read_session, write_session
 from assessment.errors import UserError
 from assessment.grid_store import DEFAULT_GRID_ID, PUBLISHED, latest_version
@@ -127,15 +132,15 @@ def create_campaign(
     version = grid_version or latest_version(engine, grid_id)
     try:
         with write_session(engine) as session:
-            status = session.scalar(
-                select(GridVersion.status).where(
+            found = session.execute(
+                select(GridVersion.status, GridVersion.retired_at).where(
                     GridVersion.grid_id == grid_id, GridVersion.version == version
                 )
-            )
-            if status != PUBLISHED:
+            ).first()
+            if found is None or found.status != PUBLISHED or found.retired_at is not None:
                 raise CampaignError(
-                    f"La grille {grid_id} version {version} n'est pas publiée : "
-                    "une campagne ne peut porter que sur une version publiée."
+                    f"La grille {grid_id} version {version} n'est pas publiée (ou a été "
+                    "retirée) : une campagne ne peut porter que sur une version publiée."
                 )
             if session.scalar(select(Campaign.id).where(Campaign.year == year)) is not None:
                 raise CampaignError(f"Une campagne {year} existe déjà.")
@@ -150,31 +155,101 @@ def create_campaign(
             )
             session.add(row)
             session.flush()
+            national_audit.record(
+                session,
+                actor,
+                "campaign_created",
+                "campaign",
+                str(row.id),
+                year=year,
+                grid=f"{grid_id}@{version}",
+                opens_on=opens_on.isoformat(),
+                closes_on=closes_on.isoformat(),
+            )
             return row.id
     except IntegrityError as exc:
         raise CampaignError(f"Une campagne {year} vient d'être créée.") from exc
+
+
+def _row(session: Session, campaign_id: int) -> Campaign:
+    row = session.get(Campaign, campaign_id)
+    if row is None:
+        raise NotFound(f"Campagne n° {campaign_id} introuvable.")
+    return row
+
+
+def open_early(
+    engine: Engine, actor: Actor, campaign_id: int, today: date | None = None
+) -> CampaignInfo:
+    """Open a campaign that has not started yet, today (its closing date stays)."""
+    require(actor, Action.MANAGE_CAMPAIGNS)
+    today = today or date.today()
+    with write_session(engine) as session:
+        row = _row(session, campaign_id)
+        if row.closed_at is not None or today > row.closes_on:
+            raise CampaignError(
+                f"La campagne « {row.label} » est close : rouvrez-la plutôt que de l'ouvrir."
+            )
+        if row.opens_on > today:
+            national_audit.record(
+                session,
+                actor,
+                "campaign_opened",
+                "campaign",
+                str(row.id),
+                planned=row.opens_on.isoformat(),
+                opened=today.isoformat(),
+            )
+            row.opens_on = today
+        return _info(row)
 
 
 def close_campaign(engine: Engine, actor: Actor, campaign_id: int) -> CampaignInfo:
     """Close a campaign now: its assessments can no longer be edited or reopened."""
     require(actor, Action.MANAGE_CAMPAIGNS)
     with write_session(engine) as session:
-        row = session.get(Campaign, campaign_id)
-        if row is None:
-            raise NotFound(f"Campagne n° {campaign_id} introuvable.")
+        row = _row(session, campaign_id)
         if row.closed_at is None:
             row.closed_at = utcnow()
+            national_audit.record(session, actor, "campaign_closed", "campaign", str(row.id))
         return _info(row)
 
 
-def reopen_campaign(engine: Engine, actor: Actor, campaign_id: int) -> CampaignInfo:
-    """Undo an early close (the planned dates still apply)."""
+def reopen_campaign(
+    engine: Engine,
+    actor: Actor,
+    campaign_id: int,
+    *,
+    closes_on: date | None = None,
+    today: date | None = None,
+) -> CampaignInfo:
+    """Undo a close: every answer, submission and score is kept as it was.
+
+    A campaign past its closing date needs a new ``closes_on`` (today or later)
+    to be open again; otherwise the planned dates still apply.
+    """
     require(actor, Action.MANAGE_CAMPAIGNS)
+    today = today or date.today()
     with write_session(engine) as session:
-        row = session.get(Campaign, campaign_id)
-        if row is None:
-            raise NotFound(f"Campagne n° {campaign_id} introuvable.")
+        row = _row(session, campaign_id)
+        if closes_on is not None:
+            if closes_on < max(row.opens_on, today):
+                raise CampaignError(
+                    "La nouvelle date de clôture doit être aujourd'hui ou plus tard, "
+                    "et suivre la date d'ouverture."
+                )
+            row.closes_on = closes_on
+        changed = row.closed_at is not None or closes_on is not None
         row.closed_at = None
+        if changed:
+            national_audit.record(
+                session,
+                actor,
+                "campaign_reopened",
+                "campaign",
+                str(row.id),
+                closes_on=row.closes_on.isoformat(),
+            )
         return _info(row)
 
 
@@ -340,3 +415,35 @@ def shared_assessments(engine: Engine, actor: Actor, campaign_id: int) -> list[S
             )
         )
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Participation:
+    """How far a campaign has gone, nationally (counts only)."""
+
+    organisations: int
+    started: int
+    submitted: int
+
+    @property
+    def submitted_ratio(self) -> float:
+        return self.submitted / self.organisations if self.organisations else 0.0
+
+
+def participation_by_campaign(engine: Engine, actor: Actor) -> dict[int, Participation]:
+    """Assessments started and submitted in each campaign, out of every organisation."""
+    require(actor, Action.MANAGE_CAMPAIGNS)
+    with read_session(engine) as session:
+        organisations = session.scalar(select(func.count(Organisation.id))) or 0
+        rows = session.execute(
+            select(
+                Assessment.campaign_id,
+                func.count(Assessment.id),
+                func.count(Assessment.submitted_at).filter(Assessment.status == "submitted"),
+            ).group_by(Assessment.campaign_id)
+        )
+        counts = {campaign_id: (started, submitted) for campaign_id, started, submitted in rows}
+        return {
+            campaign_id: Participation(organisations, *counts.get(campaign_id, (0, 0)))
+            for campaign_id in session.scalars(select(Campaign.id))
+        }

@@ -215,11 +215,14 @@ def progress_chart(
     title: str = "Progression d'une campagne à l'autre",
     domain: tuple[float, float] = SCORE_DOMAIN,
     axis_title: str = SCORE_AXIS_TITLE,
+    version_breaks: Sequence[str] = (),
 ) -> alt.LayerChart | alt.Chart:
     """One line per series (an item, or « Ensemble ») across campaigns.
 
     Series differ by shade, stroke pattern and point shape, and each line is
-    labelled with its name at its last point.
+    labelled with its name at its last point.  ``version_breaks``: campaigns
+    answered on another grid version than the one before; each gets a dashed
+    rule labelled « Nouvelle version de la grille ».
     """
     kept: list[dict[str, Any]] = [dict(r) for r in rows if r["score"] is not None]
     if not kept:
@@ -272,9 +275,22 @@ def progress_chart(
         .encode(text="label:N")
         .transform_filter(alt.datum.is_last)
     )
-    return styled(
-        alt.layer(lines, points, labels).properties(title=title, width="container", height=320)
-    )
+    layers: list[Any] = [lines, points, labels]
+    if version_breaks:
+        marks = alt.Chart(
+            alt.Data(
+                values=[
+                    {"campaign": c, "note": "Nouvelle version de la grille"} for c in version_breaks
+                ]
+            )
+        ).encode(x=alt.X("campaign:O", sort=campaign_order))
+        layers.append(marks.mark_rule(strokeDash=[2, 3], color=INK, opacity=0.6))
+        layers.append(
+            marks.mark_text(align="left", baseline="top", dx=4, y=4, fontSize=10, color=INK).encode(
+                text="note:N"
+            )
+        )
+    return styled(alt.layer(*layers).properties(title=title, width="container", height=320))
 
 
 def priorities_chart(

@@ -117,6 +117,11 @@ class _QuestionBase(_Model):
         default=None, description="Horizons the question is asked for (default: all, in order)"
     )
     show_if: Condition | None = None
+    replaces: list[Id] = Field(
+        default_factory=list,
+        description="Ids of questions of the previous version this question replaces "
+        "(renamed, split or merged): their answers count as this question's history",
+    )
 
     @property
     def is_required(self) -> bool:
@@ -218,6 +223,11 @@ class Item(_Model):
     weight: float = Field(default=1.0, ge=0)
     optional: bool = Field(
         default=False, description="The organisation may leave this item out this year"
+    )
+    replaces: list[Id] = Field(
+        default_factory=list,
+        description="Ids of items of the previous version this item replaces "
+        "(renamed, split or merged): their scores count as this item's history",
     )
     questions: list[Question] = Field(min_length=1)
 
@@ -482,6 +492,48 @@ def semantic_issues(grid: Grid) -> list[SemanticIssue]:
                 current = deps[current]
             reported.update(seen_chain)
             add("condition_cycle", (*path, "show_if"), chain=" → ".join([*seen_chain, current]))
+    return issues
+
+
+def lineage_issues(grid: Grid, previous: Grid) -> list[SemanticIssue]:
+    """``replaces`` references of ``grid`` that are not in ``previous`` (its former version).
+
+    Every id a question replaces must be a question of ``previous``, and every
+    id an item replaces an item of ``previous``.  Codes are keys of
+    :mod:`assessment.messages`.
+    """
+    issues: list[SemanticIssue] = []
+    old_items = {item.id for item in previous.items}
+    old_questions = {question.id for _, question in previous.questions()}
+
+    def check(path: tuple[str | int, ...], replaces: list[str], known: set[str], code: str) -> None:
+        for k, old_id in enumerate(replaces):
+            if old_id not in known:
+                issues.append(
+                    SemanticIssue(
+                        code,
+                        (*path, "replaces", k),
+                        {"id": old_id, "version": previous.version, "known": sorted(known)},
+                    )
+                )
+
+    for i, item in enumerate(grid.items):
+        check(("items", i), item.replaces, old_items, "replaces_unknown_item")
+        for j, question in enumerate(item.questions):
+            check(
+                ("items", i, "questions", j),
+                question.replaces,
+                old_questions,
+                "replaces_unknown_question",
+            )
+    if grid.systemic is not None:
+        for j, question in enumerate(grid.systemic.questions):
+            check(
+                ("systemic", "questions", j),
+                question.replaces,
+                old_questions,
+                "replaces_unknown_question",
+            )
     return issues
 
 

@@ -1,8 +1,12 @@
 """Grid versions in the database: drafts edited by the national council, published ones.
 
-The YAML source of every version is stored; a *published* version is immutable
-(campaigns and assessments refer to it by ``grid_id`` + ``version``, and keep
-answering against it when a newer version is published).  On start the YAML
+The YAML source of every version is stored as written (comments and key order
+included); a *published* version is immutable (campaigns and assessments refer
+to it by ``grid_id`` + ``version``, and keep answering against it when a newer
+version is published).  A published version may be *retired*: no new campaign
+may use it, but its assessments stay readable and scorable.  A draft records
+the version it was made from (``based_on``): its diff, dry run and
+``replaces`` references are checked against that version.  On start the YAML
 files of the grids folder (``guide/`` by default) are synced in as published:
 idempotent, and a file whose id and version are already published with other
 content is refused (change its version number).
@@ -23,21 +27,36 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from assessment import national_audit
 from assessment.db import NotFound, read_session, write_session
 from assessment.errors import UserError
-from assessment.grid import Grid
-from assessment.gridfile import GridError, GridLoadResult, check_grid_dir, load_grid_text
+from assessment.grid import Grid, format_path, lineage_issues, text
+from assessment.gridfile import (
+    MAX_BYTES,
+    GridError,
+    GridLoadResult,
+    GridProblem,
+    check_grid_dir,
+    load_grid_text,
+)
+from assessment.gridtools.roundtrip import UNREADABLE_CODES, set_version
+from assessment.messages import did_you_mean, render
 from assessment.permissions import Action, Actor, can, require
-from assessment.tables import GridVersion, utcnow
+from assessment.tables import GridVersion, User, utcnow
 from assessment.text_input import GRID_SOURCE, SHORT_TEXT, clean_text
 
 DEFAULT_GRID_ID = "guide-bonnes-pratiques-ess"
 PUBLISHED = "published"
 DRAFT = "draft"
+RETIRED = "retired"
+"""Shown for a published version whose ``retired_at`` is set (stored status: published)."""
+READABLE = (PUBLISHED,)
+"""Stored statuses whose grid answers may be read and scored against (retired included)."""
+Status = Literal["draft", "published", "retired"]
 _CACHE_SIZE = 32
 
 
@@ -55,13 +74,24 @@ class GridStoreError(UserError, ValueError):
 class GridVersionInfo:
     grid_id: str
     version: str
-    status: Literal["draft", "published"]
+    status: Status
     title: str
     source_name: str
     created_at: datetime
     created_by: int | None
     published_at: datetime | None
     published_by: int | None
+    based_on: str | None = None
+    updated_at: datetime | None = None
+    retired_at: datetime | None = None
+    changed_at: datetime | None = None
+    """When it last changed (created, saved, published or retired)."""
+    changed_by: str = ""
+    """Who made that change (an e-mail address; empty for the operator's files)."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.grid_id}@{self.version}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +141,7 @@ def clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
         _published.clear()
+        _headers.clear()
 
 
 # ---------------------------------------------------------------------------
@@ -119,7 +150,8 @@ def clear_cache() -> None:
 
 
 def get_grid(engine: Engine, grid_id: str, version: str) -> Grid:
-    """A published grid version (parsed once per process)."""
+    """A published (or retired) grid version (parsed once per process; a published
+    version never changes)."""
     key = (engine.url.render_as_string(hide_password=False), grid_id, version)
     with _cache_lock:
         digest = _published.get(key)
@@ -132,7 +164,7 @@ def get_grid(engine: Engine, grid_id: str, version: str) -> Grid:
                 GridVersion.grid_id == grid_id, GridVersion.version == version
             )
         ).first()
-        if row is None or row.status != PUBLISHED:
+        if row is None or row.status not in READABLE:
             raise NotFound(f"La grille {grid_id} version {version} n'est pas publiée.")
         with _cache_lock:
             cached = _cache.get(row.content_hash)
@@ -156,7 +188,7 @@ def get_grid_source(engine: Engine, actor: Actor, grid_id: str, version: str) ->
     """The YAML text of a version (published: anyone; draft: the national council)."""
     with read_session(engine) as session:
         row = _load(session, grid_id, version)
-        if row.status != PUBLISHED:
+        if row.status not in READABLE:
             require(actor, Action.MANAGE_GRIDS)
         return row.source
 
@@ -166,7 +198,11 @@ def latest_version(engine: Engine, grid_id: str = DEFAULT_GRID_ID) -> str:
     with read_session(engine) as session:
         version = session.scalar(
             select(GridVersion.version)
-            .where(GridVersion.grid_id == grid_id, GridVersion.status == PUBLISHED)
+            .where(
+                GridVersion.grid_id == grid_id,
+                GridVersion.status == PUBLISHED,
+                GridVersion.retired_at.is_(None),
+            )
             .order_by(GridVersion.published_at.desc(), GridVersion.id.desc())
             .limit(1)
         )
@@ -176,36 +212,118 @@ def latest_version(engine: Engine, grid_id: str = DEFAULT_GRID_ID) -> str:
 
 
 def list_grid_versions(engine: Engine, actor: Actor) -> list[GridVersionInfo]:
-    """Published versions for everyone, and drafts for the national council."""
+    """Published (and retired) versions for everyone; drafts, and who changed each
+    version, for the national council."""
     query = select(GridVersion).order_by(GridVersion.grid_id, GridVersion.created_at)
-    if not can(actor, Action.MANAGE_GRIDS):
-        query = query.where(GridVersion.status == PUBLISHED)
+    manager = can(actor, Action.MANAGE_GRIDS)
+    if not manager:
+        query = query.where(GridVersion.status.in_(READABLE))
     with read_session(engine) as session:
-        return [_info(row) for row in session.scalars(query)]
+        rows = list(session.scalars(query))
+        emails: dict[int, str] = {}
+        if manager:
+            ids = {
+                i
+                for r in rows
+                for i in (r.created_by, r.updated_by, r.published_by, r.retired_by)
+                if i is not None
+            }
+            if ids:
+                emails = {
+                    uid: email
+                    for uid, email in session.execute(
+                        select(User.id, User.email).where(User.id.in_(ids))
+                    )
+                }
+        return [_info(row, emails if manager else None) for row in rows]
+
+
+_headers: OrderedDict[str, dict[str, str]] = OrderedDict()
+
+
+def _header(source: str) -> dict[str, str]:
+    """``id``, ``version`` and French ``title`` of a grid text, even a broken one.
+
+    The bounded safe loader reads it first; only when it found no size, depth or
+    alias problem are the top-level scalars read from the composed node tree
+    (composing never expands aliases).  Memoised per content.
+    """
+    digest = content_hash(source)
+    with _cache_lock:
+        known = _headers.get(digest)
+    if known is not None:
+        return known
+    header: dict[str, str] = {}
+    result = load_grid_text(source)
+    if result.grid is not None:
+        grid = result.grid
+        header = {"id": grid.id, "version": grid.version, "title": text(grid.title)}
+    elif not any(p.code in UNREADABLE_CODES or p.code.startswith("yaml_") for p in result.problems):
+        try:
+            node = yaml.compose(source, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            node = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value in ("id", "version", "title"):
+                    if isinstance(value, yaml.ScalarNode) and value.value:
+                        header[key.value] = value.value
+                    elif isinstance(value, yaml.MappingNode) and key.value == "title":
+                        header["title"] = next(
+                            (
+                                v.value
+                                for k, v in value.value
+                                if isinstance(v, yaml.ScalarNode) and k.value == "fr"
+                            ),
+                            "",
+                        )
+    with _cache_lock:
+        _headers[digest] = header
+        while len(_headers) > 256:
+            _headers.popitem(last=False)
+    return header
 
 
 def _title(source: str) -> str:
-    try:
-        data = yaml.safe_load(source)
-    except yaml.YAMLError:
-        return ""
-    title = data.get("title") if isinstance(data, dict) else None
-    if isinstance(title, dict):
-        title = title.get("fr") or next(iter(title.values()), "")
-    return str(title or "")
+    return _header(source).get("title", "")
 
 
-def _info(row: GridVersion) -> GridVersionInfo:
+def _last_change(row: GridVersion) -> tuple[datetime, int | None]:
+    changes: list[tuple[datetime, int | None]] = [
+        (row.created_at, row.created_by),
+        (row.updated_at, row.updated_by if row.updated_by is not None else row.created_by),
+    ]
+    if row.published_at is not None:
+        changes.append((row.published_at, row.published_by))
+    if row.retired_at is not None:
+        changes.append((row.retired_at, row.retired_by))
+    return max(changes, key=lambda change: change[0])
+
+
+def _info(row: GridVersion, emails: dict[int, str] | None = None) -> GridVersionInfo:
+    status: Status = (
+        "draft"
+        if row.status != PUBLISHED
+        else "retired"
+        if row.retired_at is not None
+        else "published"
+    )
+    changed_at, changed_by = _last_change(row)
     return GridVersionInfo(
         grid_id=row.grid_id,
         version=row.version,
-        status="published" if row.status == PUBLISHED else "draft",
+        status=status,
         title=_title(row.source),
         source_name=row.source_name,
         created_at=row.created_at,
         created_by=row.created_by,
         published_at=row.published_at,
         published_by=row.published_by,
+        based_on=row.based_on,
+        updated_at=row.updated_at,
+        retired_at=row.retired_at,
+        changed_at=changed_at,
+        changed_by=(emails or {}).get(changed_by, "") if changed_by is not None else "",
     )
 
 
@@ -228,15 +346,16 @@ def _store_published(
 ) -> bool:
     """Insert a published version; False if identical already there, error if different."""
     digest = content_hash(source)
-    existing = session.scalar(
-        select(GridVersion).where(
+    # only the columns needed: this runs on start, before and after any migration
+    existing = session.execute(
+        select(GridVersion.status, GridVersion.content_hash).where(
             GridVersion.grid_id == grid.id, GridVersion.version == grid.version
         )
-    )
+    ).first()
     if existing is not None:
-        if existing.status == PUBLISHED and existing.content_hash == digest:
+        if existing.status in READABLE and existing.content_hash == digest:
             return False
-        if existing.status == PUBLISHED:
+        if existing.status in READABLE:
             raise GridStoreError(
                 f"La grille {grid.id} version {grid.version} ({source_name}) est déjà publiée "
                 "avec un contenu différent : une version publiée ne change plus, "
@@ -247,8 +366,8 @@ def _store_published(
             "dans la base : publiez ou supprimez ce brouillon, ou changez de numéro de version."
         )
     now = utcnow()
-    session.add(
-        GridVersion(
+    session.execute(  # a Core insert names only these columns (see above)
+        insert(GridVersion).values(
             grid_id=grid.id,
             version=grid.version,
             source=source,
@@ -305,32 +424,121 @@ def _check_source(source: str, name: str) -> GridLoadResult:
     return load_grid_text(source, name)
 
 
-def _id_and_version(source: str) -> tuple[str, str]:
+def previous_version(
+    engine: Engine, grid_id: str, version: str, based_on: str | None = None
+) -> Grid | None:
+    """The version ``grid_id@version`` follows: ``based_on`` when it is readable, else the
+    latest published version of the same grid other than itself (``None``: a first version).
+    """
+    with read_session(engine) as session:
+        candidates = [
+            (row.version, row.status, row.retired_at)
+            for row in session.execute(
+                select(GridVersion.version, GridVersion.status, GridVersion.retired_at)
+                .where(GridVersion.grid_id == grid_id, GridVersion.version != version)
+                .order_by(GridVersion.published_at.desc(), GridVersion.id.desc())
+            )
+        ]
+    readable = [c for c in candidates if c[1] in READABLE]
+    chosen = next((c[0] for c in readable if c[0] == based_on), None)
+    if chosen is None:
+        chosen = next((c[0] for c in readable if c[2] is None), None)
+    return get_grid(engine, grid_id, chosen) if chosen is not None else None
+
+
+def lineage_problems(result: GridLoadResult, previous: Grid | None) -> list[GridProblem]:
+    """``replaces`` references of a loaded grid that ``previous`` does not have."""
+    if result.grid is None or previous is None:
+        return []
+    problems = []
+    for issue in lineage_issues(result.grid, previous):
+        line, column = result.locate(issue.path)
+        known = issue.params.get("known", [])
+        message = render(
+            issue.code,
+            id=issue.params["id"],
+            version=issue.params["version"],
+            suggestion=did_you_mean(issue.params["id"], known),
+        )
+        path = format_path(issue.path)
+        problems.append(
+            GridProblem(issue.code, f"{path} : {message}", result.source, line, column, path)
+        )
+    return problems
+
+
+def check_source(
+    source: str, name: str = "<grille>", previous: Grid | None = None
+) -> GridLoadResult:
+    """Every problem of a grid's text: the safe loader's, then ``replaces`` against
+    ``previous`` (the version it follows)."""
+    result = load_grid_text(source, name)
+    extra = lineage_problems(result, previous)
+    if extra:
+        result.problems = sorted([*result.problems, *extra], key=lambda p: (p.line, p.column))
+    return result
+
+
+def check_draft(
+    engine: Engine, source: str, *, based_on: str | None = None, source_name: str = ""
+) -> GridLoadResult:
+    """:func:`check_source` with the previous version found in the database."""
+    previous = None
     try:
-        data = yaml.safe_load(source)
-    except yaml.YAMLError:
-        data = None
-    if not isinstance(data, dict) or not data.get("id") or not data.get("version"):
+        grid_id, version = id_and_version(source)
+    except GridStoreError:
+        pass
+    else:
+        previous = previous_version(engine, grid_id, version, based_on)
+    return check_source(source, source_name or "<grille>", previous)
+
+
+def id_and_version(source: str) -> tuple[str, str]:
+    header = _header(source)
+    if not header.get("id") or not header.get("version"):
         raise GridStoreError(
             "Un brouillon de grille doit au moins avoir un identifiant (« id: ») "
             "et une version (« version: ») lisibles."
         )
-    return str(data["id"]), str(data["version"])
+    return header["id"], header["version"]
+
+
+def _latest_published(session: Session, grid_id: str) -> str | None:
+    return session.scalar(
+        select(GridVersion.version)
+        .where(
+            GridVersion.grid_id == grid_id,
+            GridVersion.status == PUBLISHED,
+            GridVersion.retired_at.is_(None),
+        )
+        .order_by(GridVersion.published_at.desc(), GridVersion.id.desc())
+        .limit(1)
+    )
 
 
 def save_draft(
-    engine: Engine, actor: Actor, source: str, *, source_name: str = ""
+    engine: Engine,
+    actor: Actor,
+    source: str,
+    *,
+    source_name: str = "",
+    based_on: str | None = None,
+    replacing: tuple[str, str] | None = None,
 ) -> GridLoadResult:
     """Create or replace the draft for the ``id``/``version`` written in ``source``.
 
     A draft may still have problems (they are returned, not raised); it needs a
     readable id and version, and that version must not be published already.
+    ``based_on``: the version it was made from (default: the one it already
+    had, else the latest published version of that grid).  ``replacing``: the
+    draft being edited, when its text now names another id or version (that
+    old draft is removed in the same transaction).
     """
     require(actor, Action.MANAGE_GRIDS)
     source, source_name = _clean_source(source, source_name)
-    grid_id, version = _id_and_version(source)
+    _check_size(source)
+    grid_id, version = id_and_version(source)
     name = source_name or f"{grid_id}@{version}"
-    result = _check_source(source, name)
     now = utcnow()
     try:
         with write_session(engine) as session:
@@ -339,11 +547,31 @@ def save_draft(
                     GridVersion.grid_id == grid_id, GridVersion.version == version
                 )
             )
-            if row is not None and row.status == PUBLISHED:
+            if row is not None and row.status != DRAFT:
                 raise GridStoreError(
                     f"La grille {grid_id} version {version} est publiée : elle ne peut plus "
                     "changer. Donnez un nouveau numéro de version au brouillon."
                 )
+            if replacing is not None and replacing != (grid_id, version):
+                old = session.scalar(
+                    select(GridVersion).where(
+                        GridVersion.grid_id == replacing[0],
+                        GridVersion.version == replacing[1],
+                        GridVersion.status == DRAFT,
+                    )
+                )
+                if old is not None:
+                    if replacing[0] == grid_id:
+                        based_on = based_on or old.based_on
+                    session.delete(old)
+                    national_audit.record(
+                        session,
+                        actor,
+                        "draft_deleted",
+                        "grid",
+                        national_audit.grid_subject(*replacing),
+                        renamed_to=national_audit.grid_subject(grid_id, version),
+                    )
             if row is None:
                 row = GridVersion(
                     grid_id=grid_id,
@@ -351,63 +579,123 @@ def save_draft(
                     status=DRAFT,
                     created_at=now,
                     created_by=actor.user_id,
+                    based_on=based_on or _latest_published(session, grid_id),
                 )
                 session.add(row)
+            elif based_on is not None:
+                row.based_on = based_on
             row.source = source
             row.source_name = name
             row.content_hash = content_hash(source)
             row.updated_at = now
+            row.updated_by = actor.user_id
+            chosen_base = row.based_on
+            national_audit.record(
+                session,
+                actor,
+                "draft_saved",
+                "grid",
+                national_audit.grid_subject(grid_id, version),
+                based_on=chosen_base,
+            )
     except IntegrityError as exc:
         raise GridStoreError(
             f"La grille {grid_id} version {version} vient d'être enregistrée par ailleurs."
         ) from exc
-    return result
+    return check_draft(engine, source, based_on=chosen_base, source_name=name)
+
+
+def _check_size(source: str) -> None:
+    if len(source) > MAX_BYTES:
+        result = load_grid_text(source)
+        if result.problems:
+            raise GridStoreError(result.problems[0].message)
+
+
+def get_draft(engine: Engine, actor: Actor, grid_id: str, version: str) -> GridVersionInfo:
+    """One version's details (drafts: national council only)."""
+    with read_session(engine) as session:
+        row = _load(session, grid_id, version)
+        if row.status not in READABLE:
+            require(actor, Action.MANAGE_GRIDS)
+        return _info(row)
 
 
 def delete_draft(engine: Engine, actor: Actor, grid_id: str, version: str) -> None:
+    """Remove a draft (published and retired versions are never removed)."""
     require(actor, Action.MANAGE_GRIDS)
     with write_session(engine) as session:
         row = _load(session, grid_id, version)
-        if row.status == PUBLISHED:
+        if row.status != DRAFT:
             raise GridStoreError(f"La grille {grid_id} version {version} est publiée.")
         session.delete(row)
+        national_audit.record(
+            session, actor, "draft_deleted", "grid", national_audit.grid_subject(grid_id, version)
+        )
 
 
 def publish(engine: Engine, actor: Actor, grid_id: str, version: str) -> Grid:
-    """Publish a draft after validating it; it becomes immutable."""
+    """Publish a draft after validating it (``replaces`` included); it becomes immutable."""
     require(actor, Action.MANAGE_GRIDS)
+    with read_session(engine) as session:
+        row = _load(session, grid_id, version)
+        status, source, based_on = row.status, row.source, row.based_on
+        name = row.source_name or f"{grid_id}@{version}"
+    if status != DRAFT:
+        raise GridStoreError(f"La grille {grid_id} version {version} est déjà publiée.")
+    result = check_draft(engine, source, based_on=based_on, source_name=name)
+    if not result.ok or result.grid is None:
+        raise GridStoreError(
+            f"La grille {grid_id} version {version} ne peut pas être publiée :",
+            [str(p) for p in result.problems],
+        )
+    grid = result.grid
+    if (grid.id, grid.version) != (grid_id, version):
+        raise GridStoreError("L'identifiant ou la version du brouillon ne correspondent plus.")
     with write_session(engine) as session:
         row = _load(session, grid_id, version)
-        if row.status == PUBLISHED:
-            raise GridStoreError(f"La grille {grid_id} version {version} est déjà publiée.")
-        result = _check_source(row.source, row.source_name or f"{grid_id}@{version}")
-        if not result.ok or result.grid is None:
+        if row.status != DRAFT or row.content_hash != content_hash(source):
             raise GridStoreError(
-                f"La grille {grid_id} version {version} ne peut pas être publiée :",
-                [str(p) for p in result.problems],
+                f"Le brouillon {grid_id} version {version} vient d'être modifié par ailleurs : "
+                "vérifiez-le à nouveau avant de le publier."
             )
-        grid = result.grid
-        if (grid.id, grid.version) != (grid_id, version):
-            raise GridStoreError("L'identifiant ou la version du brouillon ne correspondent plus.")
         now = utcnow()
         row.status = PUBLISHED
         row.published_at = row.updated_at = now
         row.published_by = actor.user_id
-        return grid
+        national_audit.record(
+            session,
+            actor,
+            "published",
+            "grid",
+            national_audit.grid_subject(grid_id, version),
+            based_on=based_on,
+        )
+    return grid
 
 
-def publish_source(engine: Engine, actor: Actor, source: str, *, source_name: str = "") -> Grid:
-    """Validate and publish YAML text in one step (national council or operator)."""
+def retire(engine: Engine, actor: Actor, grid_id: str, version: str) -> None:
+    """Retire a published version: no new campaign may use it; what was answered against it
+    stays readable and scorable."""
     require(actor, Action.MANAGE_GRIDS)
-    source, source_name = _clean_source(source, source_name)
-    result = _check_source(source, source_name or "<grille>")
-    if not result.ok or result.grid is None:
-        raise GridStoreError(
-            "Cette grille ne peut pas être publiée :", [str(p) for p in result.problems]
-        )
     with write_session(engine) as session:
-        # an identical version already published is fine: nothing to do
-        _store_published(
-            session, result.grid, source, source_name or result.grid.key, actor.user_id
+        row = _load(session, grid_id, version)
+        if row.status != PUBLISHED or row.retired_at is not None:
+            raise GridStoreError(
+                f"Seule une version publiée peut être retirée ({grid_id} version {version})."
+            )
+        now = utcnow()
+        row.retired_at = now
+        row.retired_by = actor.user_id
+        national_audit.record(
+            session, actor, "retired", "grid", national_audit.grid_subject(grid_id, version)
         )
-    return result.grid
+
+
+def new_draft_from(
+    engine: Engine, actor: Actor, grid_id: str, version: str, new_version: str
+) -> GridLoadResult:
+    """A draft copying any version's text (comments kept) under a new version number."""
+    require(actor, Action.MANAGE_GRIDS)
+    source = get_grid_source(engine, actor, grid_id, version)
+    return save_draft(engine, actor, set_version(source, new_version), based_on=version)

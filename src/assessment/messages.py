@@ -194,6 +194,15 @@ MESSAGES: dict[str, str] = {
         "niveaux : {scale}){hint}"
     ),
     "condition_cycle": "conditions circulaires : {chain}",
+    # ---- rules across versions (grid.lineage_issues) -------------------------
+    "replaces_unknown_question": (
+        "« replaces » désigne « {id} », qui n'est pas une question de la version "
+        "{version}{suggestion} : indiquez l'identifiant d'une question de la version précédente"
+    ),
+    "replaces_unknown_item": (
+        "« replaces » désigne « {id} », qui n'est pas un item de la version "
+        "{version}{suggestion} : indiquez l'identifiant d'un item de la version précédente"
+    ),
     # ---- warnings ----------------------------------------------------------
     "yaml_bool_word": (
         "attention : « {raw} » est compris comme {value} ; écrivez {value} "

@@ -199,6 +199,15 @@ class GridVersion(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
     published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # h9-national (migration 0006)
+    based_on: Mapped[str | None] = mapped_column(String(40))
+    """The version of the same grid a draft was made from (its diff and ``replaces`` base)."""
+    updated_by: Mapped[int | None] = mapped_column(Integer)
+    """A user id (no foreign key: added to a table others refer to, without rebuilding it)."""
+    retired_at: Mapped[datetime | None]
+    """Set when a published version is retired: no new campaign may use it; its
+    assessments stay readable and scorable (its ``status`` stays ``published``)."""
+    retired_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class Campaign(Base):
@@ -463,6 +472,29 @@ class DataVersion(Base):
         BigInteger().with_variant(Integer, "sqlite"), default=0
     )
     token: Mapped[str] = mapped_column(String(32))
+
+
+# h9-national: what the national body did (grid versions, campaigns)
+# ---------------------------------------------------------------------------
+
+
+class NationalAuditEvent(Base):
+    """One action of the national body (or the operator) on a grid version or a campaign."""
+
+    __tablename__ = "national_audit_events"
+    __table_args__ = (Index("ix_national_audit_events_subject", "subject_kind", "subject"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    user_email: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(40))
+    """``draft_saved``, ``draft_deleted``, ``published``, ``retired``, ``campaign_created``,
+    ``campaign_opened``, ``campaign_closed``, ``campaign_reopened``."""
+    subject_kind: Mapped[str] = mapped_column(String(20))
+    """``grid`` (subject ``grid-id@version``) or ``campaign`` (subject: its id)."""
+    subject: Mapped[str] = mapped_column(String(120))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONValue, default=dict)
 
 
 metadata = Base.metadata

@@ -18,7 +18,6 @@ from sqlalchemy import Engine, delete, func, insert, select, text, update
 
 from assessment import assessments as svc
 from assessment import grid_store, privacy, score_store, scoring
-from assessment.campaigns import create_campaign
 from assessment.cli import main
 from assessment.db import (
     alembic_config,
@@ -353,14 +352,22 @@ def test_migration_0002_backfills_a_database_at_0001(bare_engine: Engine) -> Non
     assert current_revision(engine) == "0001"
     sync_grids_from_dir(engine, GRIDS_V1)
     today = date.today()
-    campaign = create_campaign(
-        engine,
-        SYSTEM,
-        year=today.year,
-        opens_on=today - timedelta(days=1),
-        closes_on=today + timedelta(days=30),
-        grid_id=GRID_ID,
-    )
+    # the campaign as a database at 0001 held it (today's create_campaign also writes
+    # tables that later migrations add)
+    with engine.begin() as conn:
+        campaign = conn.execute(
+            insert(Campaign.__table__)
+            .values(
+                year=today.year,
+                label=f"Campagne {today.year}",
+                grid_id=GRID_ID,
+                grid_version="1",
+                opens_on=today - timedelta(days=1),
+                closes_on=today + timedelta(days=30),
+                created_at=utcnow(),
+            )
+            .returning(Campaign.__table__.c.id)
+        ).scalar_one()
     submitted = []
     for n in range(4):
         assessment_id, rev = _draft(engine, _org(engine, n), campaign, n, skip_env=n == 1)

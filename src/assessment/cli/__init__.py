@@ -21,11 +21,19 @@ def _register() -> None:
         bench_command,
         data_commands,
         grid_commands,
+        gridtools_commands,
         ops_commands,
         score_command,
     )
 
-    for module in (grid_commands, score_command, data_commands, ops_commands, bench_command):
+    for module in (
+        grid_commands,
+        gridtools_commands,
+        score_command,
+        data_commands,
+        ops_commands,
+        bench_command,
+    ):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -31,6 +31,7 @@ decides which cells are hidden, and perturbs the others.  See
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -553,3 +554,42 @@ def quartiles(values: FloatArray, cell_key: int, column: str) -> tuple[float, fl
         return float(round(min(SCALE, max(0.0, q + shift))))
 
     return shown(q1), shown(q2), shown(q3)
+
+
+# ---------------------------------------------------------------------------
+# one table of counts (the grid tools' dry run)
+# ---------------------------------------------------------------------------
+
+
+def suppressed_cells(
+    counts: Mapping[tuple[str, ...], int], k: int, already: Iterable[tuple[str, ...]] = ()
+) -> set[tuple[str, ...]]:
+    """Cells to hide so that no small count can be shown or derived.
+
+    ``counts`` maps a cell (a tuple of dimension values, ``()`` for a single
+    cell) to its number of organisations.  Primary: every cell with
+    ``0 < count < k``.  Complementary: for every dimension, among the cells
+    that share all other dimensions (a line, whose total is another query's
+    cell), hidden counts must total 0 or ≥ k; otherwise the smallest shown
+    cell of the line is hidden too, until that holds everywhere.  ``already``:
+    cells hidden for another reason (they count as hidden in their lines).
+    """
+    hidden = {key for key, n in counts.items() if n < k} | (set(already) & set(counts))
+    if not counts:
+        return hidden
+    width = len(next(iter(counts)))
+    changed = True
+    while changed:
+        changed = False
+        for d in range(width):
+            lines: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
+            for key in counts:
+                lines[key[:d] + key[d + 1 :]].append(key)
+            for cells in lines.values():
+                hidden_total = sum(counts[c] for c in cells if c in hidden)
+                if 0 < hidden_total < k:
+                    shown = sorted((c for c in cells if c not in hidden), key=counts.__getitem__)
+                    if shown:
+                        hidden.add(shown[0])
+                        changed = True
+    return hidden

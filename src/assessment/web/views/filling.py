@@ -194,6 +194,8 @@ class Draft:
     read_only_message: str | None = None
     errors: dict[tuple[str, str], str] = field(default_factory=dict)
     full_rerun: bool = False
+    preview: bool = False
+    """The national body's preview of a grid: answers stay in this session, never saved."""
 
     @classmethod
     def from_state(cls, a: assessments.AssessmentState) -> Draft:
@@ -291,6 +293,14 @@ def _on_change(actor: Actor, question_id: str, horizon_id: str) -> None:
     except answers_mod.AnswerError as error:
         draft.errors[(question_id, horizon_id)] = error.message
         return
+    if draft.preview:
+        draft.errors.pop((question_id, horizon_id), None)
+        if value is None:
+            draft.answers.get(question_id, {}).pop(horizon_id, None)
+        else:
+            draft.answers.setdefault(question_id, {})[horizon_id] = value
+        draft.full_rerun = True
+        return
     if draft.stale:
         return
     previous = draft.answers.get(question_id, {}).get(horizon_id)
@@ -333,6 +343,9 @@ def _on_change(actor: Actor, question_id: str, horizon_id: str) -> None:
 def _set_not_addressed(actor: Actor, ids: set[str]) -> None:
     draft = _draft()
     if draft is None or draft.stale:
+        return
+    if draft.preview:
+        draft.not_addressed = set(ids)
         return
     engine = state.engine()
     try:
@@ -387,6 +400,8 @@ def _grid_of_session() -> Grid | None:
     ref = st.session_state.get(_GRID_KEY)
     if ref is None:
         return None
+    if isinstance(ref, Grid):  # a preview's grid (a draft: not published, not cached)
+        return ref
     return state.grid(*ref)
 
 
@@ -874,6 +889,29 @@ def render() -> None:
     if draft.status == "submitted":
         _read_only(plan, draft, actor)
         return
+    render_form(plan, draft, actor)
+
+
+def start_preview(grid: Grid) -> Draft:
+    """This session's preview of ``grid``: an empty, unsaved form (kept while the grid
+    text does not change, so that answers tried in it stay)."""
+    draft = _draft()
+    current = st.session_state.get(_GRID_KEY)
+    if draft is None or not draft.preview or not isinstance(current, Grid) or current != grid:
+        _clear_widgets()
+        draft = Draft(0, 0, 0, 0, "draft", {}, set(), preview=True)
+        st.session_state[DRAFT_KEY] = draft
+    st.session_state[_GRID_KEY] = grid
+    return draft
+
+
+def render_form(
+    plan: FormPlan, draft: Draft, actor: Actor | None, *, preview: bool = False
+) -> None:
+    """The form as an enterprise sees it: progress, themes, items, systemic view, and
+    (not in a preview) the submission."""
+    grid = plan.grid
+    draft.full_rerun = False
     report = Scorer.for_grid(grid).score(draft.answers, draft.not_addressed)
     _progress(report, draft)
     _themes_step(plan, draft)
@@ -892,4 +930,5 @@ def render() -> None:
             if grid.systemic.description:
                 st.markdown(text(grid.systemic.description, lang))
             _section_fragment(SYSTEMIC)
-    _submit_section(plan, draft, actor)
+    if not preview and actor is not None:
+        _submit_section(plan, draft, actor)

@@ -15,11 +15,26 @@ import pandas as pd
 import streamlit as st
 
 from assessment import action_plan, assessments, charts, exports, privacy
-from assessment.grid import Grid, text
+from assessment.french import typo
+from assessment.grid import Grid, LevelQuestion, text
+from assessment.gridtools.lineage import (
+    Lineage,
+    carried_answer,
+    carried_item_scores,
+    carried_report,
+    version_breaks,
+)
 from assessment.organisations import LEGAL_FAMILIES, SIZE_BANDS
 from assessment.permissions import Actor, PermissionDenied
 from assessment.regions import REGIONS_BY_CODE
-from assessment.scoring import OVERALL, ScoreReport, attainment, priorities, score
+from assessment.scoring import (
+    OVERALL,
+    ScoreReport,
+    attainment,
+    priorities,
+    score,
+    score_function,
+)
 from assessment.settings import get_settings
 from assessment.web import state
 from assessment.web.safe import md_escape
@@ -46,6 +61,10 @@ def format_points(value: float | None) -> str:
 def completion_text(report: ScoreReport) -> str:
     """« 114 / 114 réponses obligatoires · 0 / 87 facultatives. »"""
     return f"{report.completion.counts.summary()}."
+
+
+def _short_label(value: str, limit: int = 60) -> str:
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
 def item_label(grid: Grid, item_id: str) -> str:
@@ -192,12 +211,23 @@ def _progress_section(history: list[Scored], current: Scored) -> None:
         st.info("La progression s'affichera à partir de votre deuxième campagne.")
         return
     grid = current.grid
+    # items and questions renamed, split or merged across versions (``replaces``)
+    lineage = Lineage.of(s.grid for s in [*earlier, current])
     series = st.radio(
         "Afficher",
-        ("Ensemble", "Chaque thème"),
+        ("Ensemble", "Chaque thème", "Une question"),
         horizontal=True,
         key=f"{PREFIX}:series",
     )
+    question: LevelQuestion | None = None
+    if series == "Une question":
+        levels = [q for _, q in grid.questions() if isinstance(q, LevelQuestion)]
+        question = st.selectbox(
+            "Question",
+            levels,
+            format_func=lambda q: text(q.label, grid.language),
+            key=f"{PREFIX}:question",
+        )
     rows: list[charts.ProgressRow] = []
     for scored in [*earlier, current]:
         year = str(scored.summary.year)
@@ -206,22 +236,57 @@ def _progress_section(history: list[Scored], current: Scored) -> None:
             rows.append(
                 {"campaign": year, "series": "Ensemble", "score": scored.report.overall[now]}
             )
+        elif question is not None:
+            value = carried_answer(
+                lineage, grid, scored.grid, scored.state.answers, question.id, now
+            )
+            to_score = score_function(scored.grid, question)
+            rows.append(
+                {
+                    "campaign": year,
+                    "series": _short_label(text(question.label, grid.language)),
+                    "score": to_score(value)
+                    if to_score is not None and value is not None
+                    else None,
+                }
+            )
         else:
-            for item in scored.grid.items:
+            items = carried_item_scores(lineage, grid, scored.grid, scored.report)
+            for item in grid.items:
                 rows.append(
                     {
                         "campaign": year,
-                        "series": item_label(scored.grid, item.id),
-                        "score": scored.report.items[item.id].get(now),
+                        "series": item_label(grid, item.id),
+                        "score": items[item.id].get(now),
                     }
                 )
     campaigns_order = sorted({r["campaign"] for r in rows})
+    ordered = sorted([*earlier, current], key=lambda s: s.summary.year)
+    keys = [(str(s.summary.year), s.grid.key) for s in ordered]
+    breaks = [keys[i][0] for i in version_breaks(keys)]
     st.altair_chart(
-        charts.progress_chart(rows, campaigns=campaigns_order), width="stretch", theme=None
+        charts.progress_chart(rows, campaigns=campaigns_order, version_breaks=breaks),
+        width="stretch",
+        theme=None,
     )
+    if breaks:
+        changes = ", ".join(
+            f"{keys[i - 1][0]} → {keys[i][0]} (version {ordered[i - 1].grid.version} → "
+            f"{ordered[i].grid.version})"
+            for i in version_breaks(keys)
+        )
+        st.caption(
+            typo(
+                f"La grille a changé de version : {changes}. Les thèmes et questions "
+                "renommés ou regroupés sont suivis d'une version à l'autre ; ceux qui n'ont "
+                "pas de suite s'arrêtent à la rupture."
+            )
+        )
 
     last = max(earlier, key=lambda s: s.summary.year)
-    results = attainment(grid, last.report, current.report)
+    results = attainment(
+        grid, carried_report(lineage, grid, last.grid, last.report), current.report
+    )
     if not results:
         return
     goal_label = text(grid.horizons[1].label, grid.language)
