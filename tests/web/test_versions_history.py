@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from streamlit import dataframe_util
 
-from assessment import aggregation, assessments, campaigns, grid_store
+from assessment import assessments, campaigns, grid_store, privacy
 from assessment.campaigns import CampaignError, create_campaign
 from assessment.scoring import score
 
@@ -59,7 +59,7 @@ NEXT = (
 
 @pytest.fixture
 def env(web_db: Engine, cookies: dict[str, str]) -> Env:
-    aggregation.clear_caches()
+    privacy.clear_caches()
     return make_env(web_db, cookies)
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import click
 
-from assessment.db import NotFound, dispose_engines, open_database
+from assessment import startup
+from assessment.db import NotFound, dispose_engines
 from assessment.errors import UserError
 from assessment.grid import Grid
 from assessment.grid_store import check_source, previous_version
@@ -77,7 +78,7 @@ def dry_run_command(draft: Path, year: int, as_json: bool) -> None:
     changeraient, moyennes régionales, questions qui perdent leur historique
     (agrégats protégés uniquement)."""
     try:
-        engine = open_database()
+        engine = startup.open_database()
         loaded = _grid(draft)
         previous = previous_version(engine, loaded.id, loaded.version)
         grid = _grid(draft, previous)
