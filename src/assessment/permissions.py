@@ -57,6 +57,10 @@ class Action(StrEnum):
     SHARE_WITH_REGION = "share_with_region"
     EDIT_ACTION_PLAN = "edit_action_plan"
     INVITE_MEMBER = "invite_member"
+    READ_REPORT = "read_report"
+    """The general-assembly report: the organisation's own members, never its CRESS."""
+    EXCHANGE_ANSWERS = "exchange_answers"
+    """Answers exported or imported as a JSON file: the organisation's admins."""
     # aggregates
     READ_AGGREGATES = "read_aggregates"
     # national administration
@@ -122,6 +126,7 @@ _OWN_ORG_MEMBER = frozenset(
         Action.READ_ASSESSMENT,
         Action.EDIT_ASSESSMENT,
         Action.EDIT_ACTION_PLAN,
+        Action.READ_REPORT,
     }
 )
 _OWN_ORG_ADMIN = _OWN_ORG_MEMBER | {
@@ -130,6 +135,7 @@ _OWN_ORG_ADMIN = _OWN_ORG_MEMBER | {
     Action.REOPEN_ASSESSMENT,
     Action.SHARE_WITH_REGION,
     Action.INVITE_MEMBER,
+    Action.EXCHANGE_ANSWERS,
 }
 _NATIONAL = frozenset(
     {
@@ -185,6 +191,10 @@ _REFUSALS_FR: dict[Action, str] = {
     Action.SHARE_WITH_REGION: "Seuls les administrateurs de l'organisation gèrent le partage.",
     Action.EDIT_ACTION_PLAN: "Vous ne pouvez pas modifier ce plan d'action.",
     Action.INVITE_MEMBER: "Seuls les administrateurs de l'organisation invitent des membres.",
+    Action.READ_REPORT: "Seuls les membres de l'organisation peuvent obtenir son rapport.",
+    Action.EXCHANGE_ANSWERS: (
+        "Seuls les administrateurs de l'organisation peuvent exporter ou importer ses réponses."
+    ),
     Action.READ_AGGREGATES: "Vous n'avez pas accès aux résultats agrégés de ce périmètre.",
     Action.MANAGE_CAMPAIGNS: "La gestion des campagnes est réservée au conseil national.",
     Action.MANAGE_GRIDS: "La gestion des grilles est réservée au conseil national.",
