@@ -17,9 +17,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from assessment.cli import data_commands, grid_commands, score_command
+    from assessment.cli import data_commands, exchange_commands, grid_commands, score_command
 
-    for module in (grid_commands, score_command, data_commands):
+    for module in (grid_commands, score_command, data_commands, exchange_commands):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -192,7 +192,9 @@ def full_layout(report: Report) -> list[Block]:
         *_themes_paragraphs(report),
         _scores_table(report),
         Para(report.overall, style="lead"),
-        Para(", ".join(report.strengths) + "." if report.strengths else "—", label="Points forts :"),
+        Para(
+            ", ".join(report.strengths) + "." if report.strengths else "—", label="Points forts :"
+        ),
         Para(
             " ; ".join(report.to_work_on) + "." if report.to_work_on else "aucun écart à combler.",
             label="À travailler en priorité :",
@@ -236,7 +238,9 @@ def short_layout(report: Report) -> list[Block]:
         *_themes_paragraphs(report)[:2],
         _scores_table(report),
         Para(report.overall, style="lead"),
-        Para(", ".join(report.strengths) + "." if report.strengths else "—", label="Points forts :"),
+        Para(
+            ", ".join(report.strengths) + "." if report.strengths else "—", label="Points forts :"
+        ),
         Para(
             " ; ".join(report.to_work_on) + "." if report.to_work_on else "aucun écart à combler.",
             label="À travailler en priorité :",

@@ -374,8 +374,8 @@ def _debate(
             if (item.id, first_goal) in live:
                 continue
             questions.append(
-                f"Aucune action du plan n'accompagne l'{goal_label} de « {_label(grid, item.id)} » :"
-                " qui s'en charge, et avec quels moyens ?"
+                f"Aucune action du plan n'accompagne l'{goal_label} de "
+                f"« {_label(grid, item.id)} » : qui s'en charge, et avec quels moyens ?"
             )
     for item in grid.items:
         if item.id in report.not_addressed:
@@ -518,7 +518,9 @@ def build_report(inputs: ReportInputs) -> Report:
     ]  # fmt: skip
     all_gaps = [p for p in priorities(grid, report) if p.gap > 0]
     if all_gaps:
-        gap_rows = [{"item": _label(grid, p.item_id), "gap": p.gap} for p in all_gaps]
+        gap_rows: list[dict[str, Any]] = [
+            {"item": _label(grid, p.item_id), "gap": p.gap} for p in all_gaps
+        ]
         charts.append(
             ChartData(
                 "priorities",
@@ -533,7 +535,7 @@ def build_report(inputs: ReportInputs) -> Report:
             )
         )
     if previous is not None:
-        series = [
+        series: list[dict[str, Any]] = [
             {
                 "campaign": str(e.year),
                 "series": "Ensemble",
@@ -593,9 +595,15 @@ def build_report(inputs: ReportInputs) -> Report:
         sections=sections,
         systemic=systemic,
         debate=tuple(
-            _debate(grid, report, previous_report, previous.year if previous else None,
-                    campaign.year, inputs.actions)
-        ),  # fmt: skip
+            _debate(
+                grid,
+                report,
+                previous_report,
+                previous.year if previous else None,
+                campaign.year,
+                inputs.actions,
+            )
+        ),
         charts=tuple(charts),
         actions=tuple(_action_line(grid, a) for a in live_actions),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from importlib import resources
-from typing import Any
+from typing import Any, Final
 
 import typst
 
@@ -21,7 +21,9 @@ from assessment.reports.layout import Block, Figure
 
 FONTS = ("Source Sans 3", "Source Sans Pro", "Liberation Sans", "DejaVu Sans", "Libertinus Serif")
 """First found wins; Libertinus Serif ships inside Typst, so one is always there."""
-PDF_STANDARDS = ["ua-1"]
+PDF_STANDARD: Final = "ua-1"
+"""PDF/UA-1: Typst refuses to write a PDF that would break it (e.g. an image without
+alternative text)."""
 
 
 def _block(block: Block) -> dict[str, Any]:
@@ -51,6 +53,6 @@ def render_pdf(blocks: list[Block], *, title: str, author: str, footer: str, cov
         pdf = typst.compile(
             str(path),
             sys_inputs={"report": json.dumps(document, ensure_ascii=False)},
-            pdf_standards=PDF_STANDARDS,
+            pdf_standards=PDF_STANDARD,
         )
     return bytes(pdf)
