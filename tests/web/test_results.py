@@ -73,7 +73,16 @@ def test_scores_table_and_goals_chart(env: Env) -> None:
     )
     assert caption in [str(c.value) for c in at.caption]
     labels = [d.label for d in at.get("download_button")]
-    assert labels == ["Résultats (CSV)", "Résultats (JSON)"]
+    assert labels == [
+        "Rapport (PDF)",
+        "Rapport modifiable (Word)",
+        "Version courte (PDF)",
+        "Version courte (Word)",
+        "Résultats (CSV)",
+        "Résultats (JSON)",
+        "Résultats (XLSX)",
+        "Auto-évaluation à transférer (JSON)",  # the admin's
+    ]
 
 
 def test_peer_comparison_only_from_five_organisations(env: Env) -> None:

@@ -220,7 +220,8 @@ def plan_import(target: Target, incoming: IncomingAnswers) -> ImportPlan:
         if new_comment is not None:
             changes.append(
                 Change(
-                    where, section, label, horizon_labels[horizon_id], "commentaire",
+                    incoming.comment_where.get(key, where), section, label,
+                    horizon_labels[horizon_id], "commentaire",
                     describe_value(grid, question_id, old_comment),
                     describe_value(grid, question_id, new_comment),
                     bool(old_comment),

@@ -34,7 +34,9 @@ class IncomingAnswers:
     marks: dict[str, bool] = field(default_factory=dict)
     """Optional item or question id → ``True`` not addressed this year, ``False`` addressed."""
     where: dict[Key | str, str] = field(default_factory=dict)
-    """Where each value, comment (same key) or mark (its id) is in the file."""
+    """Where each value or mark (by its id) is in the file."""
+    comment_where: dict[Key, str] = field(default_factory=dict)
+    """Where each comment is in the file."""
 
 
 def campaign_for_year(engine: Engine, year: int) -> CampaignInfo:

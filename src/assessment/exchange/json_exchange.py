@@ -156,9 +156,12 @@ def read_answers_json(grid: Grid, data: bytes) -> IncomingAnswers:
                     continue
                 if value is None or value == "":
                     continue
-                target = incoming.values if part == "answers" else incoming.comments
-                target[key] = value
-                incoming.where[key] = where
+                if part == "answers":
+                    incoming.values[key] = value
+                    incoming.where[key] = where
+                else:
+                    incoming.comments[key] = value
+                    incoming.comment_where[key] = where
     marks = document.get("not_addressed", [])
     if not isinstance(marks, list):
         problems.append(Problem("une liste d'identifiants est attendue", cell="not_addressed"))

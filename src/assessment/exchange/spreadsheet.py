@@ -362,7 +362,7 @@ def _read_section(
                     )
                 elif comment:
                     incoming.comments[key] = comment
-                    incoming.where[key] = where
+                    incoming.comment_where[key] = where
                 continue
             try:
                 value = parse_value(grid, question, column.horizon_id, raw)
