@@ -7,13 +7,13 @@ import io
 from pathlib import Path
 
 import pytest
-from exchange_helpers import cell_of, edit, fill
 from openpyxl import load_workbook
 
 from assessment.exchange import ExchangeError, ImportRefused, read_template, template_xlsx
 from assessment.exchange import template as layout
 from assessment.grid import Grid
 from assessment.grid_loader import load_grid
+from exchange_helpers import cell_of, edit, fill
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "guide" / "guide-bonnes-pratiques-ess.yaml"
@@ -64,7 +64,7 @@ def test_template_has_a_sheet_per_theme_horizons_as_columns_and_drop_downs(grid:
     lists = [c.value for row in workbook[layout.LISTS_SHEET].iter_rows() for c in row]
     assert layout.level_label(grid, grid.scale_min) in lists
     # level descriptors in the help column
-    help_column = [c for c in layout.columns(grid) if c.kind == "help"][0]
+    help_column = next(c for c in layout.columns(grid) if c.kind == "help")
     assert layout.level_label(grid, grid.scale_max) in str(first[f"{help_column.letter}4"].value)
 
 
