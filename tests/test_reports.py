@@ -215,3 +215,23 @@ def test_cli_report_writes_each_format(
     finally:
         get_settings.cache_clear()
         dispose_engines()
+
+
+def test_every_string_of_the_report_follows_french_typography(content: reports.Report) -> None:
+    from dataclasses import fields, is_dataclass
+
+    from assessment.french import typography_problems
+    from assessment.reports.layout import full_layout, short_layout
+
+    def strings(value: object) -> list[str]:
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, tuple | list):
+            return [s for v in value for s in strings(v)]
+        if is_dataclass(value) and not isinstance(value, type):
+            return [s for f in fields(value) for s in strings(getattr(value, f.name))]
+        return []
+
+    for layout in (full_layout(content), short_layout(content)):
+        for shown in strings(layout):
+            assert not typography_problems(shown), shown

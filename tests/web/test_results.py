@@ -79,8 +79,8 @@ def test_scores_table_and_goals_chart(env: Env) -> None:
         "Version courte (PDF)",
         "Version courte (Word)",
         "Résultats (CSV)",
-        "Résultats (JSON)",
         "Résultats (XLSX)",
+        "Résultats (JSON)",
         "Auto-évaluation à transférer (JSON)",  # the admin's
     ]
 

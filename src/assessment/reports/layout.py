@@ -9,7 +9,8 @@ per theme addressed, systemic view, questions for the debate) and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from typing import Any
 
 from assessment.french import typo
 from assessment.reports.model import AnswerLine, ChartData, Report, Section
@@ -169,8 +170,31 @@ def _section_blocks(section: Section, report: Report) -> list[Block]:
     return blocks
 
 
+def typeset(value: Any) -> Any:
+    """``value`` with French typography on every string it holds (idempotent)."""
+    if isinstance(value, str):
+        return typo(value)
+    if isinstance(value, tuple):
+        return tuple(typeset(v) for v in value)
+    if isinstance(value, list):
+        return [typeset(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: typeset(getattr(value, f.name)) for f in fields(value) if f.init}
+        return replace(value, **changes)
+    return value
+
+
 def full_layout(report: Report) -> list[Block]:
     """Cover, summary, charts, themes, systemic view, debate."""
+    return typeset(_full_layout(report))
+
+
+def short_layout(report: Report) -> list[Block]:
+    """Two pages: where we stand, strengths, what we will do, what to discuss."""
+    return typeset(_short_layout(report))
+
+
+def _full_layout(report: Report) -> list[Block]:
     blocks: list[Block] = [
         Cover(
             kicker="Rapport à l'assemblée générale",
@@ -225,8 +249,7 @@ def _cut(value: str, limit: int = SHORT_TEXT) -> str:
     return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
-def short_layout(report: Report) -> list[Block]:
-    """Two pages: where we stand, strengths, what we will do, what to discuss."""
+def _short_layout(report: Report) -> list[Block]:
     blocks: list[Block] = [
         Heading(typo(f"Notre auto-évaluation {report.year} en bref"), 1),
         Para(
