@@ -146,3 +146,13 @@ def test_format_number() -> None:
     assert exports.format_number(62.0) == "62"
     assert exports.format_number(62.46) == "62,5"
     assert exports.format_number(None) == ""
+
+
+def test_results_xlsx_has_the_csv_rows_as_text_cells() -> None:
+    answers = {**ANSWERS, "g3": {"now": '=HYPERLINK("http://x";"clic")'}}
+    report = score(GRID, answers)
+    sheet = load_workbook(io.BytesIO(exports.results_xlsx(GRID, report, answers))).active
+    assert sheet is not None
+    rows = [[c.value or "" for c in row] for row in sheet.iter_rows()]
+    assert rows == _read_csv(exports.results_csv(GRID, report, answers))
+    assert all(c.data_type == "s" for row in sheet.iter_rows() for c in row if c.value)

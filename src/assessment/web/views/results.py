@@ -294,7 +294,7 @@ def _deferred(build: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _report_section(engine: Any, actor: Actor, current: Scored) -> None:
-    st.subheader("Rapport à l'assemblée générale")
+    st.subheader(typo("Rapport à l'assemblée générale"))
     organisation_id, year = current.summary.organisation_id, current.summary.year
     st.markdown(
         typo(
