@@ -7,9 +7,10 @@ command or future API can bypass these rules.
 Roles:
 
 * ``member`` — organisation member: reads and edits its own organisation's
-  assessments and action plan;
+  assessments and action plan, and gets its general-assembly report;
 * ``org_admin`` — organisation admin: a member who also submits, reopens,
-  shares with the regional chamber, edits the organisation and invites members;
+  shares with the regional chamber, edits the organisation, invites members and
+  exports or imports its answers as a file;
 * ``regional`` — regional chamber (CRESS) of one region: reads aggregates of
   its region only, and one organisation's answers only when that organisation
   shares them with its chamber;
