@@ -7,6 +7,8 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from assessment.exchange import ExchangeError, ImportRefused, read_template, template_xlsx
@@ -192,3 +194,34 @@ def test_text_that_looks_like_a_formula_stays_text(grid: Grid) -> None:
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f"
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_answers_typed_in_the_template_come_back_the_same(data: st.DataObject) -> None:
+    """Property: whatever valid answers a person types (as the lists show them, or
+    as bare numbers), the import reads back exactly those answers."""
+    from exchange_helpers import typed
+
+    grid = load_grid(MINI)
+    wanted: dict[tuple[str, str], object] = {}
+    cells: dict[tuple[str, str], object] = {}
+    for _, question in grid.questions():
+        for horizon in grid.question_horizons(question):
+            if question.show_if is not None or not data.draw(st.booleans()):
+                continue
+            index = data.draw(st.integers(min_value=0, max_value=20))
+            shown, stored = typed(grid, question, index)
+            if question.type == "level" and data.draw(st.booleans()):
+                shown = stored  # the bare level value works too
+            cells[(question.id, horizon)] = shown
+            wanted[(question.id, horizon)] = stored
+
+    def type_in(workbook):  # type: ignore[no-untyped-def]
+        for (question_id, horizon), shown in cells.items():
+            sheet, cell = cell_of(grid, question_id, horizon)
+            workbook[sheet][cell] = shown
+
+    assert read_template(grid, edit(template_xlsx(grid), type_in)).values == wanted
