@@ -187,8 +187,9 @@ def test_unknown_campaign_and_formats_are_refused(demo: tuple[Engine, int]) -> N
     with pytest.raises(reports.ReportError, match="Aucune campagne 1990"):
         reports.generate(engine, SYSTEM, ORG, 1990, "pdf")
     assert reports.format_of("rapport.PDF") == "pdf"
-    with pytest.raises(reports.ReportFormatError, match=r"\.odt"):
-        reports.format_of("rapport.odt")
+    assert reports.format_of("rapport.odt") == "odt"
+    with pytest.raises(reports.ReportFormatError, match=r"\.rtf"):
+        reports.format_of("rapport.rtf")
 
 
 def test_cli_report_writes_each_format(
@@ -202,16 +203,17 @@ def test_cli_report_writes_each_format(
     get_settings.cache_clear()
     runner = CliRunner()
     try:
-        for name, extra in (("r.pdf", []), ("r.docx", []), ("court.pdf", ["--short"])):
+        runs = (("r.pdf", []), ("r.docx", []), ("r.odt", []), ("court.pdf", ["--short"]))
+        for name, extra in runs:
             args = ["report", "--org", str(ORG), "--campaign", str(year), "--out", name, *extra]
             result = runner.invoke(main, args)
             assert result.exit_code == 0, result.output
             assert (tmp_path / name).stat().st_size > 10_000
         assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
         refused = runner.invoke(
-            main, ["report", "--org", str(ORG), "--campaign", str(year), "--out", "r.odt"]
+            main, ["report", "--org", str(ORG), "--campaign", str(year), "--out", "r.rtf"]
         )
-        assert refused.exit_code == 1 and ".docx" in refused.output
+        assert refused.exit_code == 1 and ".odt" in refused.output
     finally:
         get_settings.cache_clear()
         dispose_engines()
@@ -235,3 +237,29 @@ def test_every_string_of_the_report_follows_french_typography(content: reports.R
     for layout in (full_layout(content), short_layout(content)):
         for shown in strings(layout):
             assert not typography_problems(shown), shown
+
+
+def test_odt_is_editable_french_with_the_same_content(
+    demo: tuple[Engine, int], content: reports.Report
+) -> None:
+    from odf import teletype
+    from odf.opendocument import load
+    from odf.text import H, P
+
+    engine, year = demo
+    data = reports.generate(engine, SYSTEM, ORG, year, "odt")
+    document = load(io.BytesIO(data))
+    parts = [teletype.extractText(e) for e in document.getElementsByType(P)]
+    headings = [teletype.extractText(e) for e in document.getElementsByType(H)]
+    whole = _normal("\n".join(parts + headings))
+    for section in content.sections:
+        assert _normal(section.title) in headings or section.title in headings
+        for written in section.texts:
+            assert _normal(written.text) in whole
+    for title in ACTIONS:
+        assert title in whole
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        body = archive.read("content.xml").decode()
+        metadata = archive.read("meta.xml").decode()
+    assert "<dc:language>fr-FR</dc:language>" in metadata
+    assert "<svg:desc>Graphique en barres" in body  # the chart's alternative text

@@ -12,9 +12,11 @@ from .test_filling import FILLING, Env, fill_required, make_env
 RESULTS = "resultats"
 REPORT_BUTTONS = [
     "Rapport (PDF)",
-    "Rapport modifiable (Word)",
+    "Rapport (Word)",
+    "Rapport (ODT)",
     "Version courte (PDF)",
     "Version courte (Word)",
+    "Version courte (ODT)",
 ]
 
 
@@ -30,7 +32,7 @@ def test_members_get_the_report_admins_also_the_transfer_file(env: Env) -> None:
     assert not member.exception
     assert "Rapport à l’assemblée générale" in [str(s.value) for s in member.subheader]
     labels = [d.label for d in member.get("download_button")]
-    assert labels[:4] == REPORT_BUTTONS
+    assert labels[:6] == REPORT_BUTTONS
     assert "Auto-évaluation à transférer (JSON)" not in labels
     admin = env.app(RESULTS).run()
     assert "Auto-évaluation à transférer (JSON)" in [d.label for d in admin.get("download_button")]

@@ -75,9 +75,11 @@ def test_scores_table_and_goals_chart(env: Env) -> None:
     labels = [d.label for d in at.get("download_button")]
     assert labels == [
         "Rapport (PDF)",
-        "Rapport modifiable (Word)",
+        "Rapport (Word)",
+        "Rapport (ODT)",
         "Version courte (PDF)",
         "Version courte (Word)",
+        "Version courte (ODT)",
         "Résultats (CSV)",
         "Résultats (XLSX)",
         "Résultats (JSON)",

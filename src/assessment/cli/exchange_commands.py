@@ -65,7 +65,7 @@ def _write(path: Path, data: bytes) -> None:
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="Fichier produit : .pdf (impression) ou .docx (modifiable).",
+    help="Fichier produit : .pdf (impression), .docx ou .odt (modifiables).",
 )
 @click.option("--short", is_flag=True, help="Version courte (deux pages) pour les équipes.")
 @_user_errors

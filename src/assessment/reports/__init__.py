@@ -7,8 +7,9 @@
   versions (pure), shared by both renderers;
 * :mod:`~assessment.reports.figures` — the app's Altair charts, rendered
   without a browser (vl-convert);
-* :mod:`~assessment.reports.pdf` (Typst, tagged PDF/UA-1) and
-  :mod:`~assessment.reports.docx` (editable Word document) — renderers.
+* :mod:`~assessment.reports.pdf` (Typst, tagged PDF/UA-1),
+  :mod:`~assessment.reports.docx` (editable Word document) and
+  :mod:`~assessment.reports.odt` (editable OpenDocument) — renderers.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from assessment.reports.model import Report, ReportInputs, build_report
 FORMATS: dict[str, str] = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "odt": "application/vnd.oasis.opendocument.text",
 }
 """Format → MIME type."""
 
@@ -37,19 +39,12 @@ class ReportFormatError(UserError, ValueError):
 
 
 def format_of(path: str | PurePath) -> str:
-    """``pdf`` or ``docx`` from a file name; :class:`ReportFormatError` otherwise."""
+    """``pdf``, ``docx`` or ``odt`` from a file name; :class:`ReportFormatError` otherwise."""
     suffix = PurePath(path).suffix.lower().lstrip(".")
     if suffix in FORMATS:
         return suffix
-    if suffix == "odt":
-        raise ReportFormatError(
-            typo(
-                "Le format .odt n'est pas proposé : choisissez .docx (document modifiable, "
-                "que LibreOffice ouvre et enregistre en ODT) ou .pdf."
-            )
-        )
     raise ReportFormatError(
-        typo(f"Extension « .{suffix} » inconnue : .pdf ou .docx sont attendues.")
+        typo(f"Extension « .{suffix} » inconnue : .pdf, .docx ou .odt sont attendues.")
     )
 
 
@@ -68,7 +63,11 @@ def render(report: Report, fmt: str, *, short: bool = False) -> bytes:
         from assessment.reports.docx import render_docx
 
         return render_docx(blocks, title=title, author=report.organisation, footer=footer)
-    raise ReportFormatError(typo(f"Format « {fmt} » inconnu : pdf ou docx."))
+    if fmt == "odt":
+        from assessment.reports.odt import render_odt
+
+        return render_odt(blocks, title=title, author=report.organisation, footer=footer)
+    raise ReportFormatError(typo(f"Format « {fmt} » inconnu : pdf, docx ou odt."))
 
 
 def generate(

@@ -303,18 +303,17 @@ def _report_section(engine: Any, actor: Actor, current: Scored) -> None:
             "courte (deux pages) s'adresse aux salariés et aux bénévoles."
         )
     )
-    columns = st.columns(4)
-    choices = [("pdf", False, "Rapport (PDF)"), ("docx", False, "Rapport modifiable (Word)")]
-    choices += [("pdf", True, "Version courte (PDF)"), ("docx", True, "Version courte (Word)")]
-    for column, (fmt, short, label) in zip(columns, choices, strict=True):
-        column.download_button(
-            label,
-            _deferred(reports.generate, engine, actor, organisation_id, year, fmt, short=short),
-            file_name=reports.file_name(year, fmt, short=short),
-            mime=reports.FORMATS[fmt],
-            key=f"{PREFIX}:report:{fmt}:{short}",
-            on_click="ignore",
-        )
+    for short, name in ((False, "Rapport"), (True, "Version courte")):
+        choices = [("pdf", "PDF"), ("docx", "Word"), ("odt", "ODT")]
+        for column, (fmt, kind) in zip(st.columns(3), choices, strict=True):
+            column.download_button(
+                f"{name} ({kind})",
+                _deferred(reports.generate, engine, actor, organisation_id, year, fmt, short=short),
+                file_name=reports.file_name(year, fmt, short=short),
+                mime=reports.FORMATS[fmt],
+                key=f"{PREFIX}:report:{fmt}:{short}",
+                on_click="ignore",
+            )
 
 
 def _downloads_section(current: Scored) -> None:
