@@ -26,6 +26,8 @@ from decimal import Decimal, InvalidOperation
 from babel import Locale
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 
+from assessment.errors import UserError
+
 LOCALE = "fr_FR"
 NBSP = "\u00a0"
 """No-break space: before ``:``, inside guillemets, after ``n°``, before ``%``."""
@@ -129,8 +131,12 @@ def with_unit(value: float | int | None, unit: str | None, decimals: int = 2) ->
     return shown + NBSP + unit
 
 
-class NumberParseError(ValueError):
-    """Text that is not a number, French or not."""
+class NumberParseError(UserError, ValueError):
+    """Text that is not a number, French or not (French message)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(typo(f"« {text.strip()} » n'est pas un nombre (exemple : 45,5)."))
+        self.text = text
 
 
 def parse_number(text: str) -> float:

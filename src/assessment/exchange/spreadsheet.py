@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from assessment.answers import AnswerError, normalize_value
 from assessment.assessments import COMMENT_MAX_LENGTH
+from assessment.errors import UserError
 from assessment.exchange import template as layout
 from assessment.exchange.incoming import IncomingAnswers, require_same_grid
 from assessment.exchange.problems import ImportRefused, Problem, answer_problem_text
@@ -46,12 +47,8 @@ _YES = {"oui", "o", "yes", "vrai", "true", "x"}
 _NO = {"non", "n", "no", "faux", "false"}
 
 
-class _Bad(Exception):
-    """A cell that does not fit (``message`` is French)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class _Bad(UserError):
+    """A cell that does not fit (``message`` is French); becomes a located :class:`Problem`."""
 
 
 def _blank(value: Any) -> bool:
