@@ -252,3 +252,13 @@ def test_text_that_is_not_valid_unicode_does_not_break_exports() -> None:
     assert json.loads(exports.results_json(GRID, report, answers))["answers"]["g3"]["now"]
     data = exports.action_plan_xlsx(GRID, [_action("a\ud800b\x01")])
     assert load_workbook(io.BytesIO(data)).active["D2"].value == "a?b"
+
+
+def test_results_xlsx_has_the_csv_rows_as_text_cells() -> None:
+    answers = {**ANSWERS, "g3": {"now": '=HYPERLINK("http://x";"clic")'}}
+    report = score(GRID, answers)
+    sheet = load_workbook(io.BytesIO(exports.results_xlsx(GRID, report, answers))).active
+    assert sheet is not None
+    rows = [[c.value or "" for c in row] for row in sheet.iter_rows()]
+    assert rows == _read_csv(exports.results_csv(GRID, report, answers))
+    assert all(c.data_type == "s" for row in sheet.iter_rows() for c in row if c.value)

@@ -673,6 +673,101 @@ def set_not_addressed(
         return revision
 
 
+@dataclass(frozen=True, slots=True)
+class CellChange:
+    """One cell of a batch write (:func:`save_cells`); ``None`` fields are left as they are."""
+
+    question_id: str
+    horizon_id: str
+    value: Any = None
+    comment: str | None = None
+
+
+def save_cells(
+    engine: Engine,
+    actor: Actor,
+    assessment_id: int,
+    changes: Iterable[CellChange],
+    *,
+    not_addressed: Iterable[str] | None = None,
+    expected_revision: int,
+    kind: str = "import",
+) -> int:
+    """Many answers and comments (and the "not addressed" list) in ONE transaction.
+
+    Used by imports (spreadsheet, JSON): every value is checked against the
+    grid before anything is written, the revision moves by one, and every
+    changed cell is in the audit trail (``kind``).  A value or comment of
+    ``None`` leaves that part of the cell as stored.  Returns the new revision
+    (the same one when nothing changes).
+    """
+    changes = list(changes)
+    with write_session(engine) as session:
+        ctx = _context(session, assessment_id)
+        require(actor, Action.EDIT_ASSESSMENT, _target(ctx))
+        _require_editable(ctx, expected_revision)
+        grid = _grid_of(engine, ctx)
+        cleaned: list[tuple[CellChange, Any, str | None]] = []
+        for change in changes:
+            clean = _normalize_value(grid, change.question_id, change.horizon_id, change.value)
+            comment = (change.comment or "").strip() or None
+            if comment is not None and len(comment) > COMMENT_MAX_LENGTH:
+                raise AssessmentError(
+                    f"Le commentaire dépasse {COMMENT_MAX_LENGTH} caractères ({len(comment)})."
+                )
+            cleaned.append((change, clean, comment))
+        wanted = None
+        if not_addressed is not None:
+            wanted = sorted(set(not_addressed))
+            errors = check_not_addressed(grid, wanted)
+            if errors:
+                raise errors[0]
+            if wanted == sorted(ctx.not_addressed or ()):
+                wanted = None
+        edits: list[tuple[CellChange, dict[str, Any], Any, Any]] = []
+        for change, clean, comment in cleaned:
+            cell = session.get(Answer, (assessment_id, change.question_id, change.horizon_id))
+            values: dict[str, Any] = {}
+            old_value = cell.value if cell is not None else None
+            old_comment = cell.comment if cell is not None else None
+            if clean is not None and not (old_value == clean and type(old_value) is type(clean)):
+                values["value"] = clean
+            if comment is not None and comment != old_comment:
+                values["comment"] = comment
+            if values:
+                edits.append((change, values, old_value, old_comment))
+        if not edits and wanted is None:
+            return expected_revision
+        extra = {"not_addressed": wanted} if wanted is not None else {}
+        revision = _bump(session, assessment_id, expected_revision, **extra)
+        if wanted is not None:
+            _record_audit(
+                session,
+                actor,
+                assessment_id,
+                "not_addressed",
+                revision,
+                old_value=sorted(ctx.not_addressed or ()),
+                new_value=wanted,
+            )
+        for change, values, old_value, old_comment in edits:
+            _upsert_cell(
+                session, actor, assessment_id, change.question_id, change.horizon_id, **values
+            )
+            _record_audit(
+                session,
+                actor,
+                assessment_id,
+                kind,
+                revision,
+                question_id=change.question_id,
+                horizon_id=change.horizon_id,
+                old_value={"value": old_value, "comment": old_comment},
+                new_value=values,
+            )
+        return revision
+
+
 def submit(engine: Engine, actor: Actor, assessment_id: int, *, expected_revision: int) -> int:
     """Submit (organisation admins): every required answer must be given; new revision."""
     with write_session(engine) as session:

@@ -1,4 +1,4 @@
-"""Downloads: results as CSV and JSON, the action plan as CSV and XLSX.
+"""Downloads: results as CSV, XLSX and JSON, the action plan as CSV and XLSX.
 
 Pure functions returning ``bytes`` (no I/O, no Streamlit), so pages only hand
 them to ``st.download_button`` and tests read them back.
@@ -113,6 +113,45 @@ def results_csv(
     id and label (blank for scores), horizon id and label, value.  Scores are
     out of 100 with one decimal; items marked "not addressed" say so.
     """
+    return _csv_bytes(*results_table(grid, report, answers))
+
+
+def results_xlsx(
+    grid: Grid,
+    report: ScoreReport,
+    answers: Mapping[str, Mapping[str, Any]] | None = None,
+) -> bytes:
+    """The table of :func:`results_csv` as an Excel workbook; every cell is text
+    (never a formula, whatever an answer starts with)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    header, rows = results_table(grid, report, answers)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Résultats"
+    for row_index, values in enumerate([header, *rows], start=1):
+        for column, value in enumerate(values, start=1):
+            cell = sheet.cell(row=row_index, column=column)
+            cell.value = value
+            cell.data_type = "s"
+            if row_index == 1:
+                cell.font = Font(bold=True)
+    for letter, width in zip("ABCDEFGH", (10, 22, 26, 24, 60, 12, 18, 24), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def results_table(
+    grid: Grid,
+    report: ScoreReport,
+    answers: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the results exports (CSV, XLSX)."""
     lang = grid.language
     labels = {h.id: text(h.label, lang) for h in grid.horizons}
     header = [
@@ -190,7 +229,7 @@ def results_csv(
                         _answer_text(grid, question.id, value),
                     ]
                 )
-    return _csv_bytes(header, rows)
+    return header, rows
 
 
 def _json_default(value: Any) -> Any:

@@ -7,12 +7,13 @@ command or future API can bypass these rules.
 Roles:
 
 * ``member`` — organisation member: reads and edits its own organisation's
-  assessments and action plan, and reads its own peer groups (``READ_PEERS``),
-  never other aggregates;
+  assessments and action plan, gets its general-assembly report, and reads its
+  own peer groups (``READ_PEERS``), never other aggregates;
 * ``org_admin`` — organisation admin: a member who also submits, reopens,
   shares with the regional chamber, edits the organisation's name and contact
   details (a change of region, legal family, size band or sector is reviewed
-  by the chamber or the national body), and manages its accounts;
+  by the chamber or the national body), manages its accounts, and exports or
+  imports its answers as a file;
 * ``regional`` — regional chamber (CRESS) of one region: reads aggregates of
   its region, and the national picture not broken down by region, and one
   organisation's answers only when that organisation shares them with its
@@ -111,6 +112,10 @@ class Action(StrEnum):
     """Staff invite the first admin of an organisation that has none."""
     SET_PASSWORD = "set_password"
     """Create an account with a chosen password (the operator only)."""
+    READ_REPORT = "read_report"
+    """The general-assembly report: the organisation's own members, never its CRESS."""
+    EXCHANGE_ANSWERS = "exchange_answers"
+    """Answers exported or imported as a JSON file: the organisation's admins."""
     # aggregates
     READ_AGGREGATES = "read_aggregates"
     READ_PEERS = "read_peers"
@@ -197,6 +202,7 @@ _OWN_ORG_MEMBER = frozenset(
         Action.READ_ASSESSMENT,
         Action.EDIT_ASSESSMENT,
         Action.EDIT_ACTION_PLAN,
+        Action.READ_REPORT,
     }
 )
 _OWN_ORG_ADMIN = _OWN_ORG_MEMBER | {
@@ -208,6 +214,7 @@ _OWN_ORG_ADMIN = _OWN_ORG_MEMBER | {
     Action.READ_ORGANISATION_TRAIL,
     Action.MANAGE_ACCOUNT,
     Action.RESET_ACCOUNT,
+    Action.EXCHANGE_ANSWERS,
 }
 _NATIONAL = frozenset(
     {
@@ -310,6 +317,10 @@ _REFUSALS_FR: dict[Action, str] = {
     Action.INVITE_FIRST_ADMIN: "Cette organisation a déjà un administrateur : c'est lui qui "
     "invite ses membres.",
     Action.SET_PASSWORD: "Personne ne peut choisir le mot de passe d'un autre compte.",
+    Action.READ_REPORT: "Seuls les membres de l'organisation peuvent obtenir son rapport.",
+    Action.EXCHANGE_ANSWERS: (
+        "Seuls les administrateurs de l'organisation peuvent exporter ou importer ses réponses."
+    ),
     Action.READ_AGGREGATES: "Vous n'avez pas accès aux résultats agrégés de ce périmètre.",
     Action.READ_PEERS: "Vous n'avez pas accès à la comparaison de cette organisation.",
     Action.READ_NATIONAL_PICTURE: "Vous n'avez pas accès aux résultats nationaux.",

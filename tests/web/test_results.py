@@ -73,7 +73,18 @@ def test_scores_table_and_goals_chart(env: Env) -> None:
     )
     assert caption in [str(c.value) for c in at.caption]
     labels = [d.label for d in at.get("download_button")]
-    assert labels == ["Résultats (CSV)", "Résultats (JSON)"]
+    assert labels == [
+        "Rapport (PDF)",
+        "Rapport (Word)",
+        "Rapport (ODT)",
+        "Version courte (PDF)",
+        "Version courte (Word)",
+        "Version courte (ODT)",
+        "Résultats (CSV)",
+        "Résultats (XLSX)",
+        "Résultats (JSON)",
+        "Auto-évaluation à transférer (JSON)",  # the admin's
+    ]
 
 
 def test_peer_comparison_only_from_ten_organisations(env: Env) -> None:

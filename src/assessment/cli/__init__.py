@@ -20,6 +20,7 @@ def _register() -> None:
     from assessment.cli import (
         bench_command,
         data_commands,
+        exchange_commands,
         grid_commands,
         gridtools_commands,
         ops_commands,
@@ -33,6 +34,7 @@ def _register() -> None:
         data_commands,
         ops_commands,
         bench_command,
+        exchange_commands,
     ):
         for command in module.COMMANDS:
             main.add_command(command)

@@ -31,9 +31,10 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from assessment import answers as answers_mod
-from assessment import assessments, campaigns
+from assessment import assessments, campaigns, exchange
 from assessment.answers import GridCache
 from assessment.db import DatabaseBusy
+from assessment.french import plural, typo
 from assessment.grid import (
     ChoiceQuestion,
     Grid,
@@ -660,6 +661,127 @@ def _missing_list(plan: FormPlan, draft: Draft) -> tuple[int, list[str]]:
     return len(missing), lines
 
 
+IMPORT_PLAN_KEY = f"{PREFIX}:import_plan"
+IMPORT_DONE_KEY = f"{PREFIX}:import_done"
+
+
+def _import_section(grid: Grid, draft: Draft, actor: Actor, year: int) -> None:
+    """« Importer / Modèle de tableur »: template download, then a checked import."""
+    with st.expander("Importer / Modèle de tableur", icon=":material/table_view:"):
+        st.markdown(
+            typo(
+                "Préparez vos réponses dans un tableur (par exemple en réunion), puis "
+                "importez-le ici : chaque cellule est vérifiée, rien n'est importé tant qu'une "
+                "cellule ne convient pas, et les réponses déjà saisies en ligne ne sont jamais "
+                "remplacées sans votre accord."
+            )
+        )
+        st.download_button(
+            "Télécharger le modèle de tableur (XLSX)",
+            lambda: exchange.template_xlsx(grid),
+            file_name=exchange.template_file_name(grid),
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"{PREFIX}:template",
+            on_click="ignore",
+        )
+        kinds = ["xlsx"]
+        if can(actor, Action.EXCHANGE_ANSWERS, Target(organisation_id=draft.organisation_id)):
+            kinds.append("json")
+        upload = st.file_uploader(
+            typo(
+                "Modèle rempli (.xlsx)"
+                + (" ou export JSON d'une autre installation" if "json" in kinds else "")
+            ),
+            type=kinds,
+            key=f"{PREFIX}:upload",
+        )
+        done = st.session_state.pop(IMPORT_DONE_KEY, None)
+        if done:
+            st.success(done)
+        if upload is None:
+            st.session_state.pop(IMPORT_PLAN_KEY, None)
+            return
+        kind = "json" if upload.name.lower().endswith(".json") else "xlsx"
+        cached = st.session_state.get(IMPORT_PLAN_KEY)
+        if cached is None or cached[0] != upload.file_id:
+            try:
+                import_plan = exchange.plan_file(
+                    state.engine(), actor, draft.organisation_id, year, upload.getvalue(),
+                    kind=kind,
+                )  # fmt: skip
+            except exchange.ImportRefused as refused:
+                st.error(
+                    refused.message.split("\n", 1)[0]
+                    + "\n\n"
+                    + "\n".join(f"- {p}" for p in refused.problems)
+                )
+                return
+            except (exchange.ExchangeError, assessments.ReadOnly, PermissionDenied) as error:
+                st.error(error.message)
+                return
+            st.session_state[IMPORT_PLAN_KEY] = (upload.file_id, import_plan)
+        else:
+            import_plan = cached[1]
+        st.info(import_plan.summary())
+        if import_plan.is_empty:
+            return
+        st.dataframe(
+            [
+                {
+                    "Cellule": c.where,
+                    "Thème": c.section,
+                    "Question": c.question,
+                    "Horizon": c.horizon,
+                    "Quoi": c.field,
+                    "En ligne": c.old,
+                    "Dans le fichier": c.new,
+                    "Déjà saisie": "oui" if c.conflict else "",
+                }
+                for c in import_plan.changes
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+        conflicts = len(import_plan.conflicts)
+        choices: list[tuple[str, bool]] = []
+        if conflicts:
+            st.warning(
+                typo(
+                    f"{plural(conflicts, 'cellule déjà remplie', 'cellules déjà remplies')} "
+                    "en ligne autrement que dans le fichier (colonne « Déjà saisie ») : "
+                    "que faire ?"
+                )
+            )
+            choices = [
+                (typo(f"Importer en remplaçant {plural(conflicts, 'réponse')} en ligne"), True),
+                ("Importer sans toucher aux réponses saisies en ligne", False),
+            ]
+        else:
+            choices = [("Importer", False)]
+        for column, (label, overwrite) in zip(st.columns(len(choices)), choices, strict=True):
+            if column.button(label, key=f"{PREFIX}:import:{overwrite}", type="primary"):
+                try:
+                    exchange.apply_import(state.engine(), actor, import_plan, overwrite=overwrite)
+                except assessments.StaleRevision:
+                    st.session_state.pop(IMPORT_PLAN_KEY, None)
+                    st.error(
+                        typo(
+                            "L'auto-évaluation a changé entre-temps : l'import n'a pas été "
+                            "fait. Vérifiez à nouveau le fichier."
+                        )
+                    )
+                    return
+                except (assessments.ReadOnly, PermissionDenied) as error:
+                    st.error(error.message)
+                    return
+                st.session_state.pop(IMPORT_PLAN_KEY, None)
+                st.session_state[IMPORT_DONE_KEY] = typo(
+                    "Import terminé : les réponses sont à jour."
+                )
+                _load(state.engine(), actor, draft.assessment_id)
+                st.rerun()
+
+
 def _submit_section(plan: FormPlan, draft: Draft, actor: Actor) -> None:
     st.divider()
     st.subheader("Soumettre l'auto-évaluation", anchor="soumettre")
@@ -915,6 +1037,7 @@ def render_form(
     report = Scorer.for_grid(grid).score(draft.answers, draft.not_addressed)
     _progress(report, draft)
     _themes_step(plan, draft)
+    _import_section(grid, draft, actor, campaign.year)
     lang = grid.language
     for item in grid.items:
         if item.id in draft.not_addressed and item.optional:

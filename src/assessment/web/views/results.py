@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from assessment import action_plan, assessments, charts, exports, privacy
+from assessment import action_plan, assessments, charts, exchange, exports, privacy, reports
 from assessment.french import typo
 from assessment.grid import Grid, LevelQuestion, text
 from assessment.gridtools.lineage import (
@@ -25,7 +25,7 @@ from assessment.gridtools.lineage import (
     version_breaks,
 )
 from assessment.organisations import LEGAL_FAMILIES, SIZE_BANDS
-from assessment.permissions import Actor, PermissionDenied
+from assessment.permissions import Action, Actor, PermissionDenied, Target, can
 from assessment.regions import REGIONS_BY_CODE
 from assessment.scoring import (
     OVERALL,
@@ -358,6 +358,35 @@ def _peers_section(engine: Any, actor: Actor, current: Scored) -> None:
     )
 
 
+def _deferred(build: Any, *args: Any, **kwargs: Any) -> Any:
+    """``data`` for ``st.download_button``: built when clicked, on Streamlit's thread
+    (the core checks the permission then)."""
+    return lambda: build(*args, **kwargs)
+
+
+def _report_section(engine: Any, actor: Actor, current: Scored) -> None:
+    st.subheader(typo("Rapport à l'assemblée générale"))
+    organisation_id, year = current.summary.organisation_id, current.summary.year
+    st.markdown(
+        typo(
+            "Le rapport annuel reprend l'état des lieux, les objectifs, les éléments de "
+            "preuve, les enjeux, le plan d'action et des questions pour le débat. La version "
+            "courte (deux pages) s'adresse aux salariés et aux bénévoles."
+        )
+    )
+    for short, name in ((False, "Rapport"), (True, "Version courte")):
+        choices = [("pdf", "PDF"), ("docx", "Word"), ("odt", "ODT")]
+        for column, (fmt, kind) in zip(st.columns(3), choices, strict=True):
+            column.download_button(
+                f"{name} ({kind})",
+                _deferred(reports.generate, engine, actor, organisation_id, year, fmt, short=short),
+                file_name=reports.file_name(year, fmt, short=short),
+                mime=reports.FORMATS[fmt],
+                key=f"{PREFIX}:report:{fmt}:{short}",
+                on_click="ignore",
+            )
+
+
 def _downloads_section(current: Scored) -> None:
     st.subheader("Télécharger")
     grid, report = current.grid, current.report
@@ -385,6 +414,35 @@ def _downloads_section(current: Scored) -> None:
         key=f"{PREFIX}:json",
         on_click="ignore",
     )
+    left.download_button(
+        "Résultats (XLSX)",
+        _deferred(exports.results_xlsx, grid, report, current.state.answers),
+        file_name=f"resultats-{year}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{PREFIX}:xlsx",
+        on_click="ignore",
+    )
+    actor = state.require_actor()
+    target = Target(organisation_id=current.summary.organisation_id)
+    if can(actor, Action.EXCHANGE_ANSWERS, target):
+        right.download_button(
+            "Auto-évaluation à transférer (JSON)",
+            _deferred(
+                exchange.export_answers,
+                state.engine(),
+                actor,
+                current.summary.organisation_id,
+                year,
+            ),
+            file_name=exchange.export_file_name(year, current.summary.organisation_id),
+            mime="application/json",
+            key=f"{PREFIX}:exchange",
+            on_click="ignore",
+            help=typo(
+                "Réponses, justificatifs et thèmes non traités, à importer dans une autre "
+                "installation (réservé aux administrateurs de l'organisation)."
+            ),
+        )
 
 
 def coverage(
@@ -481,4 +539,5 @@ def render() -> None:
     _progress_section(history[:-1], current)
     _peers_section(engine, actor, current)
     _coverage_section(engine, actor, current)
+    _report_section(engine, actor, current)
     _downloads_section(current)
