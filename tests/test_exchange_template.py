@@ -7,7 +7,6 @@ import io
 from pathlib import Path
 
 import pytest
-from assessment.grid_loader import load_grid
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -15,6 +14,7 @@ from openpyxl import load_workbook
 from assessment.exchange import ExchangeError, ImportRefused, read_template, template_xlsx
 from assessment.exchange import template as layout
 from assessment.grid import Grid
+from assessment.gridfile import load_grid
 from exchange_helpers import cell_of, edit, fill
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -124,17 +124,21 @@ def results_xlsx(
     """The table of :func:`results_csv` as an Excel workbook; every cell is text
     (never a formula, whatever an answer starts with)."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     header, rows = results_table(grid, report, answers)
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)
     sheet.title = "Résultats"
     for row_index, values in enumerate([header, *rows], start=1):
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=row_index, column=column)
-            cell.value = value
-            cell.data_type = "s"
+            cell.value = _xlsx_value(value, ILLEGAL_CHARACTERS_RE)
+            cell.data_type = "s"  # never "f" (formula), whatever an answer starts with
+            cell.quotePrefix = True
             if row_index == 1:
                 cell.font = Font(bold=True)
     for letter, width in zip("ABCDEFGH", (10, 22, 26, 24, 60, 12, 18, 24), strict=True):
@@ -330,9 +334,11 @@ def action_plan_csv(grid: Grid | None, actions: Iterable[Any]) -> bytes:
 
 
 def _xlsx_value(value: Any, illegal: re.Pattern[str]) -> Any:
-    """Text without the characters XML cannot hold (legacy rows); others as they are."""
+    """Text without the characters XML cannot hold (legacy rows), line ends as LF (what an
+    XML reader makes of a bare CR, with or without lxml); others as they are."""
     if not isinstance(value, str):
         return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
     return illegal.sub("", value).encode("utf-8", errors="replace").decode("utf-8")
 
 

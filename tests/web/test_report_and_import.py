@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
-from assessment import aggregation
+from assessment import privacy
 
 from .test_filling import FILLING, Env, fill_required, make_env
 
@@ -22,7 +22,7 @@ REPORT_BUTTONS = [
 
 @pytest.fixture
 def env(web_db: Engine, cookies: dict[str, str]) -> Env:
-    aggregation.clear_caches()
+    privacy.clear_caches()
     return make_env(web_db, cookies)
 
 

@@ -31,7 +31,7 @@ WRITES = frozenset(
         "revoke_sessions", "review_change_request",
         # campaigns and grids
         "create_campaign", "close_campaign", "reopen_campaign", "save_draft", "publish",
-        "delete_draft", "publish_source",
+        "delete_draft", "retire", "open_early", "new_draft_from",
     }
 )  # fmt: skip
 """Core functions that write (engine, actor, ...)."""

@@ -14,10 +14,11 @@ from typing import Any, TypeVar
 
 import click
 
-from assessment.db import dispose_engines, open_database
+from assessment import startup
+from assessment.db import dispose_engines
 from assessment.errors import UserError
 from assessment.french import plural, typo
-from assessment.grid_loader import GridError, load_grid
+from assessment.gridfile import GridError, load_grid
 from assessment.permissions import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -74,7 +75,7 @@ def report_command(organisation_id: int, year: int, out: Path, short: bool) -> N
     from assessment import reports
 
     fmt = reports.format_of(out)
-    engine = open_database()
+    engine = startup.open_database()
     data = reports.generate(engine, Actor.system(), organisation_id, year, fmt, short=short)
     _write(out, data)
     version = "version courte" if short else "rapport complet"
@@ -118,7 +119,7 @@ def answers_export(organisation_id: int, year: int, out: Path) -> None:
     traités) en JSON, pour l'importer dans une autre installation."""
     from assessment.exchange import export_answers
 
-    engine = open_database()
+    engine = startup.open_database()
     data = export_answers(engine, Actor.system(), organisation_id, year)
     _write(out, data)
     click.echo(typo(f"{out} : auto-évaluation {year} de l'organisation n° {organisation_id}."))
@@ -145,7 +146,7 @@ def answers_import(
     kind = IMPORT_KINDS.get(file.suffix.lower())
     if kind is None:
         raise click.ClickException(typo("Fichier .xlsx (modèle de tableur) ou .json attendu."))
-    engine = open_database()
+    engine = startup.open_database()
     actor = Actor.system()
     plan = plan_file(engine, actor, organisation_id, year, file.read_bytes(), kind=kind)
     for change in plan.changes:

@@ -137,7 +137,7 @@ def import_target(engine: Engine, actor: Actor, organisation_id: int, year: int)
     """The organisation's assessment of ``year`` and its grid; refused when submitted."""
     campaign = campaign_for_year(engine, year)
     state = assessments.find_assessment(engine, actor, organisation_id, campaign.id)
-    if state is not None and state.is_submitted:
+    if state is not None and state.status == "submitted":
         raise assessments.ReadOnly(
             typo(
                 f"L'auto-évaluation {year} est soumise : un administrateur doit la rouvrir "

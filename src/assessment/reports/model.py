@@ -566,7 +566,7 @@ def build_report(inputs: ReportInputs) -> Report:
     org = inputs.organisation
     status = (
         f"Auto-évaluation soumise le {french_date(state.submitted_at)}."
-        if state.is_submitted and state.submitted_at
+        if state.status == "submitted" and state.submitted_at
         else "Auto-évaluation en cours, non soumise : résultats provisoires."
     )
     live_actions = [a for a in inputs.actions if a.status != "dropped"]

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from assessment import campaigns, french, grid_store, national_audit
 from assessment.errors import UserError
 from assessment.permissions import Actor
+from assessment.web import state
 
 PREFIX = "campaigns"
 MESSAGE_KEY = f"{PREFIX}:message"
@@ -99,7 +100,7 @@ def _create_form(engine: Engine, actor: Actor) -> None:
             try:
                 campaigns.create_campaign(
                     engine,
-                    actor,
+                    state.writer(),
                     year=int(year),
                     opens_on=opens_on,
                     closes_on=closes_on,
@@ -133,7 +134,7 @@ def _manage(engine: Engine, actor: Actor, found: list[campaigns.CampaignInfo]) -
                 "garde tout."
             )
             if st.button("Clore la campagne", key=f"{PREFIX}:close", icon=":material/lock:"):
-                campaigns.close_campaign(engine, actor, campaign.id)
+                campaigns.close_campaign(engine, state.writer(), campaign.id)
                 _done(f"« {campaign.label} » est close.")
         elif campaign.is_closed(today):
             new_end = None
@@ -148,12 +149,12 @@ def _manage(engine: Engine, actor: Actor, found: list[campaigns.CampaignInfo]) -
             if st.button(
                 "Rouvrir la campagne", key=f"{PREFIX}:reopen", icon=":material/lock_open:"
             ):
-                campaigns.reopen_campaign(engine, actor, campaign.id, closes_on=new_end)
+                campaigns.reopen_campaign(engine, state.writer(), campaign.id, closes_on=new_end)
                 _done(f"« {campaign.label} » est rouverte : tout ce qui était saisi est gardé.")
         elif st.button(
             "Ouvrir dès aujourd'hui", key=f"{PREFIX}:open", icon=":material/play_arrow:"
         ):
-            campaigns.open_early(engine, actor, campaign.id)
+            campaigns.open_early(engine, state.writer(), campaign.id)
             _done(f"« {campaign.label} » est ouverte.")
     except UserError as error:
         st.error(error.message)

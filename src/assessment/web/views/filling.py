@@ -1011,7 +1011,7 @@ def render() -> None:
     if draft.status == "submitted":
         _read_only(plan, draft, actor)
         return
-    render_form(plan, draft, actor)
+    render_form(plan, draft, actor, year=campaign.year)
 
 
 def start_preview(grid: Grid) -> Draft:
@@ -1028,7 +1028,12 @@ def start_preview(grid: Grid) -> Draft:
 
 
 def render_form(
-    plan: FormPlan, draft: Draft, actor: Actor | None, *, preview: bool = False
+    plan: FormPlan,
+    draft: Draft,
+    actor: Actor | None,
+    *,
+    preview: bool = False,
+    year: int | None = None,
 ) -> None:
     """The form as an enterprise sees it: progress, themes, items, systemic view, and
     (not in a preview) the submission."""
@@ -1037,7 +1042,8 @@ def render_form(
     report = Scorer.for_grid(grid).score(draft.answers, draft.not_addressed)
     _progress(report, draft)
     _themes_step(plan, draft)
-    _import_section(grid, draft, actor, campaign.year)
+    if not preview and actor is not None and year is not None:
+        _import_section(grid, draft, actor, year)
     lang = grid.language
     for item in grid.items:
         if item.id in draft.not_addressed and item.optional:

@@ -113,7 +113,7 @@ def _new_draft_section(engine: Engine, actor: Actor, versions: list[Any]) -> Non
             if st.button("Créer le brouillon", key=f"{PREFIX}:create") and source:
                 grid_id, version = source.split("@", 1)
                 try:
-                    grid_store.new_draft_from(engine, actor, grid_id, version, new_version)
+                    grid_store.new_draft_from(engine, state.writer(), grid_id, version, new_version)
                 except (UserError, RoundTripError) as error:
                     st.error(_error_message(error))
                 else:
@@ -128,7 +128,7 @@ def _new_draft_section(engine: Engine, actor: Actor, versions: list[Any]) -> Non
             if st.button("Importer comme brouillon", key=f"{PREFIX}:import") and upload:
                 try:
                     content = upload.getvalue().decode("utf-8-sig")
-                    grid_store.save_draft(engine, actor, content, source_name=upload.name)
+                    grid_store.save_draft(engine, state.writer(), content, source_name=upload.name)
                 except UnicodeDecodeError:
                     st.error("Le fichier n'est pas encodé en UTF-8.")
                 except UserError as error:
@@ -167,13 +167,9 @@ def _editor(source_key: str) -> str:
         st.session_state.pop(ACE_KEY, None)
         if st.session_state.get(AREA_KEY) is None:
             st.session_state[AREA_KEY] = current
-        st.text_area(
-            "Texte YAML de la grille",
-            key=AREA_KEY,
-            height=520,
-            on_change=lambda: st.session_state.__setitem__(TEXT_KEY, st.session_state[AREA_KEY]),
-        )
-        return str(st.session_state[TEXT_KEY])
+        typed = st.text_area("Texte YAML de la grille", key=AREA_KEY, height=520)
+        st.session_state[TEXT_KEY] = typed
+        return str(typed)
     st.session_state.pop(AREA_KEY, None)
     from code_editor import code_editor  # type: ignore[import-untyped]
 
@@ -474,7 +470,7 @@ def _draft_section(engine: Engine, actor: Actor, info: grid_store.GridVersionInf
         try:
             saved_result = grid_store.save_draft(
                 engine,
-                actor,
+                state.writer(),
                 current,
                 source_name=info.source_name,
                 replacing=(info.grid_id, info.version),
@@ -482,7 +478,7 @@ def _draft_section(engine: Engine, actor: Actor, info: grid_store.GridVersionInf
             new_key = saved_result.grid.key if saved_result.grid else _key_of(current, key)
             if publish:
                 grid_id, version = new_key.split("@", 1)
-                grid_store.publish(engine, actor, grid_id, version)
+                grid_store.publish(engine, state.writer(), grid_id, version)
         except UserError as error:
             st.error(_error_message(error))
             return
@@ -496,7 +492,7 @@ def _draft_section(engine: Engine, actor: Actor, info: grid_store.GridVersionInf
         st.rerun()
     if delete:
         try:
-            grid_store.delete_draft(engine, actor, info.grid_id, info.version)
+            grid_store.delete_draft(engine, state.writer(), info.grid_id, info.version)
         except UserError as error:
             st.error(_error_message(error))
             return
@@ -565,7 +561,7 @@ def _published_section(engine: Engine, actor: Actor, versions: list[Any]) -> Non
             "restent consultables.",
         ):
             try:
-                grid_store.retire(engine, actor, chosen.grid_id, chosen.version)
+                grid_store.retire(engine, state.writer(), chosen.grid_id, chosen.version)
             except UserError as error:
                 st.error(_error_message(error))
                 return
