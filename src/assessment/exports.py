@@ -412,7 +412,9 @@ def tables_xlsx(
     from openpyxl.styles import Font
 
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    first = workbook.active
+    assert first is not None
+    workbook.remove(first)
     used: set[str] = set()
     for title, header, rows in sheets:
         name = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31] or "Tableau"

@@ -30,6 +30,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell
@@ -244,6 +245,7 @@ def asked(grid: Grid, question: Question) -> set[str]:
 def string_cell(sheet: Worksheet, row: int, column: int, value: str) -> Cell:
     """A cell that holds ``value`` as text, never as a formula (even ``=…``)."""
     cell = sheet.cell(row=row, column=column)
+    assert isinstance(cell, Cell)  # a new sheet has no merged cells
     cell.value = value
     cell.data_type = "s"
     return cell
@@ -287,7 +289,7 @@ def _validation(grid: Grid, question: Question, lists: _Lists) -> DataValidation
     elif isinstance(question, NumberQuestion):
         low = question.min if question.min is not None else -1e15
         high = question.max if question.max is not None else 1e15
-        kind = "whole" if question.integer else "decimal"
+        kind: Literal["whole", "decimal"] = "whole" if question.integer else "decimal"
         dv = DataValidation(type=kind, operator="between", formula1=_num(low), formula2=_num(high))
         dv.error = typo(expected_text(grid, question) + ".")
     elif isinstance(question, TextQuestion):
@@ -340,9 +342,9 @@ def _write_readme(sheet: Worksheet, grid: Grid) -> None:
             cell.font = Font(bold=True)
     sheet.column_dimensions["A"].width = 26
     sheet.column_dimensions["B"].width = 70
-    for row in sheet.iter_rows():
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=False, vertical="top")
+    for row_cells in sheet.iter_rows():
+        for any_cell in row_cells:
+            any_cell.alignment = Alignment(wrap_text=False, vertical="top")
 
 
 def _write_section(sheet: Worksheet, grid: Grid, section: Section, lists: _Lists) -> None:
@@ -355,7 +357,10 @@ def _write_section(sheet: Worksheet, grid: Grid, section: Section, lists: _Lists
         string_cell(sheet, THEME_ROW, LABEL_COLUMN, THEME_ADDRESSED_LABEL).font = Font(bold=True)
         cell = sheet[ADDRESSED_CELL]
         cell.fill = _INPUT
-        dv = DataValidation(type="list", formula1="=" + lists.range_for((YES, NO)))
+        dv: DataValidation | None = DataValidation(
+            type="list", formula1="=" + lists.range_for((YES, NO))
+        )
+        assert dv is not None
         dv.error = "Répondez Oui ou Non."
         dv.errorTitle = "Réponse refusée"
         dv.showErrorMessage = True
@@ -379,9 +384,8 @@ def _write_section(sheet: Worksheet, grid: Grid, section: Section, lists: _Lists
         string_cell(sheet, row, LABEL_COLUMN, label)
         string_cell(sheet, row, EXPECTED_COLUMN, expected_text(grid, question))
         horizons = asked(grid, question)
-        dv = validations.get(question.id)
-        if dv is None:
-            dv = _validation(grid, question, lists)
+        found = validations.get(question.id)
+        dv = found if found is not None else _validation(grid, question, lists)
         for column in cols:
             cell = sheet.cell(row=row, column=column.index)
             if column.kind in ("value", "comment"):
@@ -420,13 +424,15 @@ def _write_section(sheet: Worksheet, grid: Grid, section: Section, lists: _Lists
     for row_cells in sheet.iter_rows(min_row=FIRST_ROW, max_col=EXPECTED_COLUMN):
         for cell in row_cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=FIRST_HORIZON_COLUMN)
+    sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=FIRST_HORIZON_COLUMN).coordinate
 
 
 def template_xlsx(grid: Grid) -> bytes:
     """The XLSX template of ``grid`` (see the module docstring for its layout)."""
     workbook = Workbook()
-    _write_readme(workbook.active, grid)
+    readme = workbook.active
+    assert isinstance(readme, Worksheet)
+    _write_readme(readme, grid)
     lists_sheet = workbook.create_sheet(LISTS_SHEET)
     lists = _Lists(lists_sheet)
     for section in sections(grid):

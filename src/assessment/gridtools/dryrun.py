@@ -321,7 +321,9 @@ def dry_run(
             news.append(a)
         for question_id in one.answers:
             answered[question_id] = answered.get(question_id, 0) + 1
-    counts = {(region,): len(values[0]) for region, values in by_region.items()}
+    counts: dict[tuple[str, ...], int] = {
+        (region,): len(values[0]) for region, values in by_region.items()
+    }
     hidden = suppressed_cells(counts, k)
     regions = [
         RegionShift(
