@@ -22,6 +22,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from assessment import demo_mark
+from assessment.logs import configure_logging
 from assessment.settings import get_settings
 from assessment.web import guard
 from assessment.web.auth_routes import BrowserIdMiddleware, SecurityHeadersMiddleware, auth_routes
@@ -39,6 +40,7 @@ def check_database() -> None:
 
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
+    configure_logging(get_settings().log_level)  # one JSON line per event, no personal data
     try:
         await asyncio.to_thread(check_database)
     except demo_mark.DemoDatabaseError as refused:

@@ -174,3 +174,16 @@ def test_a_nul_byte_in_the_sign_in_email_gives_a_french_error(
     assert at.error, "a clear French error"
     assert [t.value for t in at.title] == ["Connexion"]
     assert "psycopg" not in _everything_shown(at)
+
+
+def test_an_unreachable_database_reads_as_a_passing_fault() -> None:
+    """A PostgreSQL restart: a French, temporary message with its reference, no internals."""
+    from sqlalchemy.exc import OperationalError
+
+    from assessment.web import guard
+
+    lost = OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+    shown = guard.describe(lost, where="test")
+    assert "momentanément indisponible" in shown and "pas été enregistrée" in shown
+    assert "SELECT" not in shown and "server closed" not in shown
+    assert "momentanément" not in guard.describe(ValueError("x"), where="test")

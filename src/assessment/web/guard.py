@@ -20,6 +20,7 @@ import secrets
 import traceback
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from assessment.french import typo
 
@@ -66,11 +67,33 @@ def message(error_id: str) -> str:
     )
 
 
-def show(error_id: str) -> None:
-    st.error(message(error_id), icon=":material/error:")
+def database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached (a restart, a network cut): a passing fault."""
+    return isinstance(exc, OperationalError) or (
+        isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    )
+
+
+def unavailable_message(error_id: str) -> str:
+    """What a visitor reads while the database is unreachable (nothing was saved)."""
+    return typo(
+        "La base de données est momentanément indisponible : votre dernière action n'a "
+        "pas été enregistrée. Réessayez dans quelques secondes (référence "
+        f"{error_id})."
+    )
+
+
+def describe(exc: BaseException, *, where: str = "") -> str:
+    """Log ``exc`` under a new id and return the French message for it."""
+    error_id = report(exc, where=where)
+    return unavailable_message(error_id) if database_unavailable(exc) else message(error_id)
+
+
+def show(text: str) -> None:
+    st.error(text, icon=":material/error:")
 
 
 def on_script_error(exc: Exception) -> bool:
     """``st.App(on_script_error=...)``: log, show the French message, hide the default."""
-    show(report(exc, where="script"))
+    show(describe(exc, where="script"))
     return True

@@ -212,7 +212,7 @@ def write_callback(fn: Callable[Concatenate[Actor, P], object]) -> Callable[P, N
         except UserError as error:  # a French message nobody caught: show it next run
             st.session_state[ERROR_KEY] = error.message
         except Exception as error:
-            st.session_state[ERROR_KEY] = guard.message(guard.report(error, where="callback"))
+            st.session_state[ERROR_KEY] = guard.describe(error, where="callback")
 
     return callback
 
@@ -236,7 +236,7 @@ def guarded(where: str = "") -> Iterator[None]:
     except UserError as error:
         st.error(error.message, icon=":material/error:")
     except Exception as error:
-        guard.show(guard.report(error, where=where))
+        guard.show(guard.describe(error, where=where))
 
 
 def fragment(body: Callable[P, None]) -> Callable[P, None]:
