@@ -258,6 +258,25 @@ def _visible_user(session: Session, actor: Actor, user_id: int) -> tuple[User, T
     raise _not_found(user_id)
 
 
+def _staff_may_not_invite(session: Session, organisation_id: int) -> bool:
+    """Whether the organisation is out of reach of staff invitations: it has an active
+    admin, or any of its accounts (deactivated ones included) has ever signed in.
+
+    Before anyone of an organisation has signed in, it holds no answers; after,
+    only its own admins add accounts.  Otherwise staff could deactivate its
+    admins, invite a "first" admin whose temporary password they hold, and read
+    its answers through that account.
+    """
+    if _has_active_admin(session, organisation_id):
+        return True
+    signed_in = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.organisation_id == organisation_id, User.last_sign_in_at.is_not(None))
+    )
+    return bool(signed_in)
+
+
 def _has_active_admin(session: Session, organisation_id: int) -> bool:
     found = session.scalar(
         select(func.count())
@@ -429,7 +448,7 @@ def _require_invitation(
     session.execute(
         select(Organisation.id).where(Organisation.id == organisation_id).with_for_update()
     )
-    has_admin = _has_active_admin(session, organisation_id)
+    has_admin = _staff_may_not_invite(session, organisation_id)
     target = organisation_target(organisation, has_admin=has_admin)
     if can(actor, Action.INVITE_MEMBER, target):
         return "account_invited"
@@ -520,10 +539,11 @@ def list_users(
 
 
 def organisation_has_admin(engine: Engine, actor: Actor, organisation_id: int) -> bool:
-    """Whether the organisation has an active admin (who then invites its members)."""
+    """Whether the organisation has an active admin (who then invites its members), or
+    has ever had an account signed in: then staff invite nobody into it."""
     with read_session(engine) as session:
         visible_organisation(session, actor, organisation_id)
-        return _has_active_admin(session, organisation_id)
+        return _staff_may_not_invite(session, organisation_id)
 
 
 def set_user_active(engine: Engine, actor: Actor, user_id: int, active: bool) -> None:

@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from tests.browser.conftest import (
+
+from assessment import accounts, assessments, campaigns, db, organisations
+from assessment.permissions import Actor, Role
+
+from .conftest import (
     DEMO_PASSWORD,
     LiveServer,
     _start_server,
@@ -24,9 +28,6 @@ from tests.browser.conftest import (
     signed_in,
     wait_for_app,
 )
-
-from assessment import accounts, assessments, campaigns, db, organisations
-from assessment.permissions import Actor, Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 

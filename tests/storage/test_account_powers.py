@@ -21,6 +21,7 @@ from assessment.accounts import (
     issue_reset,
     list_users,
     open_web_session,
+    organisation_has_admin,
     set_user_active,
     staff_trail,
 )
@@ -102,6 +103,27 @@ def test_staff_may_not_join_an_organisation_that_has_an_admin(world: World) -> N
                 role="org_admin",
                 organisation_id=world.org_b,
             )
+
+
+def test_staff_cannot_deactivate_the_admins_then_invite_a_first_admin(world: World) -> None:
+    """Deactivate B's only admin, then invite a "first" admin whose temporary password
+    the staff would hold: refused, since someone of B has already signed in."""
+    admin = _account(world, "admin@b.test", Role.ORG_ADMIN, organisation_id=world.org_b)
+    national = _account(world, "national@ess.test", Role.NATIONAL)
+    chamber = _account(world, "cress84@ess.test", Role.REGIONAL, region="84")
+    assert admin.user_id is not None
+    set_user_active(world.engine, national, admin.user_id, False)
+    assert organisation_has_admin(world.engine, national, world.org_b)
+    for staff in (national, chamber):
+        with pytest.raises(PermissionDenied):
+            invite_user(
+                world.engine,
+                staff,
+                email="taker@b.test",
+                role="org_admin",
+                organisation_id=world.org_b,
+            )
+    assert all(u.email != "taker@b.test" for u in list_users(world.engine, SYSTEM))
 
 
 def test_national_cannot_set_the_password_of_an_organisation_admin(world: World) -> None:

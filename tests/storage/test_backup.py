@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
-from tests.storage.conftest import SYSTEM
 
 from assessment.backup import BackupError, backup_sqlite, restore_sqlite
 from assessment.cli import main
@@ -18,6 +17,8 @@ from assessment.db import create_database_engine
 from assessment.organisations import create_organisation, list_organisations
 from assessment.settings import get_settings
 from assessment.tables import Organisation
+
+from .conftest import SYSTEM
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
