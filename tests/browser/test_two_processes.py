@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from assessment import accounts, assessments, campaigns, db, organisations
 from assessment.permissions import Actor, Role
+from assessment.tables import Organisation
 
 from .conftest import (
     DEMO_PASSWORD,
@@ -80,15 +81,19 @@ def cluster(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
     engine = db.create_database_engine(pg_url)
     system = Actor.system()
     token = uuid.uuid4()
-    organisation_id = organisations.create_organisation(
-        engine,
-        system,
-        name="Association Deux Processus",
-        region="11",
-        legal_family="association",
-        size_band="1-9",
-        siren=organisations.siren_with_key(f"{token.int % 10**8:08d}"),
-    )
+    # a demo database takes no organisation through the core (demo_mark): this one is
+    # fictional test data, written as the demo seed writes its own
+    with db.write_session(engine) as session:
+        row = Organisation(
+            name="Association Deux Processus",
+            region="11",
+            legal_family="association",
+            size_band="1-9",
+            siren=organisations.siren_with_key(f"{token.int % 10**8:08d}"),
+        )
+        session.add(row)
+        session.flush()
+        organisation_id = row.id
     email = f"admin-{token.hex[:10]}@deux.test"
     user_id = accounts.create_user(
         engine,
