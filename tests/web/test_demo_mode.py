@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import runpy
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -89,7 +90,20 @@ def test_production_mode_does_not_start_the_server_on_a_demo_database(
         async with lifespan(None):
             pass
 
-    with pytest.raises(SystemExit):  # uvicorn: "Application startup failed. Exiting."
-        asyncio.run(start())
+    # a thread of its own: an earlier test of the session may have left an event loop
+    # running in this one
+    raised: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            asyncio.run(start())
+        except BaseException as exc:  # SystemExit expected
+            raised.append(exc)
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    thread.join(timeout=120)
+    # uvicorn: "Application startup failed. Exiting."
+    assert raised and isinstance(raised[0], SystemExit), raised
     assert "Mode production (ASSESSMENT_MODE=production)" in capsys.readouterr().err
     reset_process_caches()
