@@ -6,7 +6,9 @@
 What it does, all on this machine (loopback only, bounded in count and time):
 
 1. creates a throw-away database (a new PostgreSQL database on the server of
-   ``TEST_POSTGRES_URL``, or an SQLite file with ``--engine sqlite``), with the
+   ``TEST_POSTGRES_URL``, or an SQLite file with ``--engine sqlite``; with
+   ``--fault postgres``, on a PostgreSQL server of its own, so that stopping
+   it disturbs nothing else on the machine), with the
    default grid, an open campaign, N organisations and one account each;
 2. starts P ``streamlit run app.py`` processes on consecutive ports, and nginx
    in front of them when P > 1 (sticky on the ``ess_browser`` cookie, as in
@@ -23,6 +25,9 @@ It reports, for the interactions (one answer given each):
   rerun it triggers, as the client sees it;
 * ``server_p50_s`` / ``server_p95_s``: from the answer sent to the time the
   database row was written (``answers.updated_at``, same clock);
+* ``refused_temporarily``: answers the app refused while the database was
+  down, saying so in French (the simulated user tries again later), and
+  ``answers_after_fault``: answers saved after the server came back;
 * ``errors`` (must be 0), ``lost`` (answers not in the database, must be 0);
 * ``server_cpu_s_per_interaction``: CPU time of the app processes during the
   filling phase (after every user has signed in), divided by the
@@ -38,6 +43,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import contextlib
 import json
 import os
 import random
@@ -117,6 +124,55 @@ def _new_postgres_database(server_url: str) -> tuple[str, str]:
     return url.render_as_string(hide_password=False), name
 
 
+class PrivateCluster:
+    """A throw-away PostgreSQL server of this run (``--fault postgres``).
+
+    Restarting the machine's own server would cut every other user of it; this
+    one is a real PostgreSQL (``initdb`` + ``pg_ctl`` of the installed version),
+    on loopback, in a temporary folder, stopped and removed at the end.
+    """
+
+    def __init__(self, port: int) -> None:
+        bindir = subprocess.run(
+            ["pg_config", "--bindir"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        self.pg_ctl = str(Path(bindir) / "pg_ctl")
+        self.port = port
+        self.root = Path(tempfile.mkdtemp(prefix="assessment-load-pg-"))
+        self.data = self.root / "data"
+        self.log = self.root / "server.log"
+        # PostgreSQL refuses to run as root: as root, the server runs as `postgres`.
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_user:
+            self.root.chmod(0o755)
+            shutil.chown(self.root, "postgres")
+        initdb = str(Path(bindir) / "initdb")
+        self._run(initdb, "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *command: str) -> None:
+        subprocess.run([*self.as_user, *command], check=True, capture_output=True)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        data, log = str(self.data), str(self.log)
+        self._run(self.pg_ctl, "-D", data, "-o", options, "-l", log, "-w", "start")
+
+    def stop(self) -> None:
+        self._run(self.pg_ctl, "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        if not self.root.exists():
+            return
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 def _drop_postgres_database(server_url: str, name: str) -> None:
     admin = create_engine(normalise_url(server_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -130,6 +186,8 @@ class Population:
     emails: list[str]
     assessment_ids: list[int]
     scale: list[int]
+    level_questions: frozenset[str]
+    """The rated questions: the users answer those (a yes/no radio stores no level)."""
 
 
 def populate(url: str, users: int) -> Population:
@@ -167,9 +225,11 @@ def populate(url: str, users: int) -> Population:
         emails.append(email)
         ids.append(state.id)
     grid_id, version = state.grid_id, state.grid_version
-    scale = [level.value for level in get_grid(engine, grid_id, version).scale]
+    grid = get_grid(engine, grid_id, version)
+    scale = [level.value for level in grid.scale]
+    levels = frozenset(q.id for _item, q in grid.questions() if q.type == "level")
     engine.dispose()
-    return Population(url, emails, ids, [int(v) for v in scale])
+    return Population(url, emails, ids, [int(v) for v in scale], levels)
 
 
 # ---------------------------------------------------------------------------
@@ -278,6 +338,7 @@ class Phase:
     client_cpu_at_start: float = 0.0
     started_at: float = 0.0
     fault_started: bool = False
+    fault_ended_at: datetime | None = None
 
     def arrive(self) -> None:
         self.arrived += 1
@@ -321,7 +382,11 @@ async def one_user(
             results.errors.append(f"user {index}: {run.exceptions[0]}")
             return
         await phase.ready.wait()
-        todo = [w.id for w in client.widgets_with(":q:") if w.kind == "radio"]
+        todo = [
+            w.id
+            for w in client.widgets_with(":q:")
+            if w.kind == "radio" and _cell(w.id)[0] in population.level_questions
+        ]
         rng.shuffle(todo)
         acknowledged: dict[str, str] = {}
         while todo and time.monotonic() < phase.deadline:
@@ -342,7 +407,7 @@ async def one_user(
                 continue  # the answer in flight is unknown: given again
             if TEMPORARY_ERROR.search(run.raw):
                 results.refused += 1  # the page said it was not saved: try again later
-                await client.reload()
+                results.drafts_missing += await _reconnect(client, acknowledged, widget.id)
                 continue
             if run.exceptions:
                 results.errors.append(f"user {index}: {run.exceptions[0]}")
@@ -373,17 +438,22 @@ TEMPORARY_ERROR = re.compile("momentanément indisponible".encode())
 """What the app says when the database is unreachable (the answer was not saved)."""
 
 
-async def _reconnect(client: StreamlitClient, acknowledged: dict[str, str]) -> int:
-    """Reload until the app answers again; how many acknowledged answers it does not show."""
+async def _reconnect(
+    client: StreamlitClient, acknowledged: dict[str, str], expected: str = ""
+) -> int:
+    """Reload until the app shows the form again (``expected``, a widget id, on it);
+    how many acknowledged answers it does not show."""
     deadline = time.monotonic() + 60
     while True:
         try:
-            await asyncio.sleep(0.5)
-            await client.reload()
-            break
+            await asyncio.sleep(0.5 if not expected else 1.0)
+            run = await client.reload()
+            if not expected or (expected in client.widgets and not TEMPORARY_ERROR.search(run.raw)):
+                break
         except (websockets.WebSocketException, ClientError, OSError):
-            if time.monotonic() > deadline:
-                raise
+            pass
+        if time.monotonic() > deadline:
+            raise ClientError("the app did not come back within 60 s")
     return sum(
         1
         for widget_id, shown in acknowledged.items()
@@ -391,9 +461,17 @@ async def _reconnect(client: StreamlitClient, acknowledged: dict[str, str]) -> i
     )
 
 
-async def inject_fault(phase: Phase, kind: str, after: float, ports: list[int]) -> str:
+async def inject_fault(
+    phase: Phase,
+    kind: str,
+    after: float,
+    ports: list[int],
+    cluster: PrivateCluster | None = None,
+    down: float = 0.0,
+) -> str:
     """``kill``: SIGKILL the app process with the most open connections; ``postgres``:
-    restart the PostgreSQL server.  Returns what was done."""
+    stop this run's PostgreSQL server for ``down`` seconds, then start it again.
+    Returns what was done."""
     await phase.ready.wait()
     await asyncio.sleep(after)
     phase.fault_started = True
@@ -405,10 +483,12 @@ async def inject_fault(phase: Phase, kind: str, after: float, ports: list[int]) 
         os.kill(pid, signal.SIGKILL)
         phase.pids = [p for p in phase.pids if p != pid]
         return f"killed the process on port {ports[victim]} ({counts[victim]} connections)"
-    version = sorted(os.listdir("/etc/postgresql"))[0]
-    command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"]
-    done = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True)
-    return f"restarted PostgreSQL {version} (exit {done.returncode})"
+    assert cluster is not None
+    await asyncio.to_thread(cluster.stop)
+    await asyncio.sleep(down)
+    await asyncio.to_thread(cluster.start)
+    phase.fault_ended_at = datetime.now(UTC)
+    return f"stopped PostgreSQL for {down:g} s, then started it again"
 
 
 def _connections(port: int) -> int:
@@ -426,7 +506,7 @@ async def run_users(
     duration: float,
     think: float,
     pids: list[int],
-    fault: tuple[str, float, list[int]] | None = None,
+    fault: tuple[str, float, list[int], PrivateCluster | None, float] | None = None,
 ) -> tuple[Results, Phase, str]:
     results = Results()
     users = len(population.emails)
@@ -510,9 +590,12 @@ def main(argv: list[str] | None = None) -> int:
         "--fault",
         choices=["kill", "postgres"],
         help="kill: SIGKILL one app process mid-run (needs --processes >= 2); "
-        "postgres: restart the PostgreSQL server mid-run",
+        "postgres: stop the run's own PostgreSQL server mid-run, then start it again",
     )
     parser.add_argument("--fault-after", type=float, default=5.0, help="seconds into filling")
+    parser.add_argument(
+        "--fault-down", type=float, default=4.0, help="postgres: seconds the server stays down"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.users <= 2000 or not 1 <= args.processes <= 8:
         parser.error("--users 1..2000, --processes 1..8")
@@ -527,6 +610,10 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="assessment-load-"))
     server_url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES)
     pg_name = None
+    cluster = PrivateCluster(args.port + 90) if args.fault == "postgres" else None
+    if cluster is not None:
+        atexit.register(cluster.remove)  # even if the run fails half-way
+        server_url = cluster.url
     if args.engine == "postgres":
         url, pg_name = _new_postgres_database(server_url)
     else:
@@ -545,7 +632,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             base = f"http://127.0.0.1:{ports[0]}/"
         pids = [p.pid for p in procs]
-        fault = (args.fault, args.fault_after, ports) if args.fault else None
+        fault = (
+            (args.fault, args.fault_after, ports, cluster, args.fault_down) if args.fault else None
+        )
         results, phase, injected = asyncio.run(
             run_users(base, population, duration, args.think, pids, fault)
         )
@@ -564,6 +653,8 @@ def main(argv: list[str] | None = None) -> int:
     dispose_engines()
     if pg_name:
         _drop_postgres_database(server_url, pg_name)
+    if cluster is not None:
+        cluster.remove()
     client = [i.client_s for i in results.interactions]
     count = len(results.interactions)
     report: dict[str, Any] = {
@@ -586,6 +677,11 @@ def main(argv: list[str] | None = None) -> int:
         "reconnected": results.reconnected,
         "drafts_missing": results.drafts_missing,
         "refused_temporarily": results.refused,
+        "answers_after_fault": (
+            sum(1 for i in results.interactions if i.sent_at > phase.fault_ended_at)
+            if phase.fault_ended_at
+            else None
+        ),
         "errors": len(results.errors),
         "error_samples": results.errors[:5],
         "lost": lost,

@@ -90,3 +90,18 @@ def test_a_killed_process_loses_no_saved_answer(tmp_path: Path) -> None:
     assert str(report["fault"]).startswith("killed the process")
     assert report["errors"] == 0 and report["lost"] == 0 and report["drafts_missing"] == 0
     assert isinstance(report["reconnected"], int) and report["reconnected"] >= 1
+
+
+def test_a_postgresql_restart_is_ridden_through(tmp_path: Path) -> None:
+    """Stop the run's own PostgreSQL server for 8 s mid-run, then start it again: the
+    app refuses the answers of that window with its temporary French message, then
+    saves again by itself (pre-ping, connection retry); nothing lost, no error."""
+    _needs_postgres()
+    report = _run(
+        tmp_path, "--users", "6", "--processes", "1", "--duration", "24", "--think", "1.5",
+        "--fault", "postgres", "--fault-after", "4", "--fault-down", "8", "--port", "8760",
+    )  # fmt: skip
+    assert str(report["fault"]).startswith("stopped PostgreSQL")
+    assert report["errors"] == 0 and report["lost"] == 0
+    assert isinstance(report["refused_temporarily"], int) and report["refused_temporarily"] >= 1
+    assert isinstance(report["answers_after_fault"], int) and report["answers_after_fault"] >= 1

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -77,7 +78,32 @@ def create_database_engine(url: str, **engine_kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     engine_kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(parsed, **engine_kwargs)
+    engine = create_engine(parsed, **engine_kwargs)
+    event.listen(engine, "do_connect", _connect_with_retry)
+    return engine
+
+
+CONNECT_RETRY_DELAYS_S = (0.25, 0.5, 1.0, 2.0)
+"""Waits between attempts to open a server connection (a restart takes seconds)."""
+
+
+def _connect_with_retry(
+    dialect: Any, _record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]
+) -> Any:
+    """Open a DBAPI connection, retrying while the server does not accept any.
+
+    Opening a connection sends no statement, so retrying it never applies a
+    write twice.  With ``pool_pre_ping`` this is how a process rides through
+    a PostgreSQL restart: the dead pooled connections fail their ping and are
+    replaced through here.  A statement cut in flight is not retried: its
+    transaction is rolled back and the page says nothing was saved.
+    """
+    for delay in CONNECT_RETRY_DELAYS_S:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except dialect.loaded_dbapi.OperationalError:
+            time.sleep(delay)
+    return dialect.connect(*cargs, **cparams)
 
 
 def get_engine(url: str | None = None) -> Engine:
