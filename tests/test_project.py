@@ -124,7 +124,10 @@ def test_the_tests_install_what_they_need() -> None:
 def _setting_names() -> list[str]:
     from assessment import settings
 
-    return ["ASSESSMENT_SETTINGS", *settings._ENV_NAMES.values()]
+    return [
+        "ASSESSMENT_SETTINGS",
+        *map(settings.environment_variable, settings.Settings.model_fields),
+    ]
 
 
 @pytest.mark.parametrize("name", _setting_names())
@@ -132,7 +135,32 @@ def test_every_setting_is_documented(name: str) -> None:
     assert f"`{name}`" in README, f"setting {name} is not documented in README.md"
 
 
-def test_every_settings_field_has_an_environment_variable() -> None:
+def test_every_settings_field_is_read_from_its_environment_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from assessment import settings
 
-    assert set(settings._ENV_NAMES) == set(settings.Settings.model_fields)
+    samples = {
+        "database_url": "sqlite:///elsewhere.sqlite3",
+        "mode": "production",
+        "data_dir": "/srv/donnees",
+        "grids_dir": "/srv/grilles",
+        "session_ttl_minutes": "61",
+        "session_max_days": "7",
+        "min_group_size": "9",
+        "national_body_name": "ESS France (test)",
+        "log_level": "warning",
+    }
+    assert set(samples) == set(settings.Settings.model_fields)
+    for field, value in samples.items():
+        monkeypatch.setenv(settings.environment_variable(field), value)
+    loaded = settings.load_settings(tmp_path)
+    assert str(loaded.database_url) == samples["database_url"]
+    assert (loaded.mode, loaded.log_level) == ("production", "WARNING")
+    assert (loaded.data_dir, loaded.grids_dir) == (Path("/srv/donnees"), Path("/srv/grilles"))
+    assert (loaded.session_ttl_minutes, loaded.session_max_days, loaded.min_group_size) == (
+        61,
+        7,
+        9,
+    )
+    assert loaded.national_body_name == "ESS France (test)"

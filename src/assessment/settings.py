@@ -1,61 +1,58 @@
-"""Settings, from the environment or a TOML file.
+"""Settings, from the environment or a TOML file (pydantic-settings).
 
 Sources, the first that gives a value wins:
 
 1. environment variables (``DATABASE_URL``, ``ASSESSMENT_MODE``, ``ASSESSMENT_DATA_DIR``,
    ``ASSESSMENT_GRIDS_DIR``, ``ASSESSMENT_SESSION_TTL_MINUTES``,
    ``ASSESSMENT_SESSION_MAX_DAYS``, ``ASSESSMENT_MIN_GROUP_SIZE``,
-   ``ASSESSMENT_NATIONAL_BODY_NAME``, ``ASSESSMENT_LOG_LEVEL``);
+   ``ASSESSMENT_NATIONAL_BODY_NAME``, ``ASSESSMENT_LOG_LEVEL``); an empty
+   variable counts as unset;
 2. the settings file: the path in ``ASSESSMENT_SETTINGS``, else ``assessment.toml``
    in the working directory when it exists (keys: ``database_url``, ``mode``,
    ``data_dir``, ``grids_dir``, ``session_ttl_minutes``, ``session_max_days``,
    ``min_group_size``, ``national_body_name``, ``log_level``);
 3. the defaults below.
 
-Relative paths are relative to the working directory.  No extra dependency:
-the standard library's ``tomllib`` and a pydantic model are enough.
+pydantic-settings reads and types the environment and orders the sources; the
+file is read here (``tomllib``) so that a missing or unreadable file, an
+unknown key or a bad value each get one French message naming it.  Relative
+paths are relative to the working directory.  OpenID Connect secrets are
+Streamlit's own (``.streamlit/secrets.toml``, ``[auth]``).
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from assessment.errors import UserError
 
 SETTINGS_FILE_NAME = "assessment.toml"
 SQLITE_FILE_NAME = "assessment.sqlite3"
-
-_ENV_NAMES: dict[str, str] = {
-    "database_url": "DATABASE_URL",
-    "mode": "ASSESSMENT_MODE",
-    "data_dir": "ASSESSMENT_DATA_DIR",
-    "grids_dir": "ASSESSMENT_GRIDS_DIR",
-    "session_ttl_minutes": "ASSESSMENT_SESSION_TTL_MINUTES",
-    "session_max_days": "ASSESSMENT_SESSION_MAX_DAYS",
-    "min_group_size": "ASSESSMENT_MIN_GROUP_SIZE",
-    "national_body_name": "ASSESSMENT_NATIONAL_BODY_NAME",
-    "log_level": "ASSESSMENT_LOG_LEVEL",
-}
+ENV_PREFIX = "ASSESSMENT_"
 
 
 class SettingsError(UserError, ValueError):
     """A settings file or variable that cannot be used (French message)."""
 
 
-class Settings(BaseModel):
+class Settings(BaseSettings):
     """Every setting of the product."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_ignore_empty=True, extra="forbid", frozen=True
+    )
 
     database_url: str | None = Field(
         default=None,
+        # Unprefixed, as hosting platforms set it; ``database_url`` in the file.
+        validation_alias=AliasChoices("database_url", "DATABASE_URL"),
         description="SQLAlchemy URL; None means the SQLite file in data_dir. "
         "postgres:// and postgresql:// URLs are normalised to the psycopg driver.",
     )
@@ -98,13 +95,31 @@ class Settings(BaseModel):
             return self.database_url
         return f"sqlite:///{self.sqlite_path}"
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the file's values, which come in as init values.
+        return (env_settings, init_settings)
 
-def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
+
+def environment_variable(field: str) -> str:
+    """The environment variable of a setting (``mode`` → ``ASSESSMENT_MODE``)."""
+    if field == "database_url":
+        return "DATABASE_URL"
+    return ENV_PREFIX + field.upper()
+
+
+def load_settings(cwd: Path | None = None) -> Settings:
     """Read the settings now (no cache); see the module docstring for the sources."""
-    env = os.environ if environ is None else environ
     base = Path.cwd() if cwd is None else cwd
     values: dict[str, Any] = {}
-    explicit = env.get("ASSESSMENT_SETTINGS")
+    explicit = os.environ.get("ASSESSMENT_SETTINGS")
     path = Path(explicit) if explicit else base / SETTINGS_FILE_NAME
     if not path.is_absolute():
         path = base / path
@@ -115,11 +130,8 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: Path | None = N
             values.update(tomllib.loads(path.read_text(encoding="utf-8")))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"Fichier de réglages illisible ({path}) : {exc}") from exc
-    for key, name in _ENV_NAMES.items():
-        if env.get(name):
-            values[key] = env[name]
     try:
-        settings = Settings.model_validate(values)
+        settings = Settings(**values)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))} : {e['msg']}" for e in exc.errors())
         raise SettingsError(f"Réglages invalides : {problems}") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
 from pathlib import Path
@@ -22,7 +23,7 @@ from assessment.db import (
     read_session,
     write_session,
 )
-from assessment.settings import SettingsError, load_settings
+from assessment.settings import Settings, SettingsError, load_settings
 from assessment.tables import Organisation, metadata
 
 from .conftest import SIREN_A
@@ -162,8 +163,23 @@ def test_engines_are_cached_per_url(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------
 
 
-def test_settings_defaults(tmp_path: Path) -> None:
-    settings = load_settings({}, tmp_path)
+@pytest.fixture
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No setting from this process's environment (the tests set their own)."""
+    for name in list(os.environ):
+        if name.startswith("ASSESSMENT_") or name == "DATABASE_URL":
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+def _load(monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], cwd: Path) -> Settings:
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return load_settings(cwd)
+
+
+def test_settings_defaults(tmp_path: Path, clean_environment: pytest.MonkeyPatch) -> None:
+    settings = load_settings(tmp_path)
     assert settings.mode == "demo"
     assert settings.database_url is None
     assert settings.resolved_database_url == f"sqlite:///{tmp_path}/data/assessment.sqlite3"
@@ -172,24 +188,32 @@ def test_settings_defaults(tmp_path: Path) -> None:
     assert settings.min_group_size == 5
 
 
-def test_settings_file_and_environment(tmp_path: Path) -> None:
+def test_settings_file_and_environment(
+    tmp_path: Path, clean_environment: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "assessment.toml").write_text(
         'database_url = "postgres://u@h/db"\nmode = "production"\nmin_group_size = 7\n'
         'data_dir = "/srv/data"\n',
         encoding="utf-8",
     )
-    settings = load_settings({}, tmp_path)
+    settings = load_settings(tmp_path)
     assert settings.database_url == "postgres://u@h/db"
     assert (settings.mode, settings.min_group_size, settings.data_dir) == (
         "production",
         7,
         Path("/srv/data"),
     )
-    overridden = load_settings({"ASSESSMENT_MODE": "demo", "DATABASE_URL": "sqlite:///x"}, tmp_path)
+    overridden = _load(
+        clean_environment, {"ASSESSMENT_MODE": "demo", "DATABASE_URL": "sqlite:///x"}, tmp_path
+    )
     assert (overridden.mode, overridden.database_url) == ("demo", "sqlite:///x")
     other = tmp_path / "elsewhere.toml"
     other.write_text("session_ttl_minutes = 60\n", encoding="utf-8")
-    assert load_settings({"ASSESSMENT_SETTINGS": str(other)}, tmp_path).session_ttl_minutes == 60
+    clean_environment.delenv("ASSESSMENT_MODE")
+    clean_environment.delenv("DATABASE_URL")
+    with_other = _load(clean_environment, {"ASSESSMENT_SETTINGS": str(other)}, tmp_path)
+    assert with_other.session_ttl_minutes == 60
+    assert with_other.database_url is None  # that file only, not assessment.toml too
 
 
 @pytest.mark.parametrize(
@@ -201,8 +225,14 @@ def test_settings_file_and_environment(tmp_path: Path) -> None:
         ({}, "colour = 'blue'\n", "colour"),
     ],
 )
-def test_invalid_settings(tmp_path: Path, environ: dict, file: str | None, words: str) -> None:
+def test_invalid_settings(
+    tmp_path: Path,
+    clean_environment: pytest.MonkeyPatch,
+    environ: dict[str, str],
+    file: str | None,
+    words: str,
+) -> None:
     if file is not None:
         (tmp_path / "assessment.toml").write_text(file, encoding="utf-8")
     with pytest.raises(SettingsError, match=words):
-        load_settings(environ, tmp_path)
+        _load(clean_environment, environ, tmp_path)
