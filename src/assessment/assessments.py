@@ -629,7 +629,7 @@ def _copy_from(
             _normalize_value(grid, key[0], key[1], None)
         except AnswerError:
             continue
-        cell = cells.setdefault(key, {"value": None, "origin": carried.origin.get(key, ())})
+        cell = cells.setdefault(key, {"value": None, "origin": carried.comment_origin[key]})
         cell["comment"] = comment[:COMMENT_MAX_LENGTH]
     session.add_all(
         Answer(

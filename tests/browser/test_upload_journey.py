@@ -106,11 +106,11 @@ def test_admin_uploads_a_filled_template_sees_the_conflict_confirms_and_finds_th
     summary.wait_for()
     page.get_by_text(re.compile(r"^1\scellule déjà remplie en ligne autrement que")).wait_for()
     table = page.get_by_test_id("stDataFrame").first
-    conflict = table.locator('tr[role="row"]').filter(has_text="oui").first
+    sheet, cell = cell_of(grid, first.id, now)
+    conflict = table.locator('tr[role="row"]').filter(has_text=f"{sheet}!{cell}").first
     conflict.wait_for(state="attached")
     cells = conflict.locator('td[role="gridcell"]').all_text_contents()
-    sheet, cell = cell_of(grid, first.id, now)
-    assert cells[0] == f"{sheet}!{cell}", cells
+    assert cells[0] == f"{sheet}!{cell}" and cells[-1] == "oui", cells
     assert level_label(grid, 1) in cells and level_label(grid, 3) in cells, cells
     assert _stored(uploader).answers == {first.id: {now: 1}}  # nothing written yet
     replace = page.get_by_role("button", name="Importer en remplaçant 1 réponse en ligne")

@@ -139,7 +139,7 @@ class VersionBridge:
             except AnswerError as error:
                 problems.append(
                     _located(
-                        where_of(carried.origin.get(key, ()), comment=True),
+                        where_of(carried.comment_origin.get(key, ()), comment=True),
                         typo(
                             f"ce commentaire va dans « {self._label(target, key[0])} » "
                             f"(version {new}) : {answer_problem_text(error)}"
@@ -148,10 +148,7 @@ class VersionBridge:
                 )
                 continue
             out.comments[key] = comment[:COMMENT_MAX_LENGTH]
-            origin = carried.origin.get(key, ())
-            out.comment_where[key] = where_of(
-                tuple(k for k in origin if k in incoming.comments), comment=True
-            )
+            out.comment_where[key] = where_of(carried.comment_origin.get(key, ()), comment=True)
         optional = plan_for(target).optional_ids
         links = {
             **self.lineage.bridge(source, target, "item"),

@@ -225,7 +225,9 @@ class CarriedAnswers:
     values: dict[Key, Any] = dataclasses.field(default_factory=dict)
     comments: dict[Key, str] = dataclasses.field(default_factory=dict)
     origin: dict[Key, tuple[Key, ...]] = dataclasses.field(default_factory=dict)
-    """Each carried cell → the older cells it came from."""
+    """Each carried value → the older cells it came from."""
+    comment_origin: dict[Key, tuple[Key, ...]] = dataclasses.field(default_factory=dict)
+    """Each carried comment → the older cells it came from."""
     conflicts: dict[Key, tuple[Key, ...]] = dataclasses.field(default_factory=dict)
     """Cells whose older answers differ and cannot be combined (left empty)."""
     orphans: list[Key] = dataclasses.field(default_factory=list)
@@ -273,8 +275,8 @@ def carry(
             said = [c for k in keys if (c := (comments or {}).get(k))]
             if said:
                 out.comments[(question.id, horizon)] = "\n\n".join(dict.fromkeys(said))
-                out.origin.setdefault(
-                    (question.id, horizon), tuple(k for k in keys if (comments or {}).get(k))
+                out.comment_origin[(question.id, horizon)] = tuple(
+                    k for k in keys if (comments or {}).get(k)
                 )
     out.orphans = [k for k, v in values.items() if v is not None and k[0] not in continued]
     if marks:
