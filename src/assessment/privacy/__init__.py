@@ -789,7 +789,9 @@ def attainment(
     target_columns = [before.column_index(o, goal) for o in olds if (o, goal) in before.metrics]
     if target_columns:
         achieved = data.matrix[:, data.column_index(section, current)]
-        rows = np.array([before.row_of.get(int(o), -1) for o in data.organisation_ids])
+        rows = np.array(
+            [before.row_of.get(int(o), -1) for o in data.organisation_ids], dtype=np.int64
+        )
         found = rows >= 0
         target = np.full(len(rows), np.nan)
         if found.any():
