@@ -25,7 +25,7 @@ campaign is closed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -38,8 +38,11 @@ from assessment.answers import AnswerError, Cell, check_not_addressed, missing_r
 from assessment.answers import normalize_value as _normalize_value
 from assessment.db import NotFound, read_session, write_session
 from assessment.errors import UserError
-from assessment.grid import Grid
-from assessment.grid_store import get_grid
+from assessment.french import plural, typo
+from assessment.grid import Grid, text
+from assessment.grid_store import get_grid, published_grids
+from assessment.gridtools import lineage
+from assessment.gridtools.lineage import MERGE_RULE_FR
 from assessment.organisations import load_organisation, organisation_target
 from assessment.permissions import Action, Actor, Target, require
 from assessment.tables import (
@@ -101,6 +104,66 @@ class AssessmentError(UserError, ValueError):
 # ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class DroppedAnswer:
+    """An earlier answer that could not be carried into the new assessment."""
+
+    section: str
+    question: str
+    """The new question's label (French)."""
+    horizon: str
+    value: str
+    """The earlier answer as typed (or the answers, for a merge whose answers differ)."""
+    reason: str
+    """Why, in French."""
+
+    def __str__(self) -> str:
+        return typo(
+            f"{self.section} — {self.question} ({self.horizon}) : {self.value} — {self.reason}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CarryOver:
+    """What starting from an earlier assessment carried, across grid versions too."""
+
+    source_id: int
+    source_version: str
+    target_version: str
+    copied: int
+    """Cells (answers or comments) carried."""
+    renamed: int
+    """Of them, cells carried onto a question of another id (``replaces``)."""
+    dropped: tuple[DroppedAnswer, ...]
+
+    @property
+    def across_versions(self) -> bool:
+        return self.source_version != self.target_version
+
+    def message(self, year: int | None = None) -> str | None:
+        """French, for the page: which answers were left behind (``None``: nothing to say)."""
+        if not self.across_versions and not self.dropped:
+            return None
+        of = f"de {year} " if year is not None else ""
+        parts: list[str] = []
+        if self.across_versions:
+            parts.append(
+                f"Vos réponses {of}ont été données sur la version {self.source_version} de la "
+                f"grille ; cette campagne utilise la version {self.target_version}. Les "
+                "questions renommées ou regroupées depuis reprennent vos anciennes réponses "
+                f"({plural(self.renamed, 'réponse reportée', 'réponses reportées')}) : "
+                "relisez-les. " + MERGE_RULE_FR
+            )
+        if self.dropped:
+            one = len(self.dropped) == 1
+            parts.append(
+                f"{plural(len(self.dropped), 'réponse')} n'{'a' if one else 'ont'} pas pu être "
+                f"{'reprise' if one else 'reprises'} :\n\n"
+                + "\n".join(f"- {d}" for d in self.dropped)
+            )
+        return typo("\n\n".join(parts))
+
+
 @dataclass(frozen=True)
 class AssessmentState:
     id: int
@@ -119,6 +182,8 @@ class AssessmentState:
     updated_at: datetime | None
     created_at: datetime | None = None
     submitted_at: datetime | None = None
+    carried: CarryOver | None = None
+    """Set by :func:`open_assessment` when it started from an earlier assessment."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,9 +537,10 @@ def open_assessment(
             )
             session.add(row)
             session.flush()
-            copied_from = None
+            carried = None
             if start_from is not None:
-                copied_from = _copy_from(session, engine, grid, row, start_from, actor)
+                carried = _copy_from(session, engine, grid, row, start_from, actor)
+            copied_from = carried.source_id if carried else None
             _record_audit(session, actor, row.id, "created", 0, new_value=copied_from)
             new_id = row.id
     except IntegrityError:  # created meanwhile by someone else
@@ -483,36 +549,88 @@ def open_assessment(
             raise
         return found
     with read_session(engine) as session:
-        return _state(session, new_id)
+        created = _state(session, new_id)
+    return replace(created, carried=carried) if carried else created
+
+
+def _section_label(grid: Grid, question_id: str) -> str:
+    item = grid.item_of(question_id)
+    if item is None:
+        return text(grid.systemic.title, grid.language) if grid.systemic else ""
+    return text(item.short_title or item.title, grid.language)
+
+
+def _dropped(
+    grid: Grid, older: Grid, key: tuple[str, str], sources: Iterable[tuple[str, str]], reason: str
+) -> DroppedAnswer:
+    from assessment.exchange.importing import describe_value
+
+    question_id, horizon_id = key
+    labels = {h.id: text(h.label, grid.language) for h in grid.horizons}
+    return DroppedAnswer(
+        section=_section_label(grid, question_id),
+        question=text(grid.question(question_id).label, grid.language),
+        horizon=labels.get(horizon_id, horizon_id),
+        value=" / ".join(describe_value(older, q, v) for q, v in sources),
+        reason=reason,
+    )
 
 
 def _copy_from(
     session: Session, engine: Engine, grid: Grid, row: Assessment, source_id: int, actor: Actor
-) -> int:
+) -> CarryOver:
+    """Copy an earlier assessment's answers, comments and marks into ``row``, through the
+    ``replaces`` of the versions between the two grids (:func:`lineage.carry`)."""
     source = _context(session, source_id)
     if source.organisation_id != row.organisation_id:
         raise AssessmentError(
             "On ne peut repartir que d'une auto-évaluation de la même organisation."
         )
     require(actor, Action.READ_ASSESSMENT, _target(source))
+    older = get_grid(engine, source.grid_id, source.grid_version)
+    versions = published_grids(engine, grid.id) if older.id == grid.id else [grid]
+    line = lineage.Lineage.of([*versions, older, grid])
     answers, comments = _answers_of(session, source_id)
+    old_values = {(q, h): v for q, per in answers.items() for h, v in per.items()}
+    old_comments = {(q, h): c for q, per in comments.items() for h, c in per.items() if c}
+    skipped = set(source.not_addressed or ())
+    optional = {i.id for i in older.items if i.optional} | {
+        q.id for _, q in older.questions() if q.optional
+    }
+    carried = lineage.carry(
+        line, older, grid, old_values, old_comments, {o: o in skipped for o in optional}
+    )
     now = utcnow()
+    dropped: list[DroppedAnswer] = []
     cells: dict[tuple[str, str], dict[str, Any]] = {}
-    for question_id, per_horizon in answers.items():
-        for horizon_id, value in per_horizon.items():
-            try:
-                clean = _normalize_value(grid, question_id, horizon_id, value)
-            except AnswerError:
-                continue
-            if clean is not None:
-                cells[(question_id, horizon_id)] = {"value": clean, "comment": None}
-    for question_id, per_horizon in comments.items():
-        for horizon_id, comment in per_horizon.items():
-            try:
-                _normalize_value(grid, question_id, horizon_id, None)
-            except AnswerError:
-                continue
-            cells.setdefault((question_id, horizon_id), {"value": None})["comment"] = comment
+    for key, value in carried.values.items():
+        origin = carried.origin[key]
+        try:
+            clean = _normalize_value(grid, key[0], key[1], value)
+        except AnswerError as error:
+            reason = error.message.split(" : ", 1)[-1] if error.question_id else error.message
+            given = [(q, old_values[(q, h)]) for q, h in origin]
+            dropped.append(_dropped(grid, older, key, given, typo(f"ne convient plus : {reason}")))
+            continue
+        if clean is not None:
+            cells[key] = {"value": clean, "comment": None, "origin": origin}
+    for key, differing in carried.conflicts.items():
+        dropped.append(
+            _dropped(
+                grid,
+                older,
+                key,
+                [(q, old_values[(q, h)]) for q, h in differing],
+                "ces réponses différentes vont dans une seule question : à choisir à nouveau",
+            )
+        )
+    for key, comment in carried.comments.items():
+        try:
+            _normalize_value(grid, key[0], key[1], None)
+        except AnswerError:
+            continue
+        cell = cells.setdefault(key, {"value": None, "origin": carried.comment_origin[key]})
+        cell["comment"] = comment[:COMMENT_MAX_LENGTH]
     session.add_all(
         Answer(
             assessment_id=row.id,
@@ -525,9 +643,16 @@ def _copy_from(
         )
         for (question_id, horizon_id), cell in cells.items()
     )
-    kept = [i for i in (source.not_addressed or ()) if not check_not_addressed(grid, [i])]
-    row.not_addressed = sorted(kept)
-    return source_id
+    marks = [i for i, skip in carried.marks.items() if skip]
+    row.not_addressed = sorted(i for i in marks if not check_not_addressed(grid, [i]))
+    return CarryOver(
+        source_id=source_id,
+        source_version=older.version,
+        target_version=grid.version,
+        copied=len(cells),
+        renamed=sum(1 for key, c in cells.items() if any(q != key[0] for q, _ in c["origin"])),
+        dropped=tuple(dropped),
+    )
 
 
 # ---------------------------------------------------------------------------

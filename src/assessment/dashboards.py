@@ -23,6 +23,7 @@ from assessment.assessments import AssessmentState
 from assessment.exports import answer_text
 from assessment.french import number, plural, typo
 from assessment.grid import Grid, text
+from assessment.gridtools.lineage import version_breaks
 from assessment.organisations import LEGAL_FAMILIES, NAF_SECTIONS, SIZE_BANDS
 from assessment.permissions import Actor
 from assessment.regions import REGIONS, REGIONS_BY_CODE
@@ -40,6 +41,8 @@ GROUP_DIMS: dict[str, str] = {
 DIM_LABELS: dict[str, str] = {"region": "Région", **GROUP_DIMS}
 
 Value = str | int | float | None
+NO_HISTORY = "—"
+"""A theme that did not exist yet in an earlier campaign's grid version (no history)."""
 
 
 def dim_label(dim: str, code: str) -> str:
@@ -99,6 +102,8 @@ class Figure:
     chart_rows: tuple[Any, ...] = field(default=())
     """The rows its chart draws (the row types of :mod:`assessment.network_charts`)."""
     decimals: int = 0
+    version_note: str | None = None
+    """French, when the figure crosses a change of grid version (:func:`version_note`)."""
 
     def display_rows(self) -> list[list[str]]:
         """The rows as shown on screen: French numbers, « masqué » for a hidden cell."""
@@ -168,6 +173,75 @@ def _by_key(tbl: privacy.ProtectedTable, dim: str) -> dict[str, privacy.Cell]:
 
 def _mean(cell: privacy.Cell | None) -> float | None:
     return None if cell is None or cell.hidden_reason is not None else cell.mean
+
+
+# ---------------------------------------------------------------------------
+# across grid versions
+# ---------------------------------------------------------------------------
+
+
+def version_note(engine: Engine, years: Sequence[int]) -> str | None:
+    """French, when the campaigns of ``years`` were answered on different grid versions:
+    which, and how themes are followed from one to the next (``None``: one version)."""
+    found = {c.year: c for c in campaigns.list_campaigns(engine)}
+    ordered = [found[y] for y in sorted(set(years)) if y in found]
+    keys = [(str(c.year), f"{c.grid_id}@{c.grid_version}") for c in ordered]
+    breaks = version_breaks(keys)
+    if not breaks:
+        return None
+    changes = ", ".join(
+        f"{ordered[i - 1].year} → {ordered[i].year} (version {ordered[i - 1].grid_version} "
+        f"→ {ordered[i].grid_version})"
+        for i in breaks
+    )
+    return typo(
+        f"La grille a changé de version : {changes}. Les thèmes renommés ou regroupés sont "
+        "suivis d'une version à l'autre (un thème qui en regroupe plusieurs reprend leur "
+        f"moyenne) ; « {NO_HISTORY} » : le thème n'existait pas encore."
+    )
+
+
+def _campaign_labels(engine: Engine, years: Sequence[int]) -> dict[int, str]:
+    """Each year as a chart column: ``2026``, or ``2026 · version 2`` when the years
+    span several grid versions (so that the chart itself shows the break)."""
+    found = {c.year: c for c in campaigns.list_campaigns(engine)}
+    versions = {found[y].grid_version for y in years if y in found}
+    if len(versions) <= 1:
+        return {y: str(y) for y in years}
+    return {y: f"{y} · version {found[y].grid_version}" if y in found else str(y) for y in years}
+
+
+def _carried_mean(
+    engine: Engine,
+    actor: Actor,
+    grid: Grid,
+    *,
+    year: int,
+    item: str,
+    region: str | None,
+    horizon: str | None,
+    tables: list[privacy.ProtectedTable],
+) -> Value:
+    """The protected mean of ``item`` (of ``grid``) in the campaign of ``year``, through
+    ``replaces`` when that campaign used another version; :data:`NO_HISTORY` when the
+    theme did not exist in it."""
+    tbl = privacy.carried_table(
+        engine,
+        actor,
+        campaign_year=year,
+        grid=grid,
+        measure=item,
+        region=region,
+        horizon=horizon,
+    )
+    if tbl is None:
+        return NO_HISTORY
+    tables.append(tbl)
+    return _mean(_total(tbl))
+
+
+def _number(value: Value) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 # ---------------------------------------------------------------------------
@@ -405,24 +479,30 @@ def trends_figure(
     region: str | None,
     measures: Sequence[str] | None = None,
 ) -> Figure:
-    """Mean current-state score of each theme, campaign after campaign."""
+    """Mean current-state score of each theme (of ``grid``, the latest campaign's),
+    campaign after campaign; earlier campaigns answered on another version are read
+    through ``replaces`` (:func:`assessment.privacy.carried_table`)."""
     labels = item_labels(grid)
     wanted = list(measures) if measures is not None else list(labels)
     ordered = sorted(years)
+    columns = _campaign_labels(engine, ordered)
     tables: list[privacy.ProtectedTable] = []
     rows: list[tuple[Value, ...]] = []
     chart: list[dict[str, Any]] = []
     for item in wanted:
         row: list[Value] = [labels.get(item, item)]
         for year in ordered:
-            tbl = privacy.table(engine, actor, campaign_year=year, region=region, measure=item)
-            tables.append(tbl)
-            mean = _mean(_total(tbl))
+            mean = _carried_mean(
+                engine, actor, grid, year=year, item=item, region=region, horizon=None,
+                tables=tables,
+            )  # fmt: skip
             row.append(mean)
+            if mean == NO_HISTORY:
+                continue  # no cell: the theme did not exist then
             chart.append(
                 {
                     "row": labels.get(item, item),
-                    "column": str(year),
+                    "column": columns[year],
                     "value": mean,
                     "hidden": mean is None,
                 }
@@ -440,7 +520,14 @@ def trends_figure(
         hidden=_hidden(tables),
         notes=_notes(tables),
         chart_rows=tuple(chart),
+        version_note=version_note(engine, ordered),
     )
+
+
+def _with_previous(engine: Engine, year: int) -> list[int]:
+    """``year`` and the campaign before it (the one goal attainment compares with)."""
+    earlier = [c.year for c in campaigns.list_campaigns(engine) if c.year < year]
+    return [max(earlier), year] if earlier else [year]
 
 
 def attainment_figure(
@@ -476,6 +563,7 @@ def attainment_figure(
         hidden=_hidden(list(tables.values())),
         notes=_notes(list(tables.values())),
         chart_rows=tuple(chart),
+        version_note=version_note(engine, _with_previous(engine, campaign_year)),
     )
 
 
@@ -496,23 +584,24 @@ def progress_and_potential(
     last_goal = grid.goal_horizons[-1] if grid.goal_horizons else current
     tables: list[privacy.ProtectedTable] = []
 
-    def mean(year: int, item: str, horizon: str) -> float | None:
-        tbl = privacy.table(
-            engine, actor, campaign_year=year, region=region, measure=item, horizon=horizon
-        )
-        tables.append(tbl)
-        return _mean(_total(tbl))
+    def mean(year: int, item: str, horizon: str) -> Value:
+        return _carried_mean(
+            engine, actor, grid, year=year, item=item, region=region, horizon=horizon,
+            tables=tables,
+        )  # fmt: skip
 
-    progress: list[tuple[str, float | None, float | None, float | None]] = []
-    potential: list[tuple[str, float | None, float | None, float | None]] = []
+    def gap(high: Value, low: Value) -> float | None:
+        a, b = _number(high), _number(low)
+        return None if a is None or b is None else a - b
+
+    progress: list[tuple[str, Value, Value, float | None]] = []
+    potential: list[tuple[str, Value, Value, float | None]] = []
     for item, label in labels.items():
         now = mean(campaign_year, item, current)
         before = mean(campaign_year - 1, item, current)
         goal = mean(campaign_year, item, last_goal)
-        progress.append(
-            (label, before, now, None if now is None or before is None else now - before)
-        )
-        potential.append((label, now, goal, None if now is None or goal is None else goal - now))
+        progress.append((label, before, now, gap(now, before)))
+        potential.append((label, now, goal, gap(goal, now)))
     big = float("inf")
     progress.sort(key=lambda r: big if r[3] is None else r[3])
     potential.sort(key=lambda r: big if r[3] is None else -r[3])
@@ -534,6 +623,7 @@ def progress_and_potential(
         hidden=hidden,
         notes=notes,
         chart_rows=tuple({"label": r[0], "value": r[3]} for r in progress),
+        version_note=version_note(engine, [campaign_year - 1, campaign_year]),
     )
     greatest = Figure(
         key="potential",
@@ -621,8 +711,10 @@ def regions_heatmap(engine: Engine, actor: Actor, grid: Grid, *, campaign_year: 
 
 
 def regions_trends(engine: Engine, actor: Actor, *, years: Sequence[int]) -> Figure:
-    """Mean overall score per region, campaign after campaign."""
+    """Mean overall score per region, campaign after campaign (the overall score of
+    each campaign's own grid version: a break is said, :func:`version_note`)."""
     ordered = sorted(years)
+    columns = _campaign_labels(engine, ordered)
     tables = [
         privacy.table(engine, actor, campaign_year=year, dims=("region",)) for year in ordered
     ]
@@ -643,10 +735,11 @@ def regions_trends(engine: Engine, actor: Actor, *, years: Sequence[int]) -> Fig
         hidden=_hidden(tables),
         notes=_notes(tables),
         chart_rows=tuple(
-            {"row": row[0], "column": str(year), "value": value, "hidden": value is None}
+            {"row": row[0], "column": columns[year], "value": value, "hidden": value is None}
             for row in rows
             for year, value in zip(ordered, row[1:], strict=True)
         ),
+        version_note=version_note(engine, ordered),
     )
 
 

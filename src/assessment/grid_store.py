@@ -184,6 +184,20 @@ def get_grid(engine: Engine, grid_id: str, version: str) -> Grid:
     return grid
 
 
+def published_grids(engine: Engine, grid_id: str) -> list[Grid]:
+    """Every published (or retired) version of a grid, oldest first: what a
+    :class:`~assessment.gridtools.lineage.Lineage` of the grid is built from."""
+    with read_session(engine) as session:
+        versions = list(
+            session.scalars(
+                select(GridVersion.version)
+                .where(GridVersion.grid_id == grid_id, GridVersion.status.in_(READABLE))
+                .order_by(GridVersion.published_at, GridVersion.id)
+            )
+        )
+    return [get_grid(engine, grid_id, v) for v in versions]
+
+
 def get_grid_source(engine: Engine, actor: Actor, grid_id: str, version: str) -> str:
     """The YAML text of a version (published: anyone; draft: the national council)."""
     with read_session(engine) as session:

@@ -11,6 +11,8 @@
 * ``context`` / ``page`` — a fresh browser profile (cookies) per test, French.
 * :func:`sign_in`, :func:`sign_out`, :func:`wait_for_app`, :func:`screenshot` —
   steps shared by the journeys (``test-artifacts/screenshots/NAME.png``).
+* :func:`fictional_org_admin` — a new organisation and its admin account on a
+  server's demo database (written as the demo seed writes its own).
 
 Every test here is marked ``browser``.
 """
@@ -25,13 +27,18 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
-from assessment import db, demo, grid_store
+from assessment import accounts, campaigns, db, demo, grid_store, organisations
+from assessment.grid import Grid
+from assessment.permissions import Actor, Role
+from assessment.tables import Organisation
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -204,6 +211,67 @@ def context(browser):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def page(context):  # type: ignore[no-untyped-def]
     return context.new_page()
+
+
+# ---------------------------------------------------------------------------
+# fictional organisations
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgAdmin:
+    """An organisation admin account the journey signs in with, and what it needs to check
+    the database behind the page."""
+
+    email: str
+    actor: Actor
+    engine: Engine
+    grid: Grid
+    campaign: campaigns.CampaignInfo
+
+    @property
+    def organisation_id(self) -> int:
+        assert self.actor.organisation_id is not None
+        return self.actor.organisation_id
+
+
+def fictional_org_admin(
+    database_url: str, *, name: str, region: str, size_band: str, domain: str
+) -> OrgAdmin:
+    """A new organisation (no earlier assessment) and its admin account (password
+    :data:`DEMO_PASSWORD`) on a demo database; the caller disposes of ``engine``.
+
+    A demo database takes no organisation through the core (``demo_mark``): this
+    one is fictional test data, written as the demo seed writes its own."""
+    engine = db.create_database_engine(database_url)
+    token = uuid.uuid4()
+    with db.write_session(engine) as session:
+        row = Organisation(
+            name=name,
+            region=region,
+            legal_family="association",
+            size_band=size_band,
+            siren=organisations.siren_with_key(f"{token.int % 10**8:08d}"),
+        )
+        session.add(row)
+        session.flush()
+        organisation_id = row.id
+    email = f"admin-{token.hex[:10]}@{domain}"
+    user_id = accounts.create_user(
+        engine,
+        Actor.system(),
+        email=email,
+        password=DEMO_PASSWORD,
+        role=Role.ORG_ADMIN,
+        organisation_id=organisation_id,
+    )
+    campaign = campaigns.current_campaign(engine)
+    assert campaign is not None, "the demo data opens a campaign today"
+    grid = grid_store.get_grid(engine, campaign.grid_id, campaign.grid_version)
+    actor = Actor(
+        user_id=user_id, email=email, role=Role.ORG_ADMIN, organisation_id=organisation_id
+    )
+    return OrgAdmin(email, actor, engine, grid, campaign)
 
 
 # ---------------------------------------------------------------------------

@@ -16,27 +16,23 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
-from assessment import accounts, assessments, campaigns, db, grid_store, organisations
+from assessment import assessments
 from assessment.grid import Grid, LevelQuestion, text
-from assessment.permissions import Actor, Role
 from assessment.scoring import score
-from assessment.tables import Organisation
 from assessment.web.views import filling
 from assessment.web.views.filling import SYSTEMIC
 from assessment.web.views.results import format_score
 
 from .conftest import (
-    DEMO_PASSWORD,
     LiveServer,
+    OrgAdmin,
     _start_server,
+    fictional_org_admin,
     heading,
     screenshot,
     sign_in,
@@ -55,15 +51,6 @@ THEME_TOGGLED = "ethique"
 """The theme unticked then ticked again in the « Thèmes traités » step."""
 
 
-@dataclass(frozen=True)
-class OrgAdmin:
-    email: str
-    actor: Actor
-    engine: Engine
-    grid: Grid
-    campaign: campaigns.CampaignInfo
-
-
 @pytest.fixture(scope="module")
 def filling_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The app on its own demo database: this journey submits, the others stay unaffected."""
@@ -72,42 +59,18 @@ def filling_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
 
 @pytest.fixture(scope="module")
 def org_admin(filling_server: LiveServer) -> Iterator[OrgAdmin]:
-    """A new organisation (no earlier assessment) and its admin account, via the core API."""
-    engine = db.create_database_engine(filling_server.database_url)
-    system = Actor.system()
-    token = uuid.uuid4()
-    # a demo database takes no organisation through the core (demo_mark): this one is
-    # fictional test data, written as the demo seed writes its own
-    with db.write_session(engine) as session:
-        row = Organisation(
-            name="Association Parcours de Remplissage",
-            region="53",
-            legal_family="association",
-            size_band="10-49",
-            siren=organisations.siren_with_key(f"{token.int % 10**8:08d}"),
-        )
-        session.add(row)
-        session.flush()
-        organisation_id = row.id
-    email = f"admin-{token.hex[:10]}@remplissage.test"
-    user_id = accounts.create_user(
-        engine,
-        system,
-        email=email,
-        password=DEMO_PASSWORD,
-        role=Role.ORG_ADMIN,
-        organisation_id=organisation_id,
-    )
-    campaign = campaigns.current_campaign(engine)
-    assert campaign is not None, "the demo data opens a campaign today"
-    grid = grid_store.get_grid(engine, campaign.grid_id, campaign.grid_version)
-    actor = Actor(
-        user_id=user_id, email=email, role=Role.ORG_ADMIN, organisation_id=organisation_id
+    """A new organisation (no earlier assessment) and its admin account."""
+    admin = fictional_org_admin(
+        filling_server.database_url,
+        name="Association Parcours de Remplissage",
+        region="53",
+        size_band="10-49",
+        domain="remplissage.test",
     )
     try:
-        yield OrgAdmin(email, actor, engine, grid, campaign)
+        yield admin
     finally:
-        engine.dispose()
+        admin.engine.dispose()
 
 
 # ---------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,14 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from assessment import accounts, assessments, campaigns, db, organisations
-from assessment.permissions import Actor, Role
-from assessment.tables import Organisation
+from assessment import assessments, db
+from assessment.permissions import Actor
 
 from .conftest import (
-    DEMO_PASSWORD,
     LiveServer,
     _start_server,
+    fictional_org_admin,
     heading,
     screenshot,
     sign_in,
@@ -78,36 +76,14 @@ def cluster(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[C
     a = next(first)
     second = _start_server(tmp_path_factory.mktemp("proc-b"), seeded=False, database_url=pg_url)
     b = next(second)
-    engine = db.create_database_engine(pg_url)
-    system = Actor.system()
-    token = uuid.uuid4()
-    # a demo database takes no organisation through the core (demo_mark): this one is
-    # fictional test data, written as the demo seed writes its own
-    with db.write_session(engine) as session:
-        row = Organisation(
-            name="Association Deux Processus",
-            region="11",
-            legal_family="association",
-            size_band="1-9",
-            siren=organisations.siren_with_key(f"{token.int % 10**8:08d}"),
-        )
-        session.add(row)
-        session.flush()
-        organisation_id = row.id
-    email = f"admin-{token.hex[:10]}@deux.test"
-    user_id = accounts.create_user(
-        engine,
-        system,
-        email=email,
-        password=DEMO_PASSWORD,
-        role=Role.ORG_ADMIN,
-        organisation_id=organisation_id,
+    admin = fictional_org_admin(
+        pg_url,
+        name="Association Deux Processus",
+        region="11",
+        size_band="1-9",
+        domain="deux.test",
     )
-    campaign = campaigns.current_campaign(engine)
-    assert campaign is not None
-    actor = Actor(
-        user_id=user_id, email=email, role=Role.ORG_ADMIN, organisation_id=organisation_id
-    )
+    engine, email, actor, campaign = admin.engine, admin.email, admin.actor, admin.campaign
     try:
         yield Cluster(a, b, engine, email, actor, campaign.id)
     finally:

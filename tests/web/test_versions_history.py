@@ -11,12 +11,15 @@ import pytest
 from sqlalchemy import Engine
 from streamlit import dataframe_util
 
-from assessment import assessments, campaigns, grid_store, privacy
+from assessment import accounts, assessments, campaigns, grid_store, privacy
 from assessment.campaigns import CampaignError, create_campaign
+from assessment.permissions import Actor, Role
 from assessment.scoring import score
+from assessment.web import auth_routes
+from assessment.web.views import filling
 
-from .conftest import GUIDE
-from .test_filling import SYSTEM, Env, fill_required, make_env
+from .conftest import GUIDE, new_app, open_page
+from .test_filling import PASSWORD, SYSTEM, Env, fill_required, make_env, session_cookie
 from .test_results import RESULTS
 
 
@@ -157,3 +160,44 @@ def test_a_renamed_question_keeps_its_history_in_the_progress_chart(env: Env) ->
     assert [c for c, _ in governance] == [str(env.year - 1), str(env.year), str(env.year + 1)]
     attained = next(d.value for d in at.dataframe if "Résultat" in d.value.columns)
     assert attained[attained["Thème"] == "Gouvernance"].iloc[0]["Résultat"] == "Atteint"
+
+
+def test_starting_from_last_years_answers_follows_replaces_and_says_so(env: Env) -> None:
+    fill_required(env.engine, env.grid, env.org, env.campaign, level=2, submit=True)
+    _next_version(env)
+    at = env.app().run()
+    assert not at.exception
+    start = next(b for b in at.button if b.label.startswith("Partir des réponses"))
+    start.click().run()
+    assert not at.exception
+    # the renamed question holds last year's answer
+    assert at.radio(key=filling.widget_key("gouv-regles-ecrites", "current")).value == 2
+    said = " ".join(str(i.value) for i in at.info).replace("\\", "")
+    assert "version 2026.1 de la grille" in said and "version 2027.1" in said
+    assert "relisez-les" in said
+    at.button(key="fill:carried_seen").click().run()
+    assert not any("version 2026.1 de la grille" in str(i.value) for i in at.info)
+
+
+def test_regional_trends_follow_the_renamed_theme_and_say_where_the_version_changed(
+    env: Env,
+) -> None:
+    fill_required(env.engine, env.grid, env.org, env.campaign, level=2, submit=True)
+    _next_version(env)
+    region = "53"  # make_env's organisation
+    user = accounts.create_user(
+        env.engine, SYSTEM, email="cress53@test.fr", password=PASSWORD, role=Role.REGIONAL,
+        region=region,
+    )  # fmt: skip
+    actor = Actor(user_id=user, email="cress53@test.fr", role=Role.REGIONAL, region=region)
+    env.cookies[auth_routes.SESSION_COOKIE] = session_cookie(env.engine, actor)
+    at = open_page(new_app(), "tableau-regional").run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = " ".join(str(c.value) for c in at.caption).replace("\u202f", " ")
+    assert "La grille a changé de version" in captions
+    assert f"{env.year} → {env.year + 1} (version 2026.1 → 2027.1)" in captions.replace("\xa0", " ")
+    trends = next(s for s in _charts(at) if str(s.get("title", "")).startswith("Évolution d"))
+    columns = {v["column"] for v in trends["values"] if "column" in v}
+    assert columns == {f"{env.year} · version 2026.1", f"{env.year + 1} · version 2027.1"}
+    rows = {v["row"] for v in trends["values"] if "row" in v}
+    assert "Gouvernance démocratique" in rows or "Gouvernance" in rows

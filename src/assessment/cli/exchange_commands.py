@@ -149,6 +149,8 @@ def answers_import(
     engine = startup.open_database()
     actor = Actor.system()
     plan = plan_file(engine, actor, organisation_id, year, file.read_bytes(), kind=kind)
+    for note in plan.notes:
+        click.echo(note)
     for change in plan.changes:
         mark = "!" if change.conflict else "+"
         horizon = f" ({change.horizon})" if change.horizon else ""

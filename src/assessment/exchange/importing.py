@@ -26,7 +26,8 @@ from assessment.exchange.incoming import ExchangeError, IncomingAnswers, campaig
 from assessment.exchange.template import level_label, option_label
 from assessment.french import number, plural, typo
 from assessment.grid import ChoiceQuestion, Grid, LevelQuestion, NumberQuestion, YesNoQuestion, text
-from assessment.grid_store import get_grid
+from assessment.grid_store import get_grid, published_grids
+from assessment.gridtools.lineage import MERGE_RULE_FR
 from assessment.permissions import Actor
 
 
@@ -61,6 +62,9 @@ class ImportPlan:
     """Optional id → (conflict, not addressed) for each mark that changes."""
     stored_not_addressed: frozenset[str]
     changes: tuple[Change, ...]
+    notes: tuple[str, ...] = ()
+    """French: the file was made for another grid version and carried over, and what
+    of it the version no longer asks."""
 
     @property
     def conflicts(self) -> list[Change]:
@@ -161,10 +165,11 @@ def plan_file(
     if kind == "json":
         require_exchange(engine, actor, organisation_id)
     target = import_target(engine, actor, organisation_id, year)
+    versions = published_grids(engine, target.grid.id)
     if kind == "json":
-        incoming = read_answers_json(target.grid, data)
+        incoming = read_answers_json(target.grid, data, versions)
     elif kind == "xlsx":
-        incoming = read_template(target.grid, data)
+        incoming = read_template(target.grid, data, versions)
     else:
         raise ExchangeError(
             typo(f"Format « {kind} » inconnu : un fichier .xlsx ou .json est attendu.")
@@ -246,6 +251,30 @@ def plan_import(target: Target, incoming: IncomingAnswers) -> ImportPlan:
                 conflict,
             )
         )  # fmt: skip
+    notes: list[str] = []
+    if incoming.bridged_from is not None:
+        notes.append(
+            typo(
+                f"Ce fichier a été préparé avec la version {incoming.bridged_from} de la "
+                f"grille ; cette auto-évaluation utilise la version {grid.version}. Ses "
+                "réponses sont reportées sur les questions qui remplacent les anciennes "
+                f"(renommées, regroupées ou scindées). {MERGE_RULE_FR}"
+            )
+        )
+    if incoming.left_out:
+        count = len(incoming.left_out)
+        notes.append(
+            typo(
+                f"{plural(count, 'réponse')} du fichier "
+                f"{'porte' if count == 1 else 'portent'} sur des questions que la version "
+                f"{grid.version} ne pose plus et ne {'sera' if count == 1 else 'seront'} pas "
+                "importée"
+                + ("" if count == 1 else "s")
+                + " : "
+                + " ; ".join(incoming.left_out)
+                + "."
+            )
+        )
     return ImportPlan(
         organisation_id=organisation_id,
         campaign_id=campaign.id,
@@ -257,6 +286,7 @@ def plan_import(target: Target, incoming: IncomingAnswers) -> ImportPlan:
         marks=marks,
         stored_not_addressed=stored_marks,
         changes=tuple(changes),
+        notes=tuple(notes),
     )
 
 

@@ -21,7 +21,7 @@ the file are informational: the target is the one named on import.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -118,11 +118,16 @@ def grid_of_file(data: bytes) -> tuple[str, str]:
     return str(grid.get("id")), str(grid.get("version"))
 
 
-def read_answers_json(grid: Grid, data: bytes) -> IncomingAnswers:
-    """The answers of a JSON export, checked against ``grid`` (every problem listed)."""
+def read_answers_json(grid: Grid, data: bytes, versions: Sequence[Grid] = ()) -> IncomingAnswers:
+    """The answers of a JSON export, checked against ``grid`` (every problem listed).  An
+    export of another version among ``versions`` that ``replaces`` links to ``grid`` is
+    read as that version's, then carried over
+    (:meth:`~assessment.exchange.incoming.VersionBridge.translate`)."""
     document = _document(data)
     grid_id, version = grid_of_file(data)
-    require_same_grid(grid_id, version, grid, where="grid.version")
+    bridge = require_same_grid(grid_id, version, grid, where="grid.version", versions=versions)
+    if bridge is not None:
+        return bridge.translate(read_answers_json(bridge.source, data))
     incoming = IncomingAnswers(grid.id, grid.version)
     problems: list[Problem] = []
     for part in ("answers", "comments"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -24,7 +25,7 @@ from assessment.answers import AnswerError, normalize_value
 from assessment.assessments import COMMENT_MAX_LENGTH
 from assessment.errors import UserError
 from assessment.exchange import template as layout
-from assessment.exchange.incoming import IncomingAnswers, require_same_grid
+from assessment.exchange.incoming import IncomingAnswers, VersionBridge, require_same_grid
 from assessment.exchange.problems import ImportRefused, Problem, answer_problem_text
 from assessment.french import NumberParseError, number, parse_number, typo
 from assessment.grid import (
@@ -184,7 +185,7 @@ def _open(data: bytes) -> Any:
         ) from None
 
 
-def _meta(workbook: Any, grid: Grid) -> None:
+def _meta(workbook: Any, grid: Grid, versions: Sequence[Grid]) -> VersionBridge | None:
     if layout.README_SHEET not in workbook.sheetnames:
         raise ImportRefused(
             [
@@ -209,7 +210,9 @@ def _meta(workbook: Any, grid: Grid) -> None:
         )
     cell = layout.META_CELLS["grid_id" if values["grid_id"] != grid.id else "grid_version"]
     where = typo(f"Feuille « {layout.README_SHEET} », cellule {cell}")
-    require_same_grid(str(values["grid_id"]), str(values["grid_version"]), grid, where=where)
+    return require_same_grid(
+        str(values["grid_id"]), str(values["grid_version"]), grid, where=where, versions=versions
+    )
 
 
 def _check_headers(sheet: Worksheet, grid: Grid, problems: list[Problem]) -> bool:
@@ -383,12 +386,16 @@ def _read_section(
             )
 
 
-def read_template(grid: Grid, data: bytes) -> IncomingAnswers:
+def read_template(grid: Grid, data: bytes, versions: Sequence[Grid] = ()) -> IncomingAnswers:
     """The answers of a filled template of ``grid``; :class:`ImportRefused` listing every
     cell that does not fit, or an :class:`~assessment.exchange.incoming.ExchangeError`
-    for a template of another grid or version."""
+    for a template of another grid or version.  A template of another version among
+    ``versions`` that ``replaces`` links to ``grid`` is read as that version's, then
+    carried over (:meth:`~assessment.exchange.incoming.VersionBridge.translate`)."""
     workbook = _open(data)
-    _meta(workbook, grid)
+    bridge = _meta(workbook, grid, versions)
+    if bridge is not None:
+        return bridge.translate(read_template(bridge.source, data))
     incoming = IncomingAnswers(grid.id, grid.version)
     problems: list[Problem] = []
     expected = layout.sections(grid)

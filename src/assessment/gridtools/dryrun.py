@@ -34,14 +34,14 @@ from assessment.db import NotFound, read_session
 from assessment.errors import UserError
 from assessment.french import number, plural, typo
 from assessment.grid import Grid, text
-from assessment.grid_store import READABLE, get_grid
+from assessment.grid_store import get_grid, published_grids
 from assessment.gridtools.lineage import Lineage, carried_item_scores
 from assessment.permissions import Action, Actor, Target, require
 from assessment.privacy.protect import suppressed_cells
 from assessment.regions import region_name
 from assessment.scoring import Scorer
 from assessment.settings import get_settings
-from assessment.tables import Answer, Assessment, GridVersion, Organisation
+from assessment.tables import Answer, Assessment, Organisation
 
 CHANGED = 0.05
 """Smallest score change (points out of 100) counted as a change."""
@@ -139,15 +139,7 @@ def last_campaign_for(engine: Engine, grid_id: str) -> CampaignInfo | None:
 
 
 def _versions_of(engine: Engine, grid_id: str) -> list[Grid]:
-    with read_session(engine) as session:
-        versions = list(
-            session.scalars(
-                select(GridVersion.version).where(
-                    GridVersion.grid_id == grid_id, GridVersion.status.in_(READABLE)
-                )
-            )
-        )
-    return [get_grid(engine, grid_id, v) for v in versions]
+    return published_grids(engine, grid_id)
 
 
 @dataclass

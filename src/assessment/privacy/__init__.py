@@ -70,9 +70,11 @@ __all__ = [
     "ProtectedTable",
     "RequestError",
     "attainment",
+    "carried_table",
     "clear_caches",
     "data_version",
     "distribution",
+    "measure_sources",
     "peers",
     "table",
     "tables",
@@ -618,6 +620,133 @@ def distribution(
     )
 
 
+# ---------------------------------------------------------------------------
+# across grid versions (``replaces``)
+# ---------------------------------------------------------------------------
+
+
+def _lineage_grids(engine: Engine, grid: Grid) -> list[Grid]:
+    """The published versions of ``grid``'s grid up to ``grid`` itself (a later version's
+    ``replaces`` say nothing of what ``grid``'s ids continue)."""
+    from assessment.grid_store import published_grids
+
+    versions = published_grids(engine, grid.id)
+    keys = [(g.id, g.version) for g in versions]
+    if (grid.id, grid.version) in keys:
+        versions = versions[: keys.index((grid.id, grid.version)) + 1]
+    return [*versions, grid]
+
+
+def measure_sources(engine: Engine, grid: Grid, older: Grid, measure: str) -> list[str]:
+    """The measures of a campaign answered on ``older`` that ``measure`` (``"overall"`` or
+    an item id of ``grid``, a later version) continues through ``replaces``, in
+    ``older``'s order: ``[measure]`` for an item kept as it was, the former id for a
+    renamed one, several for a merge, ``[]`` when it has no history there."""
+    if measure == OVERALL_MEASURE:
+        return [OVERALL_MEASURE]
+    if (grid.id, grid.version) == (older.id, older.version):
+        return [measure] if measure in {i.id for i in grid.items} else []
+
+    def compute() -> dict[str, list[str]]:
+        from assessment.gridtools.lineage import Lineage
+
+        line = Lineage.of(_lineage_grids(engine, grid) if grid.id == older.id else [grid])
+        return line.sources(grid, older, "item")
+
+    found: dict[str, list[str]] = _memo(
+        ("sources", store_key(engine), grid.id, grid.version, older.id, older.version), compute
+    )
+    return list(found.get(measure, []))
+
+
+_MERGED_NOTE = (
+    "Thème qui en regroupe plusieurs de la version {version} de la grille : moyenne de "
+    "leurs moyennes protégées, pondérées par leurs effectifs ; masqué dès que l'une "
+    "l'est ; effectif : le plus grand des leurs."
+)
+
+
+def carried_table(
+    engine: Engine,
+    actor: Actor,
+    *,
+    campaign_year: int,
+    grid: Grid,
+    measure: str = OVERALL_MEASURE,
+    dims: tuple[str, ...] = (),
+    region: str | None = None,
+    horizon: str | None = None,
+) -> ProtectedTable | None:
+    """:func:`table` of the campaign of ``campaign_year`` for ``measure`` as ``grid`` (a
+    later version, the one a dashboard shows) names it, through ``replaces``
+    (:func:`measure_sources`); ``None`` when it has no history in that campaign (a new
+    theme, or a horizon that version did not have).
+
+    Nothing new is computed from the stored scores, so the protection is exactly
+    that of the published catalogue: a kept or renamed theme is its former theme's
+    table relabelled; a theme merged from several is computed from their *published*
+    cells only (a weighted mean of protected means, hidden when one of them is), so
+    it tells nothing that those cells do not already tell."""
+    _require_scope(actor, region, dims)
+    _check_dims(dims, region)
+    data = _data(engine, campaign_year)
+    older = data.grid
+    horizon_id = horizon or grid.current_horizon
+    if horizon_id == grid.current_horizon:
+        horizon_id = older.current_horizon
+    if horizon_id not in older.horizon_ids:
+        return None
+    sources = measure_sources(engine, grid, older, measure)
+    if not sources:
+        return None
+    found = tables(
+        engine,
+        actor,
+        campaign_year=campaign_year,
+        dims=dims,
+        region=region,
+        measures=sources,
+        horizons=(horizon_id,),
+    )
+    if len(found) == 1:
+        return ProtectedTable(
+            found[0].dims, measure, horizon_id, found[0].cells, found[0].hidden_cells,
+            found[0].note_fr,
+        )  # fmt: skip
+    return _merged(found, measure, horizon_id, older.version)
+
+
+def _merged(
+    found: Sequence[ProtectedTable], measure: str, horizon: str, version: str
+) -> ProtectedTable:
+    """One table from the published cells of several (a merged theme)."""
+    k = _k()
+    codes = {text: code for code, text in _reasons_fr(k).items()}
+    by_key: dict[tuple[tuple[str, str], ...], list[Cell]] = {}
+    for tbl in found:
+        for cell in tbl.cells:
+            by_key.setdefault(tuple(sorted(cell.key.items())), []).append(cell)
+    hidden: dict[str, int] = {protect.PRIMARY: 0, protect.DOMINANT: 0, protect.SECONDARY: 0}
+    cells: list[Cell] = []
+    for key, parts in by_key.items():
+        shut = [c for c in parts if c.hidden_reason is not None]
+        if shut:
+            reason = shut[0].hidden_reason
+            hidden[codes.get(reason or "", protect.SECONDARY)] += 1
+            cells.append(Cell(dict(key), None, None, None, reason))
+            continue
+        counts = [c.n or 0 for c in parts]
+        total = sum(counts)
+        mean = (
+            round(sum(n * (c.mean or 0.0) for n, c in zip(counts, parts, strict=True)) / total, 1)
+            if total
+            else None
+        )
+        cells.append(Cell(dict(key), max(counts), mean, None, None))
+    note = _note(hidden, k) + " " + french.typo(_MERGED_NOTE.format(version=version))
+    return ProtectedTable(found[0].dims, measure, horizon, tuple(cells), sum(hidden.values()), note)
+
+
 def attainment(
     engine: Engine,
     actor: Actor,
@@ -650,13 +779,27 @@ def attainment(
     goal = goals[0]
     values = np.full(len(data.organisation_ids), np.nan)
     keys = data.keys.copy()
-    if (section, goal) in before.metrics:
-        target_index = before.column_index(section, goal)
+    # the goal of the theme(s) this one continues in the previous campaign's version;
+    # a theme merged from several: each organisation's mean of their goals (as on its
+    # results page), an attainment value like any other (same column, same protection)
+    olds = [
+        OVERALL if m == OVERALL_MEASURE else m
+        for m in measure_sources(engine, data.grid, before.grid, measure)
+    ]
+    target_columns = [before.column_index(o, goal) for o in olds if (o, goal) in before.metrics]
+    if target_columns:
         achieved = data.matrix[:, data.column_index(section, current)]
-        rows = np.array([before.row_of.get(int(o), -1) for o in data.organisation_ids])
+        rows = np.array(
+            [before.row_of.get(int(o), -1) for o in data.organisation_ids], dtype=np.int64
+        )
         found = rows >= 0
         target = np.full(len(rows), np.nan)
-        target[found] = before.matrix[rows[found], target_index]
+        if found.any():
+            block = before.matrix[rows[found]][:, target_columns]
+            answered = ~np.isnan(block)
+            sums = np.where(answered, block, 0.0).sum(axis=1)
+            counts = answered.sum(axis=1)
+            target[found] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
         keys[found] = (keys[found] + before.keys[rows[found]]) % protect.KEY_RANGE
         both = ~np.isnan(achieved) & ~np.isnan(target)
         values[both] = np.where(achieved[both] - target[both] >= -1e-9, 100.0, 0.0)

@@ -54,7 +54,10 @@ def downloads(figure: Figure, *, prefix: str) -> None:
     )
     right.download_button(
         "Télécharger (XLSX)",
-        exports.tables_xlsx([(figure.title, figure.header, rows)], notes=figure.notes),
+        exports.tables_xlsx(
+            [(figure.title, figure.header, rows)],
+            notes=(*figure.notes, *((figure.version_note,) if figure.version_note else ())),
+        ),
         file_name=f"{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{name}-xlsx",
@@ -85,6 +88,8 @@ def show(
             chart = chart.properties(description=figure.alt_text())
         st.altair_chart(chart, width="stretch" if stretch else "content", theme=None)
     st.caption(figure.caption)
+    if figure.version_note:
+        st.caption(f":material/history: {figure.version_note}")
     protection_note(figure)
     with st.expander("Tableau et téléchargements", expanded=table_open):
         st.dataframe(frame(figure), hide_index=True, width="stretch")

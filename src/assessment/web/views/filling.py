@@ -238,7 +238,13 @@ def _load(engine: Any, actor: Actor, assessment_id: int) -> Draft:
     return draft
 
 
-def _open(engine: Any, campaign_id: int, start_from: int | None = None) -> Draft:
+CARRIED_KEY = f"{PREFIX}:carried"
+"""What starting from last year's answers left behind (French), shown once."""
+
+
+def _open(
+    engine: Any, campaign_id: int, start_from: int | None = None, from_year: int | None = None
+) -> Draft:
     actor = state.writer()  # may create the assessment
     organisation_id = actor.organisation_id
     assert organisation_id is not None
@@ -248,6 +254,9 @@ def _open(engine: Any, campaign_id: int, start_from: int | None = None) -> Draft
     state_ = assessments.open_assessment(
         engine, actor, organisation_id, campaign_id, start_from=start_from
     )
+    carried = state_.carried
+    if carried is not None and (message := carried.message(from_year)):
+        st.session_state[CARRIED_KEY] = (bool(carried.dropped), message)
     draft = Draft.from_state(state_)
     st.session_state[DRAFT_KEY] = draft
     return draft
@@ -722,6 +731,8 @@ def _import_section(grid: Grid, draft: Draft, actor: Actor, year: int) -> None:
             st.session_state[IMPORT_PLAN_KEY] = (upload.file_id, import_plan)
         else:
             import_plan = cached[1]
+        for note in import_plan.notes:
+            st.info(md_escape(note), icon=":material/history:")
         st.info(import_plan.summary())
         if import_plan.is_empty:
             return
@@ -964,7 +975,7 @@ def _start(engine: Any, actor: Actor, campaign: campaigns.CampaignInfo) -> Draft
     )
     left, right = st.columns(2)
     if left.button(f"Partir des réponses de {previous.year}", type="primary", key=f"{PREFIX}:from"):
-        return _open(engine, campaign.id, start_from=previous.id)
+        return _open(engine, campaign.id, start_from=previous.id, from_year=previous.year)
     if right.button("Commencer une auto-évaluation vierge", key=f"{PREFIX}:blank"):
         return _open(engine, campaign.id)
     return None
@@ -1005,6 +1016,13 @@ def render() -> None:
         )
         if st.button("Recharger", type="primary", key=f"{PREFIX}:reload"):
             _load(engine, actor, draft.assessment_id)
+            st.rerun()
+    carried = st.session_state.get(CARRIED_KEY)
+    if carried is not None:
+        dropped, message = carried
+        (st.warning if dropped else st.info)(md_escape(message), icon=":material/history:")
+        if st.button("Masquer ce message", key=f"{PREFIX}:carried_seen"):
+            st.session_state.pop(CARRIED_KEY, None)
             st.rerun()
     if draft.read_only_message:
         st.warning(md_escape(draft.read_only_message))
