@@ -458,7 +458,10 @@ def _on_evidence_change(actor: Actor, question_id: str) -> None:
         except (assessments.AssessmentError, PermissionDenied, DatabaseBusy) as error:
             draft.errors[error_key] = error.message
             return
-        draft.saved_at = _hhmm()
+        now = _hhmm()
+        if now != draft.saved_at:  # the « Enregistré à » indicator is outside the item
+            draft.full_rerun = True
+        draft.saved_at = now
     draft.errors.pop(error_key, None)
     if text_:
         draft.comments.setdefault(question_id, {})[horizon] = text_
