@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from difflib import SequenceMatcher
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -275,6 +276,20 @@ def typed_titles(text: str) -> list[str]:
     return titles
 
 
+RENAME_SIMILARITY = 0.6
+"""How alike an edited line must be to the line it replaces to keep its action."""
+
+
+def _closest(title: str, rows: list[ActionPlanAction]) -> ActionPlanAction | None:
+    """The row whose title ``title`` most likely rewrites (``None``: a new action)."""
+    best, score = None, RENAME_SIMILARITY
+    for row in rows:
+        ratio = SequenceMatcher(None, row.title.casefold(), title.casefold()).ratio()
+        if ratio >= score:
+            best, score = row, ratio
+    return best
+
+
 def _untouched(row: ActionPlanAction) -> bool:
     """Nothing was added to the action on the plan page."""
     return row.status == "todo" and not row.owner and row.due_on is None and not row.notes
@@ -294,8 +309,8 @@ def sync_typed_actions(
     """Make the plan's actions typed at ``question_id`` / ``horizon_id`` match ``text``.
 
     Called inside the transaction that saves the answer.  No duplicates when the text
-    is edited: a line already an action keeps it; the other lines rename, in order, the
-    linked actions whose line is gone (owner, due date and status stay); further lines
+    is edited: a line already an action keeps it; an edited line renames the linked
+    action whose line it most resembles (owner, due date and status stay); other lines
     are new actions; linked actions left over are deleted when nothing was added to
     them on the plan page, otherwise kept in the plan and unlinked from the text.
     """
@@ -321,8 +336,9 @@ def sync_typed_actions(
     for title in titles:
         if title in by_title:
             continue
-        if free:
-            row = free.pop(0)
+        row = _closest(title, free)
+        if row is not None:
+            free.remove(row)
             row.title = title
         else:
             row = ActionPlanAction(

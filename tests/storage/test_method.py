@@ -118,22 +118,22 @@ def test_a_question_of_a_chosen_theme_can_be_left_out_and_is_not_scored(guide: G
         expected_revision=state.revision,
     )  # fmt: skip
     rev = svc.save_answer(
-        guide.engine, guide.member, state.id, "gouv-instances", "current", 0, expected_revision=rev
+        guide.engine, guide.member, state.id, "gouv-participation", "current", 0, expected_revision=rev
     )
     before = score(guide.grid, svc.get_assessment(guide.engine, guide.member, state.id).answers)
     rev = svc.set_not_addressed(
-        guide.engine, guide.member, state.id, ["gouv-instances"], expected_revision=rev
+        guide.engine, guide.member, state.id, ["gouv-participation"], expected_revision=rev
     )
     loaded = svc.get_assessment(guide.engine, guide.member, state.id)
     after = score(guide.grid, loaded.answers, loaded.not_addressed)
-    assert after.not_addressed == {"gouv-instances"}
+    assert after.not_addressed == {"gouv-participation"}
     assert after.items["gouvernance"]["current"] > before.items["gouvernance"]["current"]  # type: ignore[operator]
     # the export says it is not worked on this year
     _, rows = exports.results_table(guide.grid, after, loaded.answers)
-    assert ["gouv-instances", "Non traité cette année"] in [[r[3], r[7]] for r in rows]
+    assert ["gouv-participation", "Non traité cette année"] in [[r[3], r[7]] for r in rows]
 
 
-def test_reasons_go_into_the_submission_and_the_next_years_start(guide: Guide) -> None:
+def test_reasons_go_into_the_submission(guide: Guide) -> None:
     state = _open(guide)
     rev = svc.set_choice_reason(
         guide.engine, guide.member, state.id, "environnement", "Bilan carbone demandé",
@@ -141,8 +141,8 @@ def test_reasons_go_into_the_submission_and_the_next_years_start(guide: Guide) -
     )  # fmt: skip
     ids = [i.id for i in guide.grid.items if i.optional and i.id != "environnement"]
     rev = svc.set_not_addressed(guide.engine, guide.member, state.id, ids, expected_revision=rev)
-    for question in guide.grid.item("environnement").questions:
-        if question.is_required:
+    for item, question in guide.grid.questions():
+        if item in (None, guide.grid.item("environnement")) and question.is_required:
             for horizon in guide.grid.question_horizons(question):
                 rev = svc.save_answer(
                     guide.engine, SYSTEM, state.id, question.id, horizon, 2, expected_revision=rev

@@ -69,15 +69,15 @@ def test_first_view_says_what_the_grid_is_and_themes_start_unticked(fresh: Env) 
 
 def test_a_question_of_a_chosen_theme_can_be_left_out(env: Env) -> None:
     at = env.app().run()
-    box = at.checkbox(key=filling.skip_key("gouv-instances"))
+    box = at.checkbox(key=filling.skip_key("gouv-participation"))
     assert box.label == "Question non traitée cette année" and not box.value
     box.check().run()
     assert not at.exception
-    assert "gouv-instances" in _stored(env).not_addressed
-    assert not [r for r in at.radio if r.key == key("gouv-instances", "current")]
+    assert "gouv-participation" in _stored(env).not_addressed
+    assert not [r for r in at.radio if r.key == key("gouv-participation", "current")]
     # left out of the progress: fewer required answers expected
     before = env.app().run()
-    assert before.checkbox(key=filling.skip_key("gouv-instances")).value
+    assert before.checkbox(key=filling.skip_key("gouv-participation")).value
 
 
 def test_evidence_is_offered_at_each_question_saved_and_kept(env: Env) -> None:
