@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine
 
 from assessment import action_plan, assessments
+from assessment.french import typo
 from assessment.web.views import filling
 
 from .test_filling import SYSTEM, Env, fill_required, key, make_env, markdown_text, shown_text
@@ -148,7 +149,7 @@ def test_actions_typed_at_a_question_are_in_the_plan_once(env: Env) -> None:
     ]
     title = plan.text_input(key=f"plan:a{actions[0].id}:title")
     assert title.disabled
-    assert "Saisie à la question « Actions prévues »" in markdown_text(plan)
+    assert typo("Saisie à la question « Actions prévues »") in markdown_text(plan)
     # « Objectifs sans action » counts them
     results = env.app(RESULTS).run()
     assert "Gouvernance – Objectif à 1 an (2)" in markdown_text(results)
