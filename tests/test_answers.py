@@ -313,9 +313,11 @@ def test_validate_answers_checks_not_addressed(grid: Grid) -> None:
 
 def test_not_addressed_helpers(grid: Grid) -> None:
     ids = ["gouv", "emploi", "emp-optionnel", "gouv-ag", "x"]
-    assert effective_not_addressed(grid, ids) == {"gouv", "emp-optionnel"}
+    # a question of an optional item may be left out too (the organisation chooses
+    # its questions within a theme); a required question of a mandatory item may not
+    assert effective_not_addressed(grid, ids) == {"gouv", "emp-optionnel", "gouv-ag"}
     assert effective_not_addressed(grid, None) == frozenset()
-    assert [e.params["value"] for e in check_not_addressed(grid, ids)] == ["emploi", "gouv-ag", "x"]
+    assert [e.params["value"] for e in check_not_addressed(grid, ids)] == ["emploi", "x"]
 
 
 # ---------------------------------------------------------------------------
@@ -434,8 +436,8 @@ def test_expected_cells_leave_out_not_addressed(grid: Grid) -> None:
     cells = expected_cells(grid, {}, ["gouv", "emp-optionnel"])
     assert {c[0] for c in cells} == {"emploi"}
     assert not any(c[1] == "emp-optionnel" for c in cells)
-    # a non-optional id is ignored
-    assert expected_cells(grid, {}, ["emploi", "gouv-ag"]) == expected_cells(grid, {})
+    # a non-optional id is ignored (a question of a mandatory item)
+    assert expected_cells(grid, {}, ["emploi", "emp-cdi"]) == expected_cells(grid, {})
 
 
 def test_expected_cells_leave_out_hidden(cond_grid: Grid) -> None:

@@ -4,7 +4,12 @@ Members and admins of the organisation write (``Action.EDIT_ACTION_PLAN``);
 whoever may read its assessments reads it (``Action.READ_ASSESSMENT``: also
 its CRESS when the organisation shares its answers).  When an action belongs
 to a campaign, its item and horizon are checked against that campaign's grid.
-Text fields go through :mod:`assessment.text_input`.  The plan is exported by
+Text fields go through :mod:`assessment.text_input`.
+
+Actions are entered once: the lines of an « Actions prévues » answer (a text
+question with ``action_plan: true``) are actions of the plan, linked to their
+question (``question_id``), kept in step by :func:`sync_typed_actions` in the
+transaction that saves the answer.  The plan is exported by
 :func:`assessment.exports.action_rows` (CSV, XLSX), with :data:`STATUSES` as
 its status labels.
 """
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from difflib import SequenceMatcher
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -66,6 +72,9 @@ class PlannedAction:
     notes: str
     created_at: datetime
     updated_at: datetime
+    question_id: str | None = None
+    """The « Actions prévues » question the action was typed at (``None``: added on the
+    plan page)."""
 
     @property
     def status_label(self) -> str:
@@ -86,6 +95,7 @@ def _info(row: ActionPlanAction) -> PlannedAction:
         notes=row.notes,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        question_id=row.question_id,
     )
 
 
@@ -204,6 +214,8 @@ def add_action(
 
 
 _EDITABLE = ("item_id", "horizon_id", "title", "owner", "due_on", "status", "notes")
+_TYPED_FIELDS = ("title", "item_id", "horizon_id")
+"""What an action typed at an « Actions prévues » question takes from there."""
 
 
 def _load(session: Session, action_id: int) -> ActionPlanAction:
@@ -225,6 +237,13 @@ def update_action(engine: Engine, actor: Actor, action_id: int, **changes: Any) 
         require(actor, Action.EDIT_ACTION_PLAN, organisation_target(organisation))
         current = {key: getattr(row, key) for key in _EDITABLE}
         values = _check(current | changes, _campaign_grid(engine, session, row.campaign_id))
+        if row.question_id is not None:
+            moved = [k for k in _TYPED_FIELDS if values[k] != current[k]]
+            if moved:
+                raise ActionPlanError(
+                    f"{FIELD_LABELS[moved[0]]} : cette action a été saisie à la question "
+                    "« Actions prévues » de l'auto-évaluation ; modifiez-la là-bas."
+                )
         for key, value in values.items():
             setattr(row, key, value)
         row.updated_at = utcnow()
@@ -239,3 +258,110 @@ def delete_action(engine: Engine, actor: Actor, action_id: int) -> None:
         organisation = load_organisation(session, row.organisation_id)
         require(actor, Action.EDIT_ACTION_PLAN, organisation_target(organisation))
         session.delete(row)
+
+
+_BULLETS = "-*•–—·"
+
+
+def typed_titles(text: str) -> list[str]:
+    """The action titles of an « Actions prévues » answer: one per non-blank line, list
+    bullets removed, spaces collapsed, duplicates once, each cut to the title's length."""
+    titles: list[str] = []
+    for line in text.splitlines():
+        title = " ".join(line.split()).lstrip(_BULLETS).strip()
+        if len(title) > TITLE_MAX_LENGTH:
+            title = title[: TITLE_MAX_LENGTH - 1].rstrip() + "…"
+        if title and title not in titles:
+            titles.append(title)
+    return titles
+
+
+RENAME_SIMILARITY = 0.6
+"""How alike an edited line must be to the line it replaces to keep its action."""
+
+
+def _closest(title: str, rows: list[ActionPlanAction]) -> ActionPlanAction | None:
+    """The row whose title ``title`` most likely rewrites (``None``: a new action)."""
+    best, score = None, RENAME_SIMILARITY
+    for row in rows:
+        ratio = SequenceMatcher(None, row.title.casefold(), title.casefold()).ratio()
+        if ratio >= score:
+            best, score = row, ratio
+    return best
+
+
+def _untouched(row: ActionPlanAction) -> bool:
+    """Nothing was added to the action on the plan page."""
+    return row.status == "todo" and not row.owner and row.due_on is None and not row.notes
+
+
+def sync_typed_actions(
+    session: Session,
+    actor: Actor,
+    *,
+    organisation_id: int,
+    campaign_id: int,
+    item_id: str,
+    question_id: str,
+    horizon_id: str,
+    text: str,
+) -> None:
+    """Make the plan's actions typed at ``question_id`` / ``horizon_id`` match ``text``.
+
+    Called inside the transaction that saves the answer.  No duplicates when the text
+    is edited: a line already an action keeps it; an edited line renames the linked
+    action whose line it most resembles (owner, due date and status stay); other lines
+    are new actions; linked actions left over are deleted when nothing was added to
+    them on the plan page, otherwise kept in the plan and unlinked from the text.
+    """
+    organisation = load_organisation(session, organisation_id)
+    require(actor, Action.EDIT_ACTION_PLAN, organisation_target(organisation))
+    titles = typed_titles(text)
+    rows = list(
+        session.scalars(
+            select(ActionPlanAction)
+            .where(
+                ActionPlanAction.organisation_id == organisation_id,
+                ActionPlanAction.campaign_id == campaign_id,
+                ActionPlanAction.question_id == question_id,
+                ActionPlanAction.horizon_id == horizon_id,
+            )
+            .order_by(ActionPlanAction.id)
+        )
+    )
+    by_title = {row.title: row for row in reversed(rows)}
+    kept = {id(by_title[t]) for t in titles if t in by_title}
+    free = [row for row in rows if id(row) not in kept]
+    now = utcnow()
+    for title in titles:
+        if title in by_title:
+            continue
+        row = _closest(title, free)
+        if row is not None:
+            free.remove(row)
+            row.title = title
+        else:
+            row = ActionPlanAction(
+                organisation_id=organisation_id,
+                campaign_id=campaign_id,
+                item_id=item_id,
+                horizon_id=horizon_id,
+                question_id=question_id,
+                title=title,
+                owner="",
+                due_on=None,
+                status="todo",
+                notes="",
+                created_at=now,
+            )
+            session.add(row)
+        row.updated_at = now
+        row.updated_by = actor.user_id
+    for row in free:
+        if _untouched(row):
+            session.delete(row)
+        else:
+            row.question_id = None
+            row.updated_at = now
+            row.updated_by = actor.user_id
+    session.flush()

@@ -16,7 +16,9 @@ Value types by question type:
 * ``None`` is always "unanswered".
 
 An organisation may also mark *optional* items and questions "not addressed this
-year" (``not_addressed``: a collection of item ids and question ids).  Those are
+year" (``not_addressed``: a collection of item ids and question ids); every
+question of an optional item may be marked too (the organisation chooses the
+questions it works on within a theme).  Those are
 neither expected nor scored; ids that are not optional are ignored by the
 computations and reported by :func:`check_not_addressed`.
 
@@ -282,9 +284,12 @@ class GridPlan:
         self.questions: dict[str, QuestionPlan] = questions
         self.ordered: tuple[QuestionPlan, ...] = tuple(questions[q.id] for _, q in pending)
         self.has_conditions = any(q.condition is not None for q in self.ordered)
+        optional_items = {item.id for item in grid.items if item.optional}
+        # a question may be left out when it is optional or its item is (the guide's
+        # step 3: within a theme it works on, the organisation chooses its questions)
         self.optional_ids: frozenset[str] = frozenset(
             [item.id for item in grid.items if item.optional]
-            + [q.id for q in self.ordered if q.optional]
+            + [q.id for q in self.ordered if q.optional or q.item_id in optional_items]
         )
 
     @property

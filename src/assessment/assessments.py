@@ -25,7 +25,7 @@ campaign is closed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -33,13 +33,13 @@ from sqlalchemy import Engine, Row, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assessment import score_store
+from assessment import action_plan, score_store
 from assessment.answers import AnswerError, Cell, check_not_addressed, missing_required
 from assessment.answers import normalize_value as _normalize_value
 from assessment.db import NotFound, read_session, write_session
 from assessment.errors import UserError
 from assessment.french import plural, typo
-from assessment.grid import Grid, text
+from assessment.grid import Grid, TextQuestion, text
 from assessment.grid_store import get_grid, published_grids
 from assessment.gridtools import lineage
 from assessment.gridtools.lineage import MERGE_RULE_FR
@@ -54,7 +54,7 @@ from assessment.tables import (
     Submission,
     utcnow,
 )
-from assessment.text_input import COMMENT, clean_text
+from assessment.text_input import COMMENT, SHORT_TEXT, clean_text
 
 COMMENT_MAX_LENGTH = COMMENT.max_length
 STALE_MESSAGE = (
@@ -184,6 +184,8 @@ class AssessmentState:
     submitted_at: datetime | None = None
     carried: CarryOver | None = None
     """Set by :func:`open_assessment` when it started from an earlier assessment."""
+    choice_reasons: dict[str, str] = field(default_factory=dict)
+    """``{item_id: one line}``: why the organisation works on each theme it chose."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +215,7 @@ class SubmissionInfo:
     submitted_by: int | None
     reopened_at: datetime | None
     reopened_by: int | None
+    choice_reasons: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,6 +377,7 @@ def _state(session: Session, assessment_id: int) -> AssessmentState:
         updated_at=row.updated_at,
         created_at=row.created_at,
         submitted_at=row.submitted_at,
+        choice_reasons=dict(row.choice_reasons or {}),
     )
 
 
@@ -460,6 +464,7 @@ def list_submissions(engine: Engine, actor: Actor, assessment_id: int) -> list[S
                 submitted_by=row.submitted_by,
                 reopened_at=row.reopened_at,
                 reopened_by=row.reopened_by,
+                choice_reasons=dict(row.snapshot.get("choice_reasons", {})),
             )
             for row in rows
         ]
@@ -503,12 +508,16 @@ def open_assessment(
     campaign_id: int,
     *,
     start_from: int | None = None,
+    choose_themes: bool = False,
 ) -> AssessmentState:
     """The organisation's assessment for a campaign, created on first use.
 
     A new assessment uses the campaign's grid version.  ``start_from`` (an
     earlier assessment of the same organisation) pre-fills the answers,
-    comments and "not addressed" marks that still fit the new grid.
+    comments, "not addressed" marks and reasons for the choice of themes that
+    still fit the new grid.  With ``choose_themes`` (and no ``start_from``),
+    every optional theme starts "not addressed": the organisation ticks the
+    ones it works on (the form does so).
     """
     existing = find_assessment(engine, actor, organisation_id, campaign_id)
     if existing is not None:
@@ -531,7 +540,12 @@ def open_assessment(
                 grid_version=campaign.grid_version,
                 status="draft",
                 revision=0,
-                not_addressed=[],
+                not_addressed=(
+                    sorted(i.id for i in grid.items if i.optional)
+                    if choose_themes and start_from is None
+                    else []
+                ),
+                choice_reasons={},
                 created_at=now,
                 updated_at=now,
             )
@@ -643,8 +657,28 @@ def _copy_from(
         )
         for (question_id, horizon_id), cell in cells.items()
     )
+    session.flush()
+    for (question_id, horizon_id), cell in cells.items():
+        question = grid.question(question_id)
+        if isinstance(question, TextQuestion) and question.action_plan and cell["value"]:
+            item = grid.item_of(question_id)
+            action_plan.sync_typed_actions(
+                session,
+                actor,
+                organisation_id=row.organisation_id,
+                campaign_id=row.campaign_id,
+                item_id=item.id if item is not None else action_plan.SYSTEMIC_ITEM,
+                question_id=question_id,
+                horizon_id=horizon_id,
+                text=cell["value"],
+            )
     marks = [i for i, skip in carried.marks.items() if skip]
     row.not_addressed = sorted(i for i in marks if not check_not_addressed(grid, [i]))
+    earlier = session.get(Assessment, source_id)
+    items = {item.id for item in grid.items}
+    row.choice_reasons = {
+        k: v for k, v in ((earlier.choice_reasons if earlier else None) or {}).items() if k in items
+    }
     return CarryOver(
         source_id=source_id,
         source_version=older.version,
@@ -707,13 +741,15 @@ def save_answer(
         ctx = _context(session, assessment_id)
         require(actor, Action.EDIT_ASSESSMENT, _target(ctx))
         _require_editable(ctx, expected_revision)
-        clean = _normalize_value(_grid_of(engine, ctx), question_id, horizon_id, value)
+        grid = _grid_of(engine, ctx)
+        clean = _normalize_value(grid, question_id, horizon_id, value)
         cell = session.get(Answer, (assessment_id, question_id, horizon_id))
         old = cell.value if cell is not None else None
         if old == clean and type(old) is type(clean):
             return expected_revision
         revision = _bump(session, assessment_id, expected_revision)
         _upsert_cell(session, actor, assessment_id, question_id, horizon_id, value=clean)
+        _sync_actions(session, actor, ctx, grid, question_id, horizon_id, clean)
         _record_audit(
             session,
             actor,
@@ -798,6 +834,80 @@ def set_not_addressed(
         return revision
 
 
+CHOICE_REASON_LABEL = "Raison du choix"
+
+
+def set_choice_reason(
+    engine: Engine,
+    actor: Actor,
+    assessment_id: int,
+    item_id: str,
+    reason: str | None,
+    *,
+    expected_revision: int,
+) -> int:
+    """Store why the organisation works on theme ``item_id`` this year (one line, at most
+    200 characters; blank clears it); returns the new revision (the same when unchanged)."""
+    text = clean_text(reason, CHOICE_REASON_LABEL, SHORT_TEXT, error=AssessmentError) or None
+    with write_session(engine) as session:
+        ctx = _context(session, assessment_id)
+        require(actor, Action.EDIT_ASSESSMENT, _target(ctx))
+        _require_editable(ctx, expected_revision)
+        grid = _grid_of(engine, ctx)
+        if item_id not in {item.id for item in grid.items}:
+            raise AssessmentError(f"« {item_id} » n'est pas un thème de la grille.")
+        reasons = dict(
+            session.scalar(select(Assessment.choice_reasons).where(Assessment.id == assessment_id))
+            or {}
+        )
+        old = reasons.get(item_id)
+        if old == text:
+            return expected_revision
+        if text is None:
+            reasons.pop(item_id, None)
+        else:
+            reasons[item_id] = text
+        revision = _bump(session, assessment_id, expected_revision, choice_reasons=reasons)
+        _record_audit(
+            session,
+            actor,
+            assessment_id,
+            "choice_reason",
+            revision,
+            question_id=item_id,
+            old_value=old,
+            new_value=text,
+        )
+        return revision
+
+
+def _sync_actions(
+    session: Session,
+    actor: Actor,
+    ctx: Row[Any],
+    grid: Grid,
+    question_id: str,
+    horizon_id: str,
+    value: Any,
+) -> None:
+    """An « Actions prévues » answer (``action_plan: true``) is the plan's actions for its
+    question and horizon: keep them in step, in the same transaction."""
+    question = grid.question(question_id)
+    if not isinstance(question, TextQuestion) or not question.action_plan:
+        return
+    item = grid.item_of(question_id)
+    action_plan.sync_typed_actions(
+        session,
+        actor,
+        organisation_id=ctx.organisation_id,
+        campaign_id=ctx.campaign_id,
+        item_id=item.id if item is not None else action_plan.SYSTEMIC_ITEM,
+        question_id=question_id,
+        horizon_id=horizon_id,
+        text=value if isinstance(value, str) else "",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CellChange:
     """One cell of a batch write (:func:`save_cells`); ``None`` fields are left as they are."""
@@ -879,6 +989,11 @@ def save_cells(
             _upsert_cell(
                 session, actor, assessment_id, change.question_id, change.horizon_id, **values
             )
+            if "value" in values:
+                _sync_actions(
+                    session, actor, ctx, grid, change.question_id, change.horizon_id,
+                    values["value"],
+                )  # fmt: skip
             _record_audit(
                 session,
                 actor,
@@ -924,6 +1039,12 @@ def submit(engine: Engine, actor: Actor, assessment_id: int, *, expected_revisio
                     "answers": answers,
                     "comments": comments,
                     "not_addressed": not_addressed,
+                    "choice_reasons": dict(
+                        session.scalar(
+                            select(Assessment.choice_reasons).where(Assessment.id == assessment_id)
+                        )
+                        or {}
+                    ),
                 },
                 submitted_at=now,
                 submitted_by=actor.user_id,

@@ -106,20 +106,30 @@ def results_csv(
     grid: Grid,
     report: ScoreReport,
     answers: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    comments: Mapping[str, Mapping[str, str]] | None = None,
+    choice_reasons: Mapping[str, str] | None = None,
 ) -> bytes:
     """Scores per item and horizon, then every answer, in one long table.
 
-    Columns: ``Type`` (``Score`` or ``Réponse``), item id and label, question
-    id and label (blank for scores), horizon id and label, value.  Scores are
-    out of 100 with one decimal; items marked "not addressed" say so.
+    Columns: ``Type`` (``Score``, ``Raison du choix``, ``Réponse`` or
+    ``Élément de preuve``), item id and label, question id and label (blank for
+    scores), horizon id and label, value.  Scores are out of 100 with one
+    decimal; items and questions marked "not addressed" say so; each chosen
+    theme's reason follows its scores, each answer's evidence follows it.
     """
-    return _csv_bytes(*results_table(grid, report, answers))
+    return _csv_bytes(
+        *results_table(grid, report, answers, comments=comments, choice_reasons=choice_reasons)
+    )
 
 
 def results_xlsx(
     grid: Grid,
     report: ScoreReport,
     answers: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    comments: Mapping[str, Mapping[str, str]] | None = None,
+    choice_reasons: Mapping[str, str] | None = None,
 ) -> bytes:
     """The table of :func:`results_csv` as an Excel workbook; every cell is text
     (never a formula, whatever an answer starts with)."""
@@ -128,7 +138,9 @@ def results_xlsx(
     from openpyxl.styles import Font
     from openpyxl.worksheet.worksheet import Worksheet
 
-    header, rows = results_table(grid, report, answers)
+    header, rows = results_table(
+        grid, report, answers, comments=comments, choice_reasons=choice_reasons
+    )
     workbook = Workbook()
     sheet = workbook.active
     assert isinstance(sheet, Worksheet)
@@ -150,10 +162,18 @@ def results_xlsx(
     return buffer.getvalue()
 
 
+NOT_ADDRESSED = "Non traité cette année"
+REASON_TYPE = "Raison du choix"
+EVIDENCE_TYPE = "Élément de preuve"
+
+
 def results_table(
     grid: Grid,
     report: ScoreReport,
     answers: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    comments: Mapping[str, Mapping[str, str]] | None = None,
+    choice_reasons: Mapping[str, str] | None = None,
 ) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the results exports (CSV, XLSX)."""
     lang = grid.language
@@ -199,6 +219,9 @@ def results_table(
                     shown,
                 ]
             )
+        reason = (choice_reasons or {}).get(item.id)
+        if reason and not not_addressed:
+            rows.append([REASON_TYPE, item.id, _item_label(grid, item.id), "", "", "", "", reason])
     if grid.systemic is not None and report.systemic:
         for horizon in grid.horizon_ids:
             rows.append(
@@ -213,13 +236,45 @@ def results_table(
                     format_number(report.systemic.get(horizon)),
                 ]
             )
-    if answers:
+    if answers or comments:
+        answers = answers or {}
         for owner, question in grid.questions():
             item_id = owner.id if owner is not None else None
+            if owner is not None and owner.id in report.not_addressed:
+                continue
+            if question.id in report.not_addressed:
+                rows.append(
+                    [
+                        "Réponse",
+                        item_id or "",
+                        _item_label(grid, item_id),
+                        question.id,
+                        text(question.label, lang),
+                        "",
+                        "",
+                        NOT_ADDRESSED,
+                    ]
+                )
+                continue
             per_horizon = answers.get(question.id) or {}
+            noted = (comments or {}).get(question.id) or {}
             for horizon in grid.question_horizons(question):
                 value = per_horizon.get(horizon)
+                evidence = noted.get(horizon)
+                if evidence:
+                    evidence_row = [
+                        EVIDENCE_TYPE,
+                        item_id or "",
+                        _item_label(grid, item_id),
+                        question.id,
+                        text(question.label, lang),
+                        horizon,
+                        labels[horizon],
+                        evidence,
+                    ]
                 if value is None:
+                    if evidence:
+                        rows.append(evidence_row)
                     continue
                 rows.append(
                     [
@@ -233,6 +288,8 @@ def results_table(
                         _answer_text(grid, question.id, value),
                     ]
                 )
+                if evidence:
+                    rows.append(evidence_row)
     return header, rows
 
 
@@ -250,11 +307,14 @@ def results_json(
     answers: Mapping[str, Mapping[str, Any]] | None = None,
     *,
     meta: Mapping[str, Any] | None = None,
+    comments: Mapping[str, Mapping[str, str]] | None = None,
+    choice_reasons: Mapping[str, str] | None = None,
 ) -> bytes:
     """Scores (unrounded), answers and context as UTF-8 JSON.
 
     ``{"grid": {"id", "version"}, "meta": {...}, "horizons": [{"id", "label"}],
-    "items": [{"id", "title"}], "scores": ScoreReport.to_dict(), "answers": {...}}``
+    "items": [{"id", "title"}], "scores": ScoreReport.to_dict(), "answers": {...},
+    "comments": {question: {horizon: evidence}}, "choice_reasons": {item: reason}}``
     """
     lang = grid.language
     document = {
@@ -267,6 +327,8 @@ def results_json(
         ],
         "scores": report.to_dict(),
         "answers": {q: dict(v) for q, v in (answers or {}).items()},
+        "comments": {q: dict(v) for q, v in (comments or {}).items()},
+        "choice_reasons": dict(choice_reasons or {}),
     }
     shown = json.dumps(document, ensure_ascii=False, indent=2, default=_json_default)
     return shown.encode("utf-8", errors="replace")

@@ -122,10 +122,25 @@ class _QuestionBase(_Model):
         description="Ids of questions of the previous version this question replaces "
         "(renamed, split or merged): their answers count as this question's history",
     )
+    evidence: Literal["expected", "optional", "none"] | None = Field(
+        default=None,
+        description="Where the organisation says what its current state rests on "
+        "(« Sur quoi vous appuyez-vous ? »): 'expected' (asked for, never blocking), "
+        "'optional' (offered) or 'none' (not offered); default: 'expected' for level "
+        "questions, 'none' for text questions, 'optional' otherwise",
+    )
 
     @property
     def is_required(self) -> bool:
         return self.required if self.required is not None else self.type == "level"  # type: ignore[attr-defined]
+
+    @property
+    def evidence_mode(self) -> Literal["expected", "optional", "none"]:
+        """The ``evidence`` setting, or its default for this question type."""
+        if self.evidence is not None:
+            return self.evidence
+        kind = self.type  # type: ignore[attr-defined]
+        return "expected" if kind == "level" else "none" if kind == "text" else "optional"
 
 
 class LevelQuestion(_QuestionBase):
@@ -172,6 +187,11 @@ class TextQuestion(_QuestionBase):
     type: Literal["text"]
     max_length: int = Field(default=5000, ge=1, le=100_000)
     multiline: bool = True
+    action_plan: bool = Field(
+        default=False,
+        description="Each line of the answer is an action of the organisation's action plan "
+        "(for the theme and the goal horizon answered; goal horizons only)",
+    )
 
 
 class YesNoScore(_Model):
@@ -422,6 +442,17 @@ def semantic_issues(grid: Grid) -> list[SemanticIssue]:
                         value=value,
                         scale=", ".join(map(str, values)),
                     )
+        if (
+            isinstance(question, TextQuestion)
+            and question.action_plan
+            and grid.current_horizon in grid.question_horizons(question)
+        ):
+            add(
+                "action_plan_at_current",
+                (*path, "horizons"),
+                horizon=grid.current_horizon,
+                goals=", ".join(grid.goal_horizons),
+            )
         if isinstance(question, ChoiceQuestion):
             seen_options: set[str] = set()
             for k, option in enumerate(question.options):

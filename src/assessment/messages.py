@@ -194,6 +194,11 @@ MESSAGES: dict[str, str] = {
         "niveaux : {scale}){hint}"
     ),
     "condition_cycle": "conditions circulaires : {chain}",
+    "action_plan_at_current": (
+        "« action_plan: true » ne vaut que pour des horizons d'objectif : les actions prévues "
+        "ne se posent pas à l'état des lieux (« {horizon} ») ; indiquez par exemple "
+        "« horizons: [{goals}] »"
+    ),
     # ---- rules across versions (grid.lineage_issues) -------------------------
     "replaces_unknown_question": (
         "« replaces » désigne « {id} », qui n'est pas une question de la version "

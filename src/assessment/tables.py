@@ -255,6 +255,8 @@ class Assessment(Base):
     status: Mapped[str] = mapped_column(String(10), default="draft")
     revision: Mapped[int] = mapped_column(Integer, default=0)
     not_addressed: Mapped[list[str]] = mapped_column(JSONValue, default=list)
+    choice_reasons: Mapped[dict[str, str] | None] = mapped_column(JSONValue, default=dict)
+    """``{item_id: one line}``: why the organisation works on that theme this year."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
@@ -357,6 +359,8 @@ class ActionPlanAction(Base):
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
     item_id: Mapped[str] = mapped_column(String(63))
     horizon_id: Mapped[str | None] = mapped_column(String(63))
+    question_id: Mapped[str | None] = mapped_column(String(63))
+    """The « Actions prévues » question (``action_plan: true``) the action was typed at."""
     title: Mapped[str] = mapped_column(String(300))
     owner: Mapped[str] = mapped_column(String(200), default="")
     due_on: Mapped[date | None] = mapped_column(Date)

@@ -48,6 +48,7 @@ TALL_MAX = 12_000
 """Tallest whole-page capture (px): Streamlit scrolls inside the page, so a
 whole-page screenshot needs a viewport as tall as the content."""
 THEME_TOGGLED = "ethique"
+THEME_REASON = "Une charte éthique est en projet"
 """The theme unticked then ticked again in the « Thèmes traités » step."""
 
 
@@ -177,26 +178,27 @@ def _sidebar_link(page, title: str):  # type: ignore[no-untyped-def]
 
 
 def _choose_themes(page, admin: OrgAdmin) -> None:  # type: ignore[no-untyped-def]
-    """Step 1: every theme ticked; untick one (stored), tick it again (stored): all eight kept."""
+    """Step 1: every theme starts unticked; tick all eight (stored), say why for one."""
     grid = admin.grid
     themes = page.locator('[class*="st-key-fill-theme-"] input[type="checkbox"]')
     themes.nth(len(grid.items) - 1).wait_for(state="attached")
     assert themes.count() == len(grid.items) == 8
-    assert all(themes.nth(i).is_checked() for i in range(themes.count()))
-
-    toggled = page.locator(f".st-key-fill-theme-{THEME_TOGGLED}")
-    toggled.get_by_test_id("stCheckbox").locator("label").click()
-    page.get_by_text("Non traité cette année", exact=True).first.wait_for()
-    wait_for_app(page)
-    assert _stored(admin).not_addressed == {THEME_TOGGLED}
-    assert page.locator(f'[class*="{_key_class("eth-referentiel", "current")}"]').count() == 0
-
-    toggled.get_by_test_id("stCheckbox").locator("label").click()
-    page.locator(f".{_key_class('eth-referentiel', 'current')}").wait_for()
-    wait_for_app(page)
+    assert not any(themes.nth(i).is_checked() for i in range(themes.count()))
+    assert page.get_by_text("Une grille propre à cet outil").count() == 1
+    for item in grid.items:
+        page.locator(f".st-key-fill-theme-{item.id}").get_by_test_id("stCheckbox").locator(
+            "label"
+        ).click()
+        page.locator(f".st-key-fill-reason-{item.id} input").wait_for()
+        wait_for_app(page)
     assert _stored(admin).not_addressed == frozenset()
     assert page.get_by_text("Non traité cette année", exact=True).count() == 0
     assert all(themes.nth(i).is_checked() for i in range(themes.count()))
+    reason = page.locator(f".st-key-fill-reason-{THEME_TOGGLED} input")
+    reason.fill(THEME_REASON)
+    reason.press("Enter")
+    wait_for_app(page)
+    assert _stored(admin).choice_reasons == {THEME_TOGGLED: THEME_REASON}
 
 
 # ---------------------------------------------------------------------------

@@ -76,7 +76,9 @@ def new_org(
     )
 
 
-def make_env(engine: Engine, cookies: dict[str, str]) -> Env:
+def make_env(engine: Engine, cookies: dict[str, str], *, opened: bool = True) -> Env:
+    """``opened``: the assessment exists, every theme ticked (the page would start a new
+    one with every theme unticked, to be chosen)."""
     org = new_org(engine)
     actors: dict[Role, Actor] = {}
     cookie: dict[Role, str] = {}
@@ -95,6 +97,8 @@ def make_env(engine: Engine, cookies: dict[str, str]) -> Env:
         closes_on=today + timedelta(days=60),
     )
     info = campaigns.get_campaign(engine, campaign)
+    if opened:
+        assessments.open_assessment(engine, SYSTEM, org, campaign)
     return Env(
         engine=engine,
         cookies=cookies,
@@ -299,7 +303,8 @@ def test_themes_not_addressed_this_year(env: Env) -> None:
     assert stored is not None and "environnement" in stored.not_addressed
 
 
-def test_start_from_last_years_answers(env: Env) -> None:
+def test_start_from_last_years_answers(web_db: Engine, cookies: dict[str, str]) -> None:
+    env = make_env(web_db, cookies, opened=False)
     # last year's campaign, answered and submitted, then closed
     today = date.today()
     last = create_campaign(

@@ -9,13 +9,15 @@ Export (:func:`export_answers`)::
      "status": "draft" | "submitted", "exported_at": "...",
      "answers": {question: {horizon: value}},
      "comments": {question: {horizon: comment}},                # the evidence
-     "not_addressed": [item or question ids]}
+     "not_addressed": [item or question ids],
+     "choice_reasons": {item: why this theme this year}}       # for the reader only
 
 Import (:func:`read_answers_json`) checks everything as the spreadsheet
 import does, with the place of each problem as a path
 (``answers.gouv-regles.current``), then goes through the same plan
 (:mod:`assessment.exchange.importing`).  The organisation's identifiers in
-the file are informational: the target is the one named on import.
+the file are informational: the target is the one named on import; so are
+the reasons for the choice of themes (not imported).
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ def export_answers(engine: Engine, actor: Actor, organisation_id: int, year: int
         "answers": state.answers,
         "comments": state.comments,
         "not_addressed": sorted(state.not_addressed),
+        "choice_reasons": state.choice_reasons,
     }
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
 

@@ -10,9 +10,10 @@ from where:
   organisation's own words (text questions at goal horizons, e.g. « Enjeux
   et axes de progrès », « Actions prévues »);
 * evidence: the comments stored with the answers;
-* reasons for the choice of themes: the systemic view's texts at goal
-  horizons (e.g. « Quels thèmes comptez-vous travailler en priorité, et
-  pourquoi ? »), the grid format having no field of its own for them;
+* reasons for the choice of themes: the one line typed for each theme worked
+  on (``AssessmentState.choice_reasons``), then the systemic view's texts at
+  goal horizons (e.g. « Quels thèmes comptez-vous travailler en priorité, et
+  pourquoi ? »);
 * scores, gaps, attainment: :mod:`assessment.scoring`;
 * questions for the debate: drawn from unmet goals, the largest gaps, goals
   without an action and themes left out.
@@ -420,6 +421,12 @@ def build_report(inputs: ReportInputs) -> Report:
             report.systemic, by_item.get(SYSTEMIC_ITEM, []),
         )  # fmt: skip
         reasons = list(systemic.texts)
+    # why each theme worked on was chosen (one line per theme, typed in the form)
+    reasons = [
+        WrittenText(typo(text(item.title, lang)), "raison du choix", typo(reason))
+        for item in addressed
+        if (reason := state.choice_reasons.get(item.id))
+    ] + reasons
 
     score_rows = [
         ScoreRow(

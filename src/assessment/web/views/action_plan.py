@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from assessment import action_plan, assessments, campaigns, exports
+from assessment.french import typo
 from assessment.grid import Grid, text
 from assessment.permissions import Action, Actor, PermissionDenied, Target, can
 from assessment.web import state
@@ -82,6 +83,22 @@ def _campaign(engine: Any, actor: Actor) -> campaigns.CampaignInfo | None:
     return campaigns.get_campaign(engine, summaries[0].campaign_id)
 
 
+def typed_at(grid: Grid, action: Any | None) -> str:
+    """For an action typed at an « Actions prévues » question: where (its title, theme
+    and goal are changed there); empty otherwise."""
+    question_id = getattr(action, "question_id", None)
+    if not question_id:
+        return ""
+    try:
+        label = text(grid.question(question_id).label, grid.language)
+    except KeyError:
+        label = question_id
+    return typo(
+        f"Saisie à la question « {label} » de « Mon auto-évaluation » : modifiez son "
+        "intitulé, son thème ou son objectif là-bas (une action par ligne)."
+    )
+
+
 def _action_fields(grid: Grid, key: str, action: Any | None, disabled: bool) -> dict[str, Any]:
     """The fields of an action form; returns the values entered."""
     items = item_choices(grid)
@@ -89,12 +106,15 @@ def _action_fields(grid: Grid, key: str, action: Any | None, disabled: bool) -> 
     item_ids = list(items)
     goal_ids = list(goals)
     statuses = list(STATUS_LABELS)
+    typed = typed_at(grid, action)
+    if typed:
+        st.caption(typed)
     title = st.text_input(
         "Action",
         value=action.title if action else "",
         max_chars=action_plan.TITLE_MAX_LENGTH,
         key=f"{key}:title",
-        disabled=disabled,
+        disabled=disabled or bool(typed),
     )
     left, right = st.columns(2)
     item_id = left.selectbox(
@@ -103,7 +123,7 @@ def _action_fields(grid: Grid, key: str, action: Any | None, disabled: bool) -> 
         index=item_ids.index(action.item_id) if action and action.item_id in items else 0,
         format_func=items.__getitem__,
         key=f"{key}:item",
-        disabled=disabled,
+        disabled=disabled or bool(typed),
     )
     horizon_id = right.selectbox(
         "Objectif visé",
@@ -111,7 +131,7 @@ def _action_fields(grid: Grid, key: str, action: Any | None, disabled: bool) -> 
         index=goal_ids.index(action.horizon_id) if action and action.horizon_id in goals else 0,
         format_func=goals.__getitem__,
         key=f"{key}:goal",
-        disabled=disabled,
+        disabled=disabled or bool(typed),
     )
     left, middle, right = st.columns(3)
     owner = left.text_input(

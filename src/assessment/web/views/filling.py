@@ -46,6 +46,7 @@ from assessment.grid import (
     YesNoQuestion,
     text,
 )
+from assessment.grid_store import DEFAULT_GRID_ID
 from assessment.permissions import Action, Actor, PermissionDenied, Target, can
 from assessment.scoring import Scorer, ScoreReport, SectionCompletion
 from assessment.web import state
@@ -74,6 +75,16 @@ def skip_key(question_id: str) -> str:
 
 def anchor(question_id: str) -> str:
     return f"q-{question_id}"
+
+
+def evidence_key(question_id: str) -> str:
+    """Session-state key of the « Sur quoi vous appuyez-vous ? » field of a question."""
+    return f"{PREFIX}:evidence:{question_id}"
+
+
+def reason_key(item_id: str) -> str:
+    """Session-state key of the one-line reason for choosing a theme."""
+    return f"{PREFIX}:reason:{item_id}"
 
 
 # ---------------------------------------------------------------------------
@@ -197,6 +208,10 @@ class Draft:
     full_rerun: bool = False
     preview: bool = False
     """The national body's preview of a grid: answers stay in this session, never saved."""
+    comments: dict[str, dict[str, str]] = field(default_factory=dict)
+    """``{question_id: {horizon_id: comment}}``: the evidence given with the answers."""
+    choice_reasons: dict[str, str] = field(default_factory=dict)
+    """``{item_id: one line}``: why each chosen theme is worked on this year."""
 
     @classmethod
     def from_state(cls, a: assessments.AssessmentState) -> Draft:
@@ -209,6 +224,8 @@ class Draft:
             answers={q: dict(v) for q, v in a.answers.items()},
             not_addressed=set(a.not_addressed),
             saved_at=_hhmm(a.updated_at) if a.updated_at and a.revision > 0 else None,
+            comments={q: dict(v) for q, v in a.comments.items()},
+            choice_reasons=dict(a.choice_reasons),
         )
 
 
@@ -217,7 +234,13 @@ def _hhmm(moment: datetime | None = None) -> str:
     return moment.astimezone(TZ).strftime("%H:%M")
 
 
-_WIDGET_PREFIXES = (f"{PREFIX}:q:", f"{PREFIX}:theme:", f"{PREFIX}:skip:")
+_WIDGET_PREFIXES = (
+    f"{PREFIX}:q:",
+    f"{PREFIX}:theme:",
+    f"{PREFIX}:skip:",
+    f"{PREFIX}:evidence:",
+    f"{PREFIX}:reason:",
+)
 
 
 def _clear_widgets() -> None:
@@ -252,7 +275,7 @@ def _open(
     if actor.organisation_id is None:
         state.refuse("Seuls les membres d'une organisation remplissent une auto-évaluation.")
     state_ = assessments.open_assessment(
-        engine, actor, organisation_id, campaign_id, start_from=start_from
+        engine, actor, organisation_id, campaign_id, start_from=start_from, choose_themes=True
     )
     carried = state_.carried
     if carried is not None and (message := carried.message(from_year)):
@@ -399,6 +422,95 @@ def _on_skip_change(actor: Actor, question_id: str) -> None:
     draft.full_rerun = True
 
 
+def _saved_elsewhere(draft: Draft, error: Exception) -> bool:
+    """Handle a refused save the way answers do; ``True`` when it was refused."""
+    if isinstance(error, assessments.StaleRevision):
+        draft.stale = True
+    elif isinstance(error, assessments.ReadOnly):
+        draft.read_only_message = str(error) or "Cette auto-évaluation n'est plus modifiable."
+    else:
+        return False
+    draft.full_rerun = True
+    return True
+
+
+EVIDENCE_HORIZON = "_evidence"
+"""A refused evidence is kept in :attr:`Draft.errors` at ``(question_id, EVIDENCE_HORIZON)``."""
+REASON_QUESTION = "_reason"
+
+
+@state.write_callback
+def _on_evidence_change(actor: Actor, question_id: str) -> None:
+    """Save the evidence of a question's current state (the answer's comment)."""
+    draft = _draft()
+    grid = _grid_of_session()
+    if draft is None or grid is None or draft.stale:
+        return
+    horizon = grid.current_horizon
+    raw = st.session_state.get(evidence_key(question_id))
+    text_ = raw.strip() if isinstance(raw, str) else ""
+    error_key = (question_id, EVIDENCE_HORIZON)
+    if not draft.preview:
+        try:
+            draft.revision = assessments.save_comment(
+                state.engine(),
+                actor,
+                draft.assessment_id,
+                question_id,
+                horizon,
+                text_ or None,
+                expected_revision=draft.revision,
+            )
+        except (assessments.StaleRevision, assessments.ReadOnly) as error:
+            _saved_elsewhere(draft, error)
+            return
+        except (assessments.AssessmentError, PermissionDenied, DatabaseBusy) as error:
+            draft.errors[error_key] = error.message
+            return
+        now = _hhmm()
+        if now != draft.saved_at:  # the « Enregistré à » indicator is outside the item
+            draft.full_rerun = True
+        draft.saved_at = now
+    draft.errors.pop(error_key, None)
+    if text_:
+        draft.comments.setdefault(question_id, {})[horizon] = text_
+    else:
+        draft.comments.get(question_id, {}).pop(horizon, None)
+
+
+@state.write_callback
+def _on_reason_change(actor: Actor, item_id: str) -> None:
+    """Save the one-line reason for working on a theme this year."""
+    draft = _draft()
+    if draft is None or draft.stale:
+        return
+    raw = st.session_state.get(reason_key(item_id))
+    text_ = " ".join(raw.split()) if isinstance(raw, str) else ""
+    error_key = (REASON_QUESTION, item_id)
+    if not draft.preview:
+        try:
+            draft.revision = assessments.set_choice_reason(
+                state.engine(),
+                actor,
+                draft.assessment_id,
+                item_id,
+                text_ or None,
+                expected_revision=draft.revision,
+            )
+        except (assessments.StaleRevision, assessments.ReadOnly) as error:
+            _saved_elsewhere(draft, error)
+            return
+        except (assessments.AssessmentError, PermissionDenied, DatabaseBusy) as error:
+            draft.errors[error_key] = error.message
+            return
+        draft.saved_at = _hhmm()
+    draft.errors.pop(error_key, None)
+    if text_:
+        draft.choice_reasons[item_id] = text_
+    else:
+        draft.choice_reasons.pop(item_id, None)
+
+
 # ---------------------------------------------------------------------------
 # Drawing
 # ---------------------------------------------------------------------------
@@ -508,7 +620,8 @@ def _question(view: QuestionView, plan: FormPlan, draft: Draft, warnings: dict[A
     )
     if view.help:
         st.caption(view.help)
-    if question.optional:
+    _action_plan_note(question)
+    if choosable(view, plan):
         _init(skip_key(question.id), question.id in draft.not_addressed)
         st.checkbox(
             "Question non traitée cette année",
@@ -552,6 +665,60 @@ def _question(view: QuestionView, plan: FormPlan, draft: Draft, warnings: dict[A
         message = warnings.get((question.id, horizon))
         if message:
             st.warning(message, icon=":material/warning:")
+    if grid.current_horizon in shown:
+        _evidence_field(view, draft)
+
+
+def choosable(view: QuestionView, plan: FormPlan) -> bool:
+    """The organisation may leave the question out this year: it is optional, or its
+    theme is (within a theme it works on, it chooses its questions)."""
+    return view.question.optional or view.section in plan.optional_items
+
+
+EVIDENCE_LABEL = typo("Sur quoi vous appuyez-vous ?")
+EVIDENCE_HELP = typo(
+    "L'état des lieux repose sur des faits : comptes rendus, documents, chiffres, "
+    "pratiques observées. Dites brièvement lesquels."
+)
+
+
+def _evidence_field(view: QuestionView, draft: Draft) -> None:
+    """« Sur quoi vous appuyez-vous ? » under the current state, as the grid asks."""
+    question = view.question
+    mode = question.evidence_mode
+    if mode == "none":
+        return
+    grid = _grid_of_session()
+    if grid is None:
+        return
+    key = evidence_key(question.id)
+    stored = draft.comments.get(question.id, {}).get(grid.current_horizon, "")
+    _init(key, stored)
+    label = EVIDENCE_LABEL + (" (attendu)" if mode == "expected" else " (facultatif)")
+    st.text_area(
+        label,
+        key=key,
+        on_change=_on_evidence_change,
+        args=(question.id,),
+        max_chars=assessments.COMMENT_MAX_LENGTH,
+        height=80 if mode == "expected" else 68,
+        help=EVIDENCE_HELP,
+        placeholder=typo("Par exemple : compte rendu de l'AG du 12 juin, règlement intérieur…"),
+    )
+    error = draft.errors.get((question.id, EVIDENCE_HORIZON))
+    if error:
+        st.error(md_escape(error), icon=":material/error:")
+
+
+ACTION_PLAN_NOTE = typo(
+    "Une action par ligne : chacune rejoint votre plan d'action (page « Plan d'action »), "
+    "où vous pourrez lui donner un responsable et une échéance."
+)
+
+
+def _action_plan_note(question: Question) -> None:
+    if isinstance(question, TextQuestion) and question.action_plan:
+        st.caption(ACTION_PLAN_NOTE)
 
 
 def _escape(value: str) -> str:
@@ -605,10 +772,7 @@ def _themes_step(plan: FormPlan, draft: Draft) -> None:
     lang = grid.language
     nothing_yet = not draft.answers
     with st.expander("1. Thèmes traités cette année", expanded=nothing_yet):
-        st.markdown(
-            "Choisissez les thèmes que votre structure travaille cette année. "
-            "Les autres apparaîtront comme « non traité cette année »."
-        )
+        st.markdown(THEMES_STEP_TEXT)
         for item in grid.items:
             label = text(item.title, lang)
             if item.optional:
@@ -616,8 +780,74 @@ def _themes_step(plan: FormPlan, draft: Draft) -> None:
                 st.checkbox(
                     label, key=theme_key(item.id), on_change=_on_theme_change, args=(item.id,)
                 )
+                if item.id not in draft.not_addressed:
+                    _reason_field(item.id, label, draft)
             else:
                 st.checkbox(label, value=True, disabled=True, key=theme_key(item.id))
+
+
+THEMES_STEP_TEXT = typo(
+    "Cochez les thèmes que votre structure travaille cette année et dites en une ligne "
+    "pourquoi vous les avez choisis. Dans chaque thème, vous pouvez aussi laisser de côté "
+    "une question (« Question non traitée cette année »). Ce qui n'est pas traité "
+    "apparaît comme « non traité cette année » et n'entre pas dans les scores."
+)
+REASON_LABEL = typo("Pourquoi ce thème cette année ?")
+
+
+def _reason_field(item_id: str, title: str, draft: Draft) -> None:
+    """The one-line reason for choosing a theme (saved as typed, like an answer)."""
+    key = reason_key(item_id)
+    _init(key, draft.choice_reasons.get(item_id, ""))
+    st.text_input(
+        f"{REASON_LABEL} ({title})",
+        key=key,
+        on_change=_on_reason_change,
+        args=(item_id,),
+        max_chars=200,
+        placeholder=typo("En une ligne : ce qui motive ce choix"),
+        label_visibility="visible",
+    )
+    error = draft.errors.get((REASON_QUESTION, item_id))
+    if error:
+        st.error(md_escape(error), icon=":material/error:")
+
+
+def grid_intro_lines(grid: Grid) -> list[str]:
+    """What the grid is, and what each horizon means (Markdown, grid texts escaped)."""
+    lang = grid.language
+    lines: list[str] = []
+    if grid.id == DEFAULT_GRID_ID:
+        lines.append(DEFAULT_GRID_NOTE)
+    if grid.description:
+        lines.append(_escape(text(grid.description, lang)))
+    horizons = [
+        typo(f"- **{_escape(text(h.label, lang))}** : {_escape(text(h.description, lang))}")
+        if h.description
+        else f"- **{_escape(text(h.label, lang))}**"
+        for h in grid.horizons
+    ]
+    lines.append(HORIZONS_INTRO + "\n" + "\n".join(horizons))
+    return lines
+
+
+HORIZONS_INTRO = typo("Pour chaque question, vous répondez à ces horizons :")
+
+
+DEFAULT_GRID_NOTE = typo(
+    "**Une grille propre à cet outil.** Elle est construite sur les huit thèmes du guide "
+    "des bonnes pratiques des entreprises de l'ESS adopté par le Conseil supérieur de "
+    "l'économie sociale et solidaire, mais ce n'est pas le texte du guide : les questions, "
+    "les niveaux de maturité et les indicateurs sont rédigés pour cet outil, et le guide "
+    "ne prévoit pas de notation."
+)
+
+
+def _grid_intro(plan: FormPlan, draft: Draft) -> None:
+    """Where a user starts: what the grid is and what the horizons mean (open on the
+    first view, while nothing is answered)."""
+    with st.expander("À propos de cette grille", expanded=not draft.answers):
+        st.markdown("\n\n".join(grid_intro_lines(plan.grid)))
 
 
 def progress_text(counts: SectionCompletion) -> str:
@@ -882,6 +1112,20 @@ def answered_cells(plan: FormPlan, view: QuestionView, draft: Draft) -> list[str
     ]
 
 
+def evidence_cells(plan: FormPlan, view: QuestionView, draft: Draft) -> list[str]:
+    """« *Sur quoi nous nous appuyons :* … » (Markdown, escaped) when evidence was given."""
+    given = draft.comments.get(view.question.id, {}).get(plan.grid.current_horizon)
+    return [f"*{EVIDENCE_SHOWN}* {md_escape(given)}"] if given else []
+
+
+EVIDENCE_SHOWN = typo("Sur quoi nous nous appuyons :")
+REASON_SHOWN = typo("Pourquoi ce thème cette année :")
+
+
+def reason_line(reason: str) -> str:
+    return f"*{REASON_SHOWN}* {md_escape(reason)}"
+
+
 def unanswered_text(optional: int, required: int = 0) -> str:
     """« 3 questions facultatives non renseignées » (and the required ones, if any)."""
     parts = []
@@ -910,12 +1154,14 @@ def _read_only(plan: FormPlan, draft: Draft, actor: Actor) -> None:
         if section in draft.not_addressed:
             st.caption("Non traité cette année")
             continue
+        if draft.choice_reasons.get(section):
+            st.markdown(reason_line(draft.choice_reasons[section]))
         empty_optional = empty_required = 0
         for view in views:
             question = view.question
             if question.id in draft.not_addressed:
                 continue
-            cells = answered_cells(plan, view, draft)
+            cells = answered_cells(plan, view, draft) + evidence_cells(plan, view, draft)
             if cells:
                 st.markdown(f"**{_escape(view.label)}**  \n" + "  \n".join(cells))
             elif question.show_if is None or any(
@@ -1059,6 +1305,7 @@ def render_form(
     draft.full_rerun = False
     report = Scorer.for_grid(grid).score(draft.answers, draft.not_addressed)
     _progress(report, draft)
+    _grid_intro(plan, draft)
     _themes_step(plan, draft)
     if not preview and actor is not None and year is not None:
         _import_section(grid, draft, actor, year)

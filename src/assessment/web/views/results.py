@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from assessment import action_plan, assessments, charts, exchange, exports, privacy, reports
-from assessment.french import typo
+from assessment.french import plural, typo
 from assessment.grid import Grid, LevelQuestion, text
 from assessment.gridtools.lineage import (
     Lineage,
@@ -177,6 +177,43 @@ def _scores_section(current: Scored) -> None:
     horizons = [text(h.label, grid.language) for h in grid.horizons]
     chart = charts.goals_chart(goal_rows(grid, report), horizons)
     st.altair_chart(chart, width="stretch", theme=None)
+
+
+def choice_lines(
+    grid: Grid, not_addressed: frozenset[str], reasons: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """Markdown lines: each theme worked on with the reason for choosing it (and the
+    questions left out in it), then the themes « non traités cette année »."""
+    chosen: list[str] = []
+    left_out: list[str] = []
+    for item in grid.items:
+        label = md_escape(item_label(grid, item.id))
+        if item.id in not_addressed:
+            left_out.append(label)
+            continue
+        reason = reasons.get(item.id)
+        line = f"- **{label}**" + (
+            typo(f" : {md_escape(reason)}") if reason else typo(" : raison non précisée")
+        )
+        skipped = sum(1 for q in item.questions if q.id in not_addressed)
+        if skipped:
+            line += typo(
+                f" ({plural(skipped, 'question non traitée', 'questions non traitées')} "
+                "cette année)"
+            )
+        chosen.append(line)
+    return chosen, left_out
+
+
+def _choices_section(current: Scored) -> None:
+    st.subheader(typo("Thèmes choisis cette année et pourquoi"))
+    chosen, left_out = choice_lines(
+        current.grid, frozenset(current.state.not_addressed), current.state.choice_reasons
+    )
+    if chosen:
+        st.markdown("\n".join(chosen))
+    if left_out:
+        st.caption(typo("Non traités cette année : " + ", ".join(left_out)))
 
 
 def _priorities_section(current: Scored) -> None:
@@ -387,6 +424,14 @@ def _report_section(engine: Any, actor: Actor, current: Scored) -> None:
             )
 
 
+def _written(current: Scored) -> dict[str, Any]:
+    """What the organisation wrote besides its answers: evidence and reasons for its choice."""
+    return {
+        "comments": current.state.comments,
+        "choice_reasons": current.state.choice_reasons,
+    }
+
+
 def _downloads_section(current: Scored) -> None:
     st.subheader("Télécharger")
     grid, report = current.grid, current.report
@@ -400,7 +445,7 @@ def _downloads_section(current: Scored) -> None:
     left, right = st.columns(2)
     left.download_button(
         "Résultats (CSV)",
-        exports.results_csv(grid, report, current.state.answers),
+        exports.results_csv(grid, report, current.state.answers, **_written(current)),
         file_name=f"resultats-{year}.csv",
         mime="text/csv",
         key=f"{PREFIX}:csv",
@@ -408,7 +453,7 @@ def _downloads_section(current: Scored) -> None:
     )
     right.download_button(
         "Résultats (JSON)",
-        exports.results_json(grid, report, current.state.answers, meta=meta),
+        exports.results_json(grid, report, current.state.answers, meta=meta, **_written(current)),
         file_name=f"resultats-{year}.json",
         mime="application/json",
         key=f"{PREFIX}:json",
@@ -416,7 +461,7 @@ def _downloads_section(current: Scored) -> None:
     )
     left.download_button(
         "Résultats (XLSX)",
-        _deferred(exports.results_xlsx, grid, report, current.state.answers),
+        _deferred(exports.results_xlsx, grid, report, current.state.answers, **_written(current)),
         file_name=f"resultats-{year}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{PREFIX}:xlsx",
@@ -535,6 +580,7 @@ def render() -> None:
             "(elle n'entre pas dans les comparaisons)."
         )
     _scores_section(current)
+    _choices_section(current)
     _priorities_section(current)
     _progress_section(history[:-1], current)
     _peers_section(engine, actor, current)
