@@ -1,4 +1,4 @@
-"""Server time of one rerun of « Mon auto-évaluation » after one answer changes.
+"""Server time of « Mon auto-évaluation » after one answer changes, and of a full run.
 
 Usage::
 
@@ -6,21 +6,26 @@ Usage::
 
 What is measured, with ``streamlit.testing`` (``AppTest``) and the default grid:
 
-* **page**: the filling page (:mod:`assessment.web.views.filling`) of a
-  signed-in organisation admin, on a fresh SQLite database (default grid
-  synced, one organisation, an open campaign).  Each measured rerun changes
-  one level answer, so the rerun includes the save
-  (``assessments.save_answer`` with its permission check and transaction),
-  the gentle checks, completion, and drawing every widget;
+* **page, interaction**: the filling page (:mod:`assessment.web.views.filling`)
+  of a signed-in organisation admin (a real web session, its cookie resolved as
+  a browser's), on a fresh SQLite database (default grid synced, one
+  organisation, an open campaign).  Each measured interaction changes one
+  level answer: the callback saves it (``assessments.save_answer`` with its
+  permission check and transaction) and asks for a rerun of the parts it
+  changed (its item, the progress and « Enregistré » lines, the submission:
+  keyed fragments, ``st.rerun([keys])``), which AppTest runs as the server
+  does;
+* **page, full run**: the whole page run again (as after a reload or a change
+  of themes): every widget drawn, every item scored;
 * **floor**: ``benchmarks/floor_script.py``, the same widgets with no
-  storage, scoring, permissions, callbacks or fragments.
+  storage, scoring, permissions, callbacks or fragments, run in full.
 
 "Server time" is taken between the script runner's ``SCRIPT_STARTED`` and
 ``SCRIPT_STOPPED_*`` events (widget callbacks run inside that window), so
 AppTest's own parsing of the element tree is left out; the wall time of
-``AppTest.run()`` is printed too.  ``AppTest`` always reruns the whole script:
-in a browser, ``st.fragment`` reruns only the changed item, so the page
-figure is an upper bound for a real interaction.
+``AppTest.run()`` is printed too.  Server CPU per interaction with real
+websocket clients (fragments as a browser sends them) is measured by
+``benchmarks/load.py``.
 """
 
 from __future__ import annotations
@@ -39,13 +44,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 PAGE_SCRIPT = """
 import streamlit as st
-from assessment.permissions import Actor, Role
-from assessment.web import state
+from assessment.web import auth_routes, state
 
-st.session_state[state.ACTOR_KEY] = Actor(
-    user_id=None, email="admin@bench.test", role=Role.ORG_ADMIN, organisation_id=__ORG_ID__
-)
-st.session_state[state.RESOLVED_KEY] = True
+# the browser's cookies (AppTest has none): a real web session of the bench's admin
+_jar = {auth_routes.SESSION_COOKIE: "__COOKIE__", auth_routes.BROWSER_COOKIE: "bench-browser"}
+state.request_cookies = lambda: _jar
+state.begin_run()
 from assessment.web.views import filling
 
 filling.render()
@@ -87,15 +91,16 @@ def _server_time() -> float:
     return stop - start
 
 
-def _prepare_database(folder: Path) -> int:
+def _prepare_database(folder: Path) -> tuple[int, str]:
     os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
     os.environ["ASSESSMENT_GRIDS_DIR"] = str(ROOT / "guide")
     os.environ["ASSESSMENT_DATA_DIR"] = str(folder)
+    from assessment import accounts
     from assessment.campaigns import create_campaign
     from assessment.organisations import create_organisation, siren_with_key
-    from assessment.permissions import Actor
+    from assessment.permissions import Actor, Role
     from assessment.settings import get_settings
-    from assessment.web import startup
+    from assessment.web import auth_routes, startup
 
     get_settings.cache_clear()
     engine = startup.ready_engine()
@@ -117,25 +122,39 @@ def _prepare_database(folder: Path) -> int:
         opens_on=today - timedelta(days=1),
         closes_on=today + timedelta(days=30),
     )
-    return org
+    email = "admin@bench.test"
+    user_id = accounts.create_user(
+        engine,
+        system,
+        email=email,
+        password="banc d'essai du remplissage",
+        role=Role.ORG_ADMIN,
+        organisation_id=org,
+    )
+    admin = Actor(user_id=user_id, email=email, role=Role.ORG_ADMIN, organisation_id=org)
+    token = accounts.open_web_session(engine, admin)
+    return org, auth_routes.session_cookie_value(engine, token)
 
 
 class _Subject:
-    """One app under test, rerun after one answer changes."""
+    """One app under test: rerun after one answer changes (``interaction``), or
+    run again in full (``full``)."""
 
     def __init__(self, make: Callable[[], Any]) -> None:
         self.at = make()
-        self.server: list[float] = []
-        self.wall: list[float] = []
+        self.server: dict[str, list[float]] = {"interaction": [], "full": []}
+        self.wall: dict[str, list[float]] = {"interaction": [], "full": []}
         self.turn = 0
+        self.at.run()
         for _ in range(WARM_UP):
-            self.rerun(record=False)
+            self.rerun("interaction", record=False)
+            self.rerun("full", record=False)
 
-    def rerun(self, *, record: bool = True) -> None:
+    def rerun(self, kind: str, *, record: bool = True) -> None:
         at = self.at
-        if self.turn:
+        if kind == "interaction":
+            self.turn += 1
             at.radio(key=f"fill:q:{QUESTION}:{HORIZON}").set_value(self.turn % 5)
-        self.turn += 1
         _events.clear()
         started = time.perf_counter()
         at.run()
@@ -144,8 +163,8 @@ class _Subject:
         if at.exception:
             raise RuntimeError([e.value for e in at.exception])
         if record:
-            self.wall.append(wall)
-            self.server.append(server)
+            self.wall[kind].append(wall)
+            self.server[kind].append(server)
 
 
 WARM_UP = 3
@@ -159,27 +178,40 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     with tempfile.TemporaryDirectory() as tmp:
-        org = _prepare_database(Path(tmp))
-        page_script = PAGE_SCRIPT.replace("__ORG_ID__", str(org))
+        _org, cookie = _prepare_database(Path(tmp))
+        page_script = PAGE_SCRIPT.replace("__COOKIE__", cookie)
         floor_file = str(ROOT / "benchmarks" / "floor_script.py")
         floor = _Subject(lambda: AppTest.from_file(floor_file, default_timeout=120))
         page = _Subject(lambda: AppTest.from_string(page_script, default_timeout=120))
-        # interleaved, so that machine noise hits both alike
+        # interleaved, so that machine noise hits all alike
         for _ in range(args.runs):
-            floor.rerun()
-            page.rerun()
+            for kind in ("interaction", "full"):
+                floor.rerun(kind)
+                page.rerun(kind)
 
     def ms(values: list[float]) -> float:
         return statistics.median(values) * 1000
 
     print(f"python {sys.version.split()[0]}, {args.runs} interleaved reruns each")
-    for name, subject in (("floor", floor), ("page", page)):
+    rows = (
+        ("floor (answer changed, full run)", floor, "interaction"),
+        ("page, interaction (answer saved)", page, "interaction"),
+        ("page, full run", page, "full"),
+    )
+    for name, subject, kind in rows:
         print(
-            f"{name:5}  median server time: {ms(subject.server):7.1f} ms"
-            f"   (AppTest.run wall time {ms(subject.wall):7.1f} ms)"
+            f"{name:34} median server time: {ms(subject.server[kind]):7.1f} ms"
+            f"   (AppTest.run wall time {ms(subject.wall[kind]):7.1f} ms)"
         )
-    print(f"ratio page / floor, server time: {ms(page.server) / ms(floor.server):.2f}×")
-    print(f"ratio page / floor, wall time:   {ms(page.wall) / ms(floor.wall):.2f}×")
+    bare = ms(floor.server["interaction"])
+    print(
+        f"ratio page interaction / floor, server time: {ms(page.server['interaction']) / bare:.2f}×"
+    )
+    print(f"ratio page full run / floor, server time:    {ms(page.server['full']) / bare:.2f}×")
+    print(
+        "ratio page full run / floor, wall time:      "
+        f"{ms(page.wall['full']) / ms(floor.wall['interaction']):.2f}×"
+    )
 
 
 if __name__ == "__main__":

@@ -73,11 +73,12 @@ def widget(question: Question, horizon: str, label: str, first: bool) -> None:
                 st.caption(captions[grid.scale_values.index(chosen)])
     elif isinstance(question, NumberQuestion):
         unit = text(question.unit, lang)
-        st.number_input(
+        # a text field, as the page draws it (French decimal commas)
+        st.text_input(
             f"{label} ({unit})" if unit else label,
-            value=None,
-            min_value=question.min,
-            max_value=question.max,
+            max_chars=40,
+            placeholder="Non renseigné",
+            autocomplete="off",
             key=key,
         )
     elif isinstance(question, TextQuestion):

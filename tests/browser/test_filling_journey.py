@@ -29,6 +29,7 @@ from assessment.web.views.filling import SYSTEMIC
 from assessment.web.views.results import format_score
 
 from .conftest import (
+    SCREENSHOTS,
     LiveServer,
     OrgAdmin,
     _start_server,
@@ -58,12 +59,11 @@ def filling_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
     yield from _start_server(tmp_path_factory.mktemp("filling"), seeded=True)
 
 
-@pytest.fixture(scope="module")
-def org_admin(filling_server: LiveServer) -> Iterator[OrgAdmin]:
+def _new_org_admin(server: LiveServer, name: str) -> Iterator[OrgAdmin]:
     """A new organisation (no earlier assessment) and its admin account."""
     admin = fictional_org_admin(
-        filling_server.database_url,
-        name="Association Parcours de Remplissage",
+        server.database_url,
+        name=name,
         region="53",
         size_band="10-49",
         domain="remplissage.test",
@@ -72,6 +72,17 @@ def org_admin(filling_server: LiveServer) -> Iterator[OrgAdmin]:
         yield admin
     finally:
         admin.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def org_admin(filling_server: LiveServer) -> Iterator[OrgAdmin]:
+    yield from _new_org_admin(filling_server, "Association Parcours de Remplissage")
+
+
+@pytest.fixture(scope="module")
+def inputs_admin(filling_server: LiveServer) -> Iterator[OrgAdmin]:
+    """Another organisation, for the journey through numbers, conflicts and texts."""
+    yield from _new_org_admin(filling_server, "Association Saisie à la Française")
 
 
 # ---------------------------------------------------------------------------
@@ -376,3 +387,182 @@ def test_admin_fills_every_item_reloads_submits_and_reads_results(
         f"\nfilling journey: {answered} answers in {filled_at - started:.0f} s, "
         f"whole journey {finished - started:.0f} s"
     )
+
+
+# ---------------------------------------------------------------------------
+# what is typed is what is saved (issue 10, §1)
+# ---------------------------------------------------------------------------
+
+PERCENT = "gouv-taux-participation-ag"
+VOTE = "gouv-vote-distance"
+FOLLOW_UP_LABEL = "Précisez le dispositif de vote à distance"
+LONG_TEXT = "gouv-enjeux"
+SHOTS = Path("/tmp/h10-inputs-shots")
+
+
+def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The viewport where the step happens (``test-artifacts/screenshots`` and /tmp)."""
+    wait_for_app(page)
+    for folder in (SCREENSHOTS, SHOTS):
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"))
+
+
+def _text(shown: str) -> re.Pattern[str]:
+    """The whole text ``shown``, any kind of space where it has one."""
+    return re.compile("^" + r"\s".join(re.escape(w) for w in re.split(r"\s", shown)) + "$")
+
+
+def _cell(admin: OrgAdmin, question_id: str, horizon_id: str = "current"):  # type: ignore[no-untyped-def]
+    return _stored(admin).answers.get(question_id, {}).get(horizon_id)
+
+
+def _wait_stored(page, admin: OrgAdmin, question_id: str, horizon_id: str, value) -> None:  # type: ignore[no-untyped-def]
+    """Wait (bounded) until the database holds ``value`` for the cell."""
+    deadline = time.monotonic() + 60
+    while _cell(admin, question_id, horizon_id) != value and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert _cell(admin, question_id, horizon_id) == value
+
+
+def _status(page):  # type: ignore[no-untyped-def]
+    """The line beside the progress bar (« Enregistré à … » or what is not saved)."""
+    return page.get_by_test_id("stMain").get_by_text(
+        re.compile(r"(Enregistré (à|le) |non enregistrée|Non enregistré)")
+    )
+
+
+def _expected_progress(admin: OrgAdmin):  # type: ignore[no-untyped-def]
+    state = _stored(admin)
+    counts = score(admin.grid, state.answers, state.not_addressed).completion.counts
+    return filling.progress_text(counts)
+
+
+def _type_number(page, question_id: str, horizon_id: str, typed: str):  # type: ignore[no-untyped-def]
+    field = page.locator(f".{_key_class(question_id, horizon_id)} input")
+    field.scroll_into_view_if_needed()
+    field.click()
+    field.fill(typed)
+    field.press("Tab")  # leaving the field commits it, as a user does
+    wait_for_app(page)
+    return field
+
+
+def test_numbers_a_refused_save_a_follow_up_and_long_text_at_desktop_width(
+    filling_server: LiveServer,
+    inputs_admin: OrgAdmin,
+    context,  # type: ignore[no-untyped-def]
+    page,  # type: ignore[no-untyped-def]
+) -> None:
+    admin = inputs_admin
+    page.set_viewport_size(VIEWPORT)
+    sign_in(page, filling_server, admin.email)
+    _sidebar_link(page, "Mon auto-évaluation").click()
+    heading(page, "Mon auto-évaluation").wait_for()
+    wait_for_app(page)
+    _progress(page, 0).wait_for()
+
+    # -- « 45,5 »: saved as 45.5 (not 455), shown with its comma
+    field = _type_number(page, PERCENT, "current", "45,5")
+    _wait_stored(page, admin, PERCENT, "current", 45.5)
+    assert field.input_value() == "45,5"
+    _status(page).filter(has_text="Enregistré à").wait_for()
+    _shot(page, "inputs-01-decimal-comma")
+
+    # -- « 150 » in a 0–100 field: refused next to the field, and said so beside the bar
+    box = page.locator(f".{_key_class(PERCENT, 'goal_1y')}")
+    field = _type_number(page, PERCENT, "goal_1y", "150")
+    refusal = page.get_by_text("150 est supérieur au maximum (100). Valeur non enregistrée.")
+    refusal.wait_for()
+    field_box, refusal_box = box.bounding_box(), refusal.bounding_box()
+    assert field_box is not None and refusal_box is not None
+    below = refusal_box["y"] - (field_box["y"] + field_box["height"])
+    assert 0 <= below < 120, (field_box, refusal_box)  # right under the field
+    assert _cell(admin, PERCENT, "goal_1y") is None
+    status = _status(page)
+    status.filter(has_text=re.compile(r"1\sréponse non enregistrée")).wait_for()
+    assert status.filter(has_text="Enregistré à").count() == 0
+    assert field.input_value() == "150"  # kept, to be corrected
+    _shot(page, "inputs-02-out-of-range")
+    _type_number(page, PERCENT, "goal_1y", "60")
+    _wait_stored(page, admin, PERCENT, "goal_1y", 60)
+    refusal.wait_for(state="detached")
+    _status(page).filter(has_text="Enregistré à").wait_for()
+
+    # -- a follow-up question: its heading comes and goes with its field, the
+    # progress counter follows in the same run
+    vote = page.locator(f".{_key_class(VOTE, 'current')}")
+    vote.scroll_into_view_if_needed()
+    vote.get_by_test_id("stRadioOption").nth(0).click()  # Oui
+    page.get_by_text(FOLLOW_UP_LABEL).first.wait_for()
+    _wait_stored(page, admin, VOTE, "current", True)
+    page.get_by_text(_text(_expected_progress(admin))).wait_for()
+    _shot(page, "inputs-03-follow-up-asked")
+    vote.get_by_test_id("stRadioOption").nth(1).click()  # Non
+    page.get_by_text(FOLLOW_UP_LABEL).first.wait_for(state="detached")
+    _wait_stored(page, admin, VOTE, "current", False)
+    page.get_by_text(_text(_expected_progress(admin))).wait_for()
+    assert page.locator(f'[class*="{_key_class(VOTE + "-precisions", "current")}"]').count() == 0
+    _shot(page, "inputs-04-follow-up-gone")
+
+    # -- long text: committed after a pause in typing, kept across a reload
+    area = page.locator(f".{_key_class(LONG_TEXT, 'goal_1y')} textarea")
+    area.scroll_into_view_if_needed()
+    area.click()
+    words = "Ouvrir le conseil d’administration aux salariés et aux usagers."
+    area.press_sequentially(words, delay=5)
+    _wait_stored(page, admin, LONG_TEXT, "goal_1y", words)  # with the focus still there
+    assert area.evaluate("(el) => el === document.activeElement")
+    page.reload()
+    wait_for_app(page)
+    heading(page, "Mon auto-évaluation").wait_for()
+    area = page.locator(f".{_key_class(LONG_TEXT, 'goal_1y')} textarea")
+    assert area.input_value() == words
+    assert page.locator(f".{_key_class(PERCENT, 'current')} input").input_value() == "45,5"
+    page.get_by_text(FOLLOW_UP_LABEL).first.wait_for(state="detached")  # after a reload too
+
+    # -- a save refused because another tab changed the answers: shown at the question
+    other = context.new_page()
+    other.goto(page.url)
+    wait_for_app(other)
+    heading(other, "Mon auto-évaluation").wait_for()
+    other_box = other.locator(f".{_key_class('gouv-regles', 'current')}")
+    other_box.get_by_test_id("stRadioOption").nth(1).click()
+    _wait_stored(other, admin, "gouv-regles", "current", 1)
+    other.close()
+    box = page.locator(f".{_key_class('gouv-regles', 'current')}")
+    box.scroll_into_view_if_needed()
+    box.get_by_test_id("stRadioOption").nth(3).click()
+    conflict = page.get_by_text("Cette réponse n’a pas été enregistrée")
+    conflict.wait_for()
+    reload_button = page.get_by_role("button", name="Recharger", exact=True)
+    reload_button.wait_for()
+    # the radio shows what is stored (1), not the refused choice (3)
+    box.locator('input[value="1"]:checked').wait_for(state="attached")
+    assert box.locator('input[value="3"]:checked').count() == 0
+    assert _cell(admin, "gouv-regles") == 1
+    field_box, conflict_box = box.bounding_box(), conflict.bounding_box()
+    assert field_box is not None and conflict_box is not None
+    assert 0 <= conflict_box["y"] - (field_box["y"] + field_box["height"]) < 200
+    _status(page).filter(has_text="Non enregistré").wait_for()
+    assert _status(page).filter(has_text="Enregistré à").count() == 0
+    _shot(page, "inputs-05-refused-save")
+    reload_button.click()
+    conflict.wait_for(state="detached")
+    wait_for_app(page)
+    box.locator('input[value="1"]:checked').wait_for(state="attached")
+    box.get_by_test_id("stRadioOption").nth(3).click()
+    _wait_stored(page, admin, "gouv-regles", "current", 3)
+    _status(page).filter(has_text="Enregistré à").wait_for()
+    _shot(page, "inputs-06-after-reload")
+
+    # -- text typed and not yet committed: the browser asks before leaving
+    area = page.locator(f".{_key_class(LONG_TEXT, 'goal_3y')} textarea")
+    area.scroll_into_view_if_needed()
+    area.click()
+    area.press_sequentially("Pas encore enregistré", delay=5)
+    with page.expect_event("dialog") as asked:
+        page.close(run_before_unload=True)
+    dialog = asked.value
+    assert dialog.type == "beforeunload"
+    dialog.accept()

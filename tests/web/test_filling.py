@@ -187,7 +187,7 @@ def shown_text(at: AppTest) -> str:
     for kind in ("success", "info", "warning", "error", "title", "subheader"):
         parts += [str(e.value) for e in at.get(kind)]
     parts += [str(e.proto.label) for e in at.get("expander")]
-    parts += [w.label for w in [*at.radio, *at.checkbox, *at.button, *at.number_input]]
+    parts += [w.label for w in [*at.radio, *at.checkbox, *at.button, *at.text_input]]
     return "\n".join(parts)
 
 
@@ -206,7 +206,7 @@ def test_form_shows_level_descriptors_and_every_horizon(env: Env) -> None:
     for horizon in ("goal_1y", "goal_3y"):
         assert at.radio(key=key("gouv-regles", horizon)).value is None
     # indicators, texts and the systemic view are there too
-    assert at.number_input(key=key("soc-ecart-remunerations", "current"))
+    assert at.text_input(key=key("soc-ecart-remunerations", "current"))  # French numbers
     assert at.radio(key=key("sys-coherence", "current"))
 
 
@@ -392,7 +392,7 @@ def test_read_only_view_lists_answered_questions_only(env: Env) -> None:
     assert "4 questions facultatives non renseignées" in captions(at)
     # the optional answer given is shown, at its horizon only
     block = next(str(m.value) for m in at.markdown if "Taux de participation" in str(m.value))
-    assert shown(block).endswith("État des lieux : 42 %")
+    assert shown(block).endswith("État des lieux : 42\u00a0%")  # French spacing
     assert "Objectif à 1 an" not in block
     # the required answers are there, every horizon
     rules = next(

@@ -214,4 +214,7 @@ def test_a_live_session_still_writes(env: Env) -> None:
         session.execute(update(WebSession).values(last_seen_at=utcnow() - timedelta(minutes=5)))
     at.radio(key=key("gouv-regles", "current")).set_value(3).run()
     assert _stored(env)["gouv-regles"] == {"current": 3}
+    # only the parts the answer changes reran (its item, progress, submission)...
+    assert at.radio(key=key("gouv-regles", "current")).value == 3
+    at.run()  # ...and the whole page is still there, signed in
     assert [t.value for t in at.title] == ["Mon auto-évaluation"]

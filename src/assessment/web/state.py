@@ -239,10 +239,11 @@ def guarded(where: str = "") -> Iterator[None]:
         guard.show(guard.describe(error, where=where))
 
 
-def fragment(body: Callable[P, None]) -> Callable[P, None]:
-    """``st.fragment(body)``, guarded: a fragment-only rerun never reaches the
+def fragment(body: Callable[P, None], *, key: str | None = None) -> Callable[P, None]:
+    """``st.fragment(body, key=key)``, guarded: a fragment-only rerun never reaches the
     app's entry point, so it checks here whether a callback just found the
-    session ended (then the whole app reruns) and catches errors like a page."""
+    session ended (then the whole app reruns) and catches errors like a page.
+    With a ``key``, a widget callback reruns it with ``st.rerun([key, ...])``."""
 
     @functools.wraps(body)
     def run(*args: P.args, **kwargs: P.kwargs) -> None:
@@ -251,7 +252,7 @@ def fragment(body: Callable[P, None]) -> Callable[P, None]:
         with guarded(where=getattr(body, "__qualname__", "fragment")):
             body(*args, **kwargs)
 
-    wrapped: Callable[P, None] = st.fragment(run)
+    wrapped: Callable[P, None] = st.fragment(run, key=key)
     return wrapped
 
 

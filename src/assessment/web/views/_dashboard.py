@@ -46,7 +46,7 @@ def downloads(figure: Figure, *, prefix: str) -> None:
     left, right = st.columns(2)
     left.download_button(
         "Télécharger (CSV)",
-        exports.table_csv(figure.header, rows),
+        lambda: exports.table_csv(figure.header, rows),  # built when clicked
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"{name}-csv",
@@ -54,7 +54,7 @@ def downloads(figure: Figure, *, prefix: str) -> None:
     )
     right.download_button(
         "Télécharger (XLSX)",
-        exports.tables_xlsx(
+        lambda: exports.tables_xlsx(
             [(figure.title, figure.header, rows)],
             notes=(*figure.notes, *((figure.version_note,) if figure.version_note else ())),
         ),
@@ -104,7 +104,9 @@ def all_downloads(figures: Sequence[Figure], *, prefix: str, label: str) -> None
     notes = tuple(dict.fromkeys(n for f in figures for n in f.notes))
     st.download_button(
         label,
-        exports.tables_xlsx([(f.title, f.header, f.export_rows()) for f in figures], notes=notes),
+        lambda: exports.tables_xlsx(
+            [(f.title, f.header, f.export_rows()) for f in figures], notes=notes
+        ),
         file_name=f"{prefix}-tableaux.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{prefix}-all-xlsx",

@@ -318,7 +318,7 @@ def render() -> None:
     left, right = st.columns(2)
     left.download_button(
         "Plan d'action (CSV)",
-        exports.action_plan_csv(grid, actions),
+        lambda: exports.action_plan_csv(grid, actions),
         file_name=f"plan-action-{campaign.year}.csv",
         mime="text/csv",
         key=f"{PREFIX}:csv",
@@ -326,7 +326,7 @@ def render() -> None:
     )
     right.download_button(
         "Plan d'action (Excel)",
-        exports.action_plan_xlsx(grid, actions),
+        lambda: exports.action_plan_xlsx(grid, actions),
         file_name=f"plan-action-{campaign.year}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{PREFIX}:xlsx",

@@ -11,17 +11,29 @@ How it stays fast and safe
       ``save_answer(..., expected_revision=...)``); the revision is kept in the
       mirror.  Someone else's change in between raises ``StaleRevision``: the
       page says so and offers « Recharger », it never overwrites silently.
-    * Each item is an ``st.fragment``: changing an answer reruns that item
-      only.  When a change must show elsewhere (overall progress, a question
-      of another section that depends on it, a save conflict, the single
-      « Enregistré à HH:MM » indicator when the minute has changed), the item
-      asks for a full rerun.
+    * Each item is an ``st.fragment`` with a key (:func:`section_key`), and so
+      are the progress and « Enregistré » lines (:data:`STATUS_KEY`) and the
+      submission (:data:`SUBMIT_KEY`): an answer's callback reruns its item,
+      those two lines, the submission and the items holding a question that
+      depends on it (``st.rerun([keys])``), never the whole page.  Only a
+      change of themes, of « non traitée cette année » or a submitted
+      assessment reruns everything.
+    * What is typed is what is saved: numbers are typed as text and read the
+      French way (``45,5``, ``1 234``; :func:`assessment.french.parse_number`),
+      shown the French way in the field too; a value that is refused (out of
+      range, not a number, a stale revision) says so next to its field, the
+      field goes back to the stored value when the save was refused by a
+      conflict, and the « Enregistré » line never claims a save that did not
+      happen.  Long texts are committed after a short pause in typing, and
+      the browser warns before leaving a page with text not yet committed
+      (:func:`_text_commit_script`).
     * Per-grid display data (labels, level descriptors...) is compiled once
       per grid object (:class:`FormPlan`), never per rerun.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,11 +41,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from assessment import answers as answers_mod
-from assessment import assessments, campaigns, exchange
+from assessment import assessments, campaigns, exchange, french
 from assessment.answers import GridCache
-from assessment.db import DatabaseBusy
+from assessment.db import DatabaseBusy, NotFound
 from assessment.french import plural, typo
 from assessment.grid import (
     ChoiceQuestion,
@@ -58,6 +71,13 @@ CONFIRM_KEY = f"{PREFIX}:confirm_submit"
 TZ = ZoneInfo("Europe/Paris")
 SYSTEMIC = "_systemic"
 """Section id of the systemic view in :class:`FormPlan` (never an item id)."""
+STATUS_KEY = "fill-status"
+"""Fragment key of the progress and « Enregistré » lines."""
+SUBMIT_KEY = "fill-submit"
+"""Fragment key of the submission section."""
+RELOAD_KEY = f"{PREFIX}:reload"
+NUMBER_DECIMALS = 12
+"""Digits after the comma shown in a number field: every digit typed comes back."""
 
 
 def widget_key(question_id: str, horizon_id: str) -> str:
@@ -87,6 +107,11 @@ def reason_key(item_id: str) -> str:
     return f"{PREFIX}:reason:{item_id}"
 
 
+def section_key(section: str) -> str:
+    """Fragment key of an item (or of the systemic view)."""
+    return f"fill-section-{section}"
+
+
 # ---------------------------------------------------------------------------
 # Per-grid display plan (built once per grid object)
 # ---------------------------------------------------------------------------
@@ -105,6 +130,8 @@ class QuestionView:
     choice_labels: dict[str, str] = field(default_factory=dict)
     unit: str = ""
     affects_other_sections: bool = False
+    dependent_sections: tuple[str, ...] = ()
+    """Other sections holding a question shown or hidden by this one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +190,7 @@ def _build_plan(grid: Grid) -> FormPlan:
                 help=text(question.help, lang) or text(question.description, lang),
                 horizons=tuple(grid.question_horizons(question)),
                 affects_other_sections=bool(others),
+                dependent_sections=tuple(sorted(others)),
                 **extra,
             )
         )
@@ -199,10 +227,12 @@ class Draft:
     status: str
     answers: dict[str, dict[str, Any]]
     not_addressed: set[str]
-    saved_at: str | None = None
-    """When the assessment was last saved (HH:MM, Paris): the one « Enregistré à »
-    indicator, taken from the stored ``updated_at`` so that it survives a reload."""
+    saved_at: datetime | None = None
+    """When the assessment was last saved: the one « Enregistré » indicator, taken
+    from the stored ``updated_at`` so that it survives a reload."""
     stale: bool = False
+    conflict: tuple[str, str] | None = None
+    """The answer whose save a stale revision refused (its question shows why)."""
     read_only_message: str | None = None
     errors: dict[tuple[str, str], str] = field(default_factory=dict)
     full_rerun: bool = False
@@ -223,7 +253,7 @@ class Draft:
             status=a.status,
             answers={q: dict(v) for q, v in a.answers.items()},
             not_addressed=set(a.not_addressed),
-            saved_at=_hhmm(a.updated_at) if a.updated_at and a.revision > 0 else None,
+            saved_at=a.updated_at if a.updated_at and a.revision > 0 else None,
             comments={q: dict(v) for q, v in a.comments.items()},
             choice_reasons=dict(a.choice_reasons),
         )
@@ -232,6 +262,13 @@ class Draft:
 def _hhmm(moment: datetime | None = None) -> str:
     moment = moment or datetime.now(TZ)
     return moment.astimezone(TZ).strftime("%H:%M")
+
+
+def saved_when(moment: datetime, now: datetime | None = None) -> str:
+    """« à 12:18 » today, « le 12/03/2026 à 12:18 » another day (Paris time)."""
+    local = moment.astimezone(TZ).replace(tzinfo=None)
+    today = (now or datetime.now(TZ)).astimezone(TZ).replace(tzinfo=None)
+    return french.saved_at(local, now=today)
 
 
 _WIDGET_PREFIXES = (
@@ -290,23 +327,105 @@ def _open(
 # ---------------------------------------------------------------------------
 
 
+def number_text(value: float | int | None) -> str:
+    """A stored number as its field shows it: ``45,5``, ``1 234 567`` (French way).
+
+    Every digit typed comes back (up to :data:`NUMBER_DECIMALS` after the comma);
+    a number too large for that many digits is shown with the digits it has."""
+    if value is None:
+        return ""
+    whole = len(str(int(abs(value)))) if math.isfinite(value) else 0
+    if whole > 20:  # beyond what a grouped French number can show: the digits it has
+        return f"{value:.15g}".replace(".", ",")
+    return french.number(value, max(0, min(NUMBER_DECIMALS, 17 - whole)))
+
+
 def _to_widget(view: QuestionView, value: Any) -> Any:
     question = view.question
+    if isinstance(question, NumberQuestion):
+        return "" if value is None else number_text(value)
     if value is None:
         return [] if isinstance(question, ChoiceQuestion) and question.multiple else None
-    if isinstance(question, NumberQuestion):
-        return int(value) if question.integer else float(value)
     if isinstance(question, ChoiceQuestion) and question.multiple:
         return list(value) if isinstance(value, list) else [value]
     return value
 
 
 def _from_widget(view: QuestionView, value: Any) -> Any:
+    """The answer a widget holds (a number field's text read the French way;
+    :class:`french.NumberParseError` when it is not a number)."""
+    if isinstance(view.question, NumberQuestion) and isinstance(value, str):
+        return french.parse_number(value) if value.strip() else None
     if isinstance(view.question, TextQuestion) and isinstance(value, str):
         return value if value.strip() else None
     if isinstance(value, list) and not value:
         return None
     return value
+
+
+def refused_text(error: answers_mod.AnswerError | french.NumberParseError) -> str:
+    """Next to a field: why the value typed was not saved (no question id)."""
+    if isinstance(error, answers_mod.AnswerError) and error.question_id is not None:
+        body = error.message.split(" : ", 1)[-1]
+    else:
+        body = error.message
+    body = body[:1].upper() + body[1:]
+    return typo(f"{body.rstrip('.')}. Valeur non enregistrée.")
+
+
+CONFLICT_TEXT = (
+    "Cette réponse n'a pas été enregistrée : les réponses ont été modifiées entre-temps "
+    "(par une autre personne ou dans un autre onglet). Le champ montre de nouveau la "
+    "réponse enregistrée. Rechargez pour voir la version à jour, puis refaites votre "
+    "modification si besoin."
+)
+
+
+def _put_back(view: QuestionView, horizon_id: str, value: Any) -> None:
+    """A refused change: the widget shows the stored value again (callbacks only)."""
+    st.session_state[widget_key(view.question.id, horizon_id)] = _to_widget(view, value)
+
+
+def _rerun_parts(draft: Draft, view: QuestionView, *also: str) -> None:
+    """After an answer's callback: rerun its item, the progress and « Enregistré »
+    lines, the submission and the items that depend on it (and the sections
+    ``also``), not the whole page."""
+    if draft.full_rerun:
+        return  # the item's fragment reruns the app
+    sections = dict.fromkeys([view.section, *view.dependent_sections, *also])
+    targets = [section_key(s) for s in sections] + [STATUS_KEY]
+    if not draft.preview:
+        targets.append(SUBMIT_KEY)
+    try:
+        st.rerun(targets)
+    except StreamlitAPIException:  # a part not drawn yet (e.g. a test's first run)
+        draft.full_rerun = True
+
+
+def _refuse_stale(
+    engine: Any, actor: Actor, draft: Draft, view: QuestionView, horizon_id: str, known: Any
+) -> None:
+    """A change refused because the answers changed elsewhere: its question says so
+    and its widget shows the answer stored now (``known`` if it cannot be read)."""
+    question_id = view.question.id
+    earlier = draft.conflict
+    draft.stale = True
+    draft.conflict = (question_id, horizon_id)
+    try:
+        stored = assessments.get_assessment(engine, actor, draft.assessment_id)
+    except (PermissionDenied, DatabaseBusy, NotFound):
+        stored = None
+    value = known if stored is None else stored.answers.get(question_id, {}).get(horizon_id)
+    if value is None:
+        draft.answers.get(question_id, {}).pop(horizon_id, None)
+    else:
+        draft.answers.setdefault(question_id, {})[horizon_id] = value
+    _put_back(view, horizon_id, value)
+    also: list[str] = []
+    grid = _grid_of_session()
+    if earlier is not None and grid is not None:  # its message moves here
+        also.append(plan_for(grid).questions[earlier[0]].section)
+    _rerun_parts(draft, view, *also)
 
 
 @state.write_callback
@@ -320,23 +439,26 @@ def _on_change(actor: Actor, question_id: str, horizon_id: str) -> None:
     if grid is None:
         return
     view = plan_for(grid).questions[question_id]
-    raw = _from_widget(view, st.session_state.get(widget_key(question_id, horizon_id)))
+    cell = (question_id, horizon_id)
+    previous = draft.answers.get(question_id, {}).get(horizon_id)
     try:
+        raw = _from_widget(view, st.session_state.get(widget_key(question_id, horizon_id)))
         value = answers_mod.normalize_value(grid, question_id, horizon_id, raw)
-    except answers_mod.AnswerError as error:
-        draft.errors[(question_id, horizon_id)] = error.message
+    except (answers_mod.AnswerError, french.NumberParseError) as error:
+        draft.errors[cell] = refused_text(error)
+        _rerun_parts(draft, view)
         return
     if draft.preview:
-        draft.errors.pop((question_id, horizon_id), None)
+        draft.errors.pop(cell, None)
         if value is None:
             draft.answers.get(question_id, {}).pop(horizon_id, None)
         else:
             draft.answers.setdefault(question_id, {})[horizon_id] = value
-        draft.full_rerun = True
+        _rerun_parts(draft, view)
         return
     if draft.stale:
+        _refuse_stale(engine, actor, draft, view, horizon_id, previous)
         return
-    previous = draft.answers.get(question_id, {}).get(horizon_id)
     try:
         draft.revision = assessments.save_answer(
             engine,
@@ -348,29 +470,35 @@ def _on_change(actor: Actor, question_id: str, horizon_id: str) -> None:
             expected_revision=draft.revision,
         )
     except assessments.StaleRevision:
-        draft.stale = True
-        draft.full_rerun = True
+        _refuse_stale(engine, actor, draft, view, horizon_id, previous)
         return
     except assessments.ReadOnly as error:
         draft.read_only_message = str(error) or "Cette auto-évaluation n'est plus modifiable."
         draft.full_rerun = True
         return
     except (PermissionDenied, DatabaseBusy) as error:
-        draft.errors[(question_id, horizon_id)] = error.message
+        draft.errors[cell] = error.message
+        _rerun_parts(draft, view)
         return
-    draft.errors.pop((question_id, horizon_id), None)
+    draft.errors.pop(cell, None)
     if value is None:
         draft.answers.get(question_id, {}).pop(horizon_id, None)
     else:
         draft.answers.setdefault(question_id, {})[horizon_id] = value
-    now = _hhmm()
-    if now != draft.saved_at:
-        # the « Enregistré à » indicator is drawn outside the item: refresh it (at
-        # most once a minute, so most changes still rerun their item only)
-        draft.full_rerun = True
-    draft.saved_at = now
-    if (previous is None) != (value is None) or view.affects_other_sections:
-        draft.full_rerun = True
+    if isinstance(view.question, NumberQuestion):
+        _put_back(view, horizon_id, value)  # « 45.5 » typed: « 45,5 » saved and shown
+    draft.saved_at = datetime.now(TZ)
+    _rerun_parts(draft, view)
+
+
+@state.write_callback
+def _on_reload(actor: Actor) -> None:
+    """« Recharger » after a conflict: the stored answers, then the whole page."""
+    draft = _draft()
+    if draft is None:
+        return
+    _load(state.engine(), actor, draft.assessment_id)
+    st.rerun()  # the whole page, from the stored answers
 
 
 def _set_not_addressed(actor: Actor, ids: set[str]) -> None:
@@ -392,7 +520,7 @@ def _set_not_addressed(actor: Actor, ids: set[str]) -> None:
         draft.read_only_message = str(error) or "Cette auto-évaluation n'est plus modifiable."
         return
     draft.not_addressed = set(ids)
-    draft.saved_at = _hhmm()
+    draft.saved_at = datetime.now(TZ)
 
 
 @state.write_callback
@@ -467,15 +595,25 @@ def _on_evidence_change(actor: Actor, question_id: str) -> None:
         except (assessments.AssessmentError, PermissionDenied, DatabaseBusy) as error:
             draft.errors[error_key] = error.message
             return
-        now = _hhmm()
-        if now != draft.saved_at:  # the « Enregistré à » indicator is outside the item
-            draft.full_rerun = True
-        draft.saved_at = now
+        draft.saved_at = datetime.now(TZ)
     draft.errors.pop(error_key, None)
     if text_:
         draft.comments.setdefault(question_id, {})[horizon] = text_
     else:
         draft.comments.get(question_id, {}).pop(horizon, None)
+    item = grid.item_of(question_id)
+    _rerun_with_status(draft, item.id if item is not None else SYSTEMIC)
+
+
+def _rerun_with_status(draft: Draft, section: str) -> None:
+    """After a callback in ``section``: rerun it with the progress and « Enregistré »
+    lines, not the whole page."""
+    if draft.full_rerun:
+        return
+    try:
+        st.rerun([section_key(section), STATUS_KEY])
+    except StreamlitAPIException:  # a part not drawn yet (e.g. a test's first run)
+        draft.full_rerun = True
 
 
 @state.write_callback
@@ -503,7 +641,7 @@ def _on_reason_change(actor: Actor, item_id: str) -> None:
         except (assessments.AssessmentError, PermissionDenied, DatabaseBusy) as error:
             draft.errors[error_key] = error.message
             return
-        draft.saved_at = _hhmm()
+        draft.saved_at = datetime.now(TZ)
     draft.errors.pop(error_key, None)
     if text_:
         draft.choice_reasons[item_id] = text_
@@ -565,17 +703,13 @@ def _answer_widget(view: QuestionView, horizon: str, label: str, disabled: bool)
             if chosen is not None:
                 st.caption(view.level_captions[view.level_options.index(chosen)])
     elif isinstance(question, NumberQuestion):
-        as_int = question.integer
-
-        def bound(v: float | None) -> Any:
-            return None if v is None else (int(v) if as_int else float(v))
-
-        st.number_input(
+        # a text field: French users type decimal commas (« 45,5 »), which a
+        # browser's number field drops; read by french.parse_number on change
+        st.text_input(
             f"{label} ({view.unit})" if view.unit else label,
-            min_value=bound(question.min),
-            max_value=bound(question.max),
-            step=1 if as_int else None,
+            max_chars=40,
             placeholder="Non renseigné",
+            autocomplete="off",
             **common,
         )
     elif isinstance(question, TextQuestion):
@@ -608,11 +742,21 @@ def _answer_widget(view: QuestionView, horizon: str, label: str, disabled: bool)
     error = draft.errors.get((question.id, horizon)) if draft else None
     if error:
         st.error(md_escape(error), icon=":material/error:")
+    if draft is not None and draft.stale and draft.conflict == (question.id, horizon):
+        st.error(typo(CONFLICT_TEXT), icon=":material/sync_problem:")
+        st.button("Recharger", type="primary", key=RELOAD_KEY, on_click=_on_reload)
 
 
 def _question(view: QuestionView, plan: FormPlan, draft: Draft, warnings: dict[Any, str]) -> None:
     question = view.question
     grid = plan.grid
+    shown = [
+        h
+        for h in view.horizons
+        if question.show_if is None or answers_mod.is_visible(grid, question, h, draft.answers)
+    ]
+    if not shown:
+        return  # a follow-up question not asked: neither its heading nor its field
     st.markdown(
         f'<a id="{anchor(question.id)}"></a>**{_escape(view.label)}**'
         + (" *(facultatif)*" if not question.is_required else ""),
@@ -631,13 +775,6 @@ def _question(view: QuestionView, plan: FormPlan, draft: Draft, warnings: dict[A
         )
         if question.id in draft.not_addressed:
             return
-    shown = [
-        h
-        for h in view.horizons
-        if question.show_if is None or answers_mod.is_visible(grid, question, h, draft.answers)
-    ]
-    if not shown:
-        return
     if isinstance(question, LevelQuestion) and len(shown) > 1:
         first, goals = shown[0], shown[1:]
         if first == grid.current_horizon:
@@ -754,7 +891,17 @@ def _section_body(section: str) -> None:
         _question(view, plan, draft, warnings)
 
 
-_section_fragment: Callable[[str], None] = state.fragment(_section_body)
+_section_fragments: dict[str, Callable[[str], None]] = {}
+
+
+def _section_fragment(section: str) -> None:
+    """An item (or the systemic view) as a keyed fragment (:func:`section_key`)."""
+    run = _section_fragments.get(section)
+    if run is None:
+        run = _section_fragments.setdefault(
+            section, state.fragment(_section_body, key=section_key(section))
+        )
+    run(section)
 
 
 def _item_header(item: Item, grid: Grid) -> None:
@@ -860,8 +1007,23 @@ def section_status(counts: SectionCompletion) -> str:
     return counts.summary(compact=True)
 
 
-def saved_text(saved_at: str) -> str:
-    return f":material/check_circle: Enregistré à {saved_at}"
+def saved_text(saved_at: datetime, now: datetime | None = None) -> str:
+    """« Enregistré à 12:18 » today, « Enregistré le 12/03/2026 à 12:18 » another day."""
+    return f":material/check_circle: Enregistré {saved_when(saved_at, now)}"
+
+
+def status_text(draft: Draft) -> str:
+    """The one line that says whether everything typed is saved (Markdown)."""
+    if draft.stale:
+        link = f" — [voir la question](#{anchor(draft.conflict[0])})" if draft.conflict else ""
+        return typo(f":material/error: :red[Non enregistré]{link}")
+    if draft.errors:
+        first = next(iter(draft.errors))[0]
+        count = plural(len(draft.errors), "réponse non enregistrée", "réponses non enregistrées")
+        return typo(f":material/error: :red[{count}] — [voir la question](#{anchor(first)})")
+    if draft.saved_at:
+        return saved_text(draft.saved_at)
+    return ""
 
 
 def _progress(report: ScoreReport, draft: Draft) -> None:
@@ -871,9 +1033,22 @@ def _progress(report: ScoreReport, draft: Draft) -> None:
         # the bar is full once every required answer is given (optional ones are extra)
         st.progress(min(1.0, completion.required_ratio), text=progress_text(completion.counts))
     with columns[1]:
-        if draft.saved_at:
-            st.markdown(saved_text(draft.saved_at))
+        line = status_text(draft)
+        if line:
+            st.markdown(line)
 
+
+def _status_body() -> None:
+    """The progress and « Enregistré » lines, from the session's draft (a fragment
+    of their own: an answer's callback reruns them with its item)."""
+    grid = _grid_of_session()
+    draft = _draft()
+    if grid is None or draft is None:
+        return
+    _progress(Scorer.for_grid(grid).score(draft.answers, draft.not_addressed), draft)
+
+
+_status_fragment: Callable[[], None] = state.fragment(_status_body, key=STATUS_KEY)
 
 MISSING_SHOWN = 15
 
@@ -1088,11 +1263,9 @@ def _format_answer(view: QuestionView, value: Any) -> str:
     if isinstance(question, ChoiceQuestion):
         values = value if isinstance(value, list) else [value]
         return ", ".join(view.choice_labels.get(v, str(v)) for v in values)
-    if isinstance(value, float):
-        shown = f"{value:g}".replace(".", ",")
-        return f"{shown} {view.unit}".strip()
-    if isinstance(value, int):
-        return f"{value} {view.unit}".strip()
+    if isinstance(value, int | float):
+        shown = number_text(value)
+        return f"{shown}{french.NBSP}{view.unit}" if view.unit else shown
     return md_escape(value)  # a text answer: shown as typed, never as Markdown
 
 
@@ -1254,15 +1427,15 @@ def render() -> None:
         return
     draft.full_rerun = False  # this is a full run: everything is drawn afresh
     plan = plan_for(grid)
-    if draft.stale:
+    if draft.stale and draft.conflict is None:
+        # a refused change of themes or of the submission (an answer's refusal is
+        # shown at its question)
         st.error(
             "Ces réponses ont été modifiées entre-temps (par une autre personne ou dans un "
             "autre onglet). Votre dernière modification n'a pas été enregistrée. Rechargez "
             "pour voir la version à jour, puis refaites-la si besoin."
         )
-        if st.button("Recharger", type="primary", key=f"{PREFIX}:reload"):
-            _load(engine, actor, draft.assessment_id)
-            st.rerun()
+        st.button("Recharger", type="primary", key=RELOAD_KEY, on_click=_on_reload)
     carried = st.session_state.get(CARRIED_KEY)
     if carried is not None:
         dropped, message = carried
@@ -1303,8 +1476,7 @@ def render_form(
     (not in a preview) the submission."""
     grid = plan.grid
     draft.full_rerun = False
-    report = Scorer.for_grid(grid).score(draft.answers, draft.not_addressed)
-    _progress(report, draft)
+    _status_fragment()
     _grid_intro(plan, draft)
     _themes_step(plan, draft)
     if not preview and actor is not None and year is not None:
@@ -1325,4 +1497,66 @@ def render_form(
                 st.markdown(text(grid.systemic.description, lang))
             _section_fragment(SYSTEMIC)
     if not preview and actor is not None:
-        _submit_section(plan, draft, actor)
+        _submit_fragment()
+    _text_commit_script()
+
+
+def _submit_body() -> None:
+    """The submission, from the session's draft (a keyed fragment: an answer's
+    callback reruns it, so that the list of missing answers stays right)."""
+    grid = _grid_of_session()
+    draft = _draft()
+    actor = state.current_actor()
+    if grid is None or draft is None or actor is None:
+        return
+    if draft.full_rerun:
+        draft.full_rerun = False
+        st.rerun(scope="app")
+    _submit_section(plan_for(grid), draft, actor)
+
+
+_submit_fragment: Callable[[], None] = state.fragment(_submit_body, key=SUBMIT_KEY)
+
+TEXT_COMMIT_PAUSE_MS = 1500
+"""A text area is committed (saved) after this long without typing."""
+
+_TEXT_COMMIT_JS = """<script>
+(() => {
+  if (window.__essTextCommit) return;
+  window.__essTextCommit = true;
+  const pending = new Map();
+  const answer = (el) => el instanceof HTMLTextAreaElement
+    && el.closest('[class*="st-key-fill-q-"]') !== null;
+  const commit = (el) => {
+    pending.delete(el);
+    if (!el.isConnected) return;
+    // Streamlit commits a text area on Ctrl+Enter (and on leaving it)
+    el.dispatchEvent(new KeyboardEvent("keydown", {
+      key: "Enter", code: "Enter", ctrlKey: true, bubbles: true, cancelable: true,
+    }));
+  };
+  document.addEventListener("input", (event) => {
+    const el = event.target;
+    if (!answer(el)) return;
+    clearTimeout(pending.get(el));
+    pending.set(el, setTimeout(() => commit(el), __PAUSE__));
+  }, true);
+  document.addEventListener("focusout", (event) => {
+    clearTimeout(pending.get(event.target));
+    pending.delete(event.target);
+  }, true);
+  window.addEventListener("beforeunload", (event) => {
+    if ([...pending.keys()].some((el) => el.isConnected)) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+})();
+</script>""".replace("__PAUSE__", str(TEXT_COMMIT_PAUSE_MS))
+
+
+def _text_commit_script() -> None:
+    """Long texts are not lost: a text area is committed after a short pause in
+    typing (as Ctrl+Enter would), and until then the browser asks before leaving
+    the page (its own « Quitter le site ? » dialog)."""
+    st.html(_TEXT_COMMIT_JS, unsafe_allow_javascript=True)

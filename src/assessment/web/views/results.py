@@ -36,7 +36,7 @@ from assessment.scoring import (
     score_function,
 )
 from assessment.settings import get_settings
-from assessment.web import state
+from assessment.web import chart_cache, state
 from assessment.web.safe import md_escape
 
 PREFIX = "results"
@@ -175,8 +175,7 @@ def _scores_section(current: Scored) -> None:
     )
     st.caption(f"Scores sur 100. {completion_text(report)}")
     horizons = [text(h.label, grid.language) for h in grid.horizons]
-    chart = charts.goals_chart(goal_rows(grid, report), horizons)
-    st.altair_chart(chart, width="stretch", theme=None)
+    chart_cache.show(charts.goals_chart, goal_rows(grid, report), horizons)
 
 
 def choice_lines(
@@ -238,7 +237,7 @@ def _priorities_section(current: Scored) -> None:
     rows: list[charts.GapRow] = [
         {"item": item_label(grid, p.item_id), "gap": p.gap} for p in ranked
     ]
-    st.altair_chart(charts.priorities_chart(rows), width="stretch", theme=None)
+    chart_cache.show(charts.priorities_chart, rows)
 
 
 def _progress_section(history: list[Scored], current: Scored) -> None:
@@ -301,11 +300,7 @@ def _progress_section(history: list[Scored], current: Scored) -> None:
     ordered = sorted([*earlier, current], key=lambda s: s.summary.year)
     keys = [(str(s.summary.year), s.grid.key) for s in ordered]
     breaks = [keys[i][0] for i in version_breaks(keys)]
-    st.altair_chart(
-        charts.progress_chart(rows, campaigns=campaigns_order, version_breaks=breaks),
-        width="stretch",
-        theme=None,
-    )
+    chart_cache.show(charts.progress_chart, rows, campaigns=campaigns_order, version_breaks=breaks)
     if breaks:
         changes = ", ".join(
             f"{keys[i - 1][0]} → {keys[i][0]} (version {ordered[i - 1].grid.version} → "
@@ -387,7 +382,7 @@ def _peers_section(engine: Any, actor: Actor, current: Scored) -> None:
         )
         return
     own = current.report.overall.get(current.grid.current_horizon)
-    st.altair_chart(charts.peer_chart(own, groups), width="stretch", theme=None)
+    chart_cache.show(charts.peer_chart, own, groups)
     assert overall is not None
     st.caption(
         "État des lieux, score d'ensemble. Boîte : du 1er au 3e quartile ; trait : médiane. "
@@ -445,7 +440,7 @@ def _downloads_section(current: Scored) -> None:
     left, right = st.columns(2)
     left.download_button(
         "Résultats (CSV)",
-        exports.results_csv(grid, report, current.state.answers, **_written(current)),
+        _deferred(exports.results_csv, grid, report, current.state.answers, **_written(current)),
         file_name=f"resultats-{year}.csv",
         mime="text/csv",
         key=f"{PREFIX}:csv",
@@ -453,7 +448,14 @@ def _downloads_section(current: Scored) -> None:
     )
     right.download_button(
         "Résultats (JSON)",
-        exports.results_json(grid, report, current.state.answers, meta=meta, **_written(current)),
+        _deferred(
+            exports.results_json,
+            grid,
+            report,
+            current.state.answers,
+            meta=meta,
+            **_written(current),
+        ),
         file_name=f"resultats-{year}.json",
         mime="application/json",
         key=f"{PREFIX}:json",
