@@ -20,8 +20,9 @@ What is measured, with ``streamlit.testing`` (``AppTest``) and the default grid:
 * **floor**: ``benchmarks/floor_script.py``, the same widgets with no
   storage, scoring, permissions, callbacks or fragments, run in full.
 
-"Server time" is taken between the script runner's ``SCRIPT_STARTED`` and
-``SCRIPT_STOPPED_*`` events (widget callbacks run inside that window), so
+"Server time" is taken from the script runner's first ``SCRIPT_STARTED`` to its
+last ``SCRIPT_STOPPED_*`` / ``FRAGMENT_STOPPED_*`` event (widget callbacks and
+any rerun they ask for run inside that window), so
 AppTest's own parsing of the element tree is left out; the wall time of
 ``AppTest.run()`` is printed too.  Server CPU per interaction with real
 websocket clients (fragments as a browser sends them) is measured by
@@ -78,17 +79,15 @@ def _instrument() -> None:
 
 
 def _server_time() -> float:
-    """Seconds between the last SCRIPT_STARTED and the following SCRIPT_STOPPED_*."""
-    start = stop = None
-    for name, moment in _events:
-        if name == "SCRIPT_STARTED":
-            start, stop = moment, None
-        elif name.startswith("SCRIPT_STOPPED") and start is not None and stop is None:
-            stop = moment
+    """Seconds from the first ``SCRIPT_STARTED`` of an ``AppTest.run()`` to the last
+    ``*_STOPPED_*`` event: the whole interaction, reruns it asks for included (a
+    full rerun after a callback, or the fragment-only run of keyed fragments)."""
+    started = [moment for name, moment in _events if name == "SCRIPT_STARTED"]
+    stopped = [moment for name, moment in _events if "STOPPED" in name]
     _events.clear()
-    if start is None or stop is None:
+    if not started or not stopped or stopped[-1] < started[0]:
         raise RuntimeError("no complete script run recorded")
-    return stop - start
+    return stopped[-1] - started[0]
 
 
 def _prepare_database(folder: Path) -> tuple[int, str]:

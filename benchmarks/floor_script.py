@@ -76,7 +76,6 @@ def widget(question: Question, horizon: str, label: str, first: bool) -> None:
         # a text field, as the page draws it (French decimal commas)
         st.text_input(
             f"{label} ({unit})" if unit else label,
-            max_chars=40,
             placeholder="Non renseigné",
             autocomplete="off",
             key=key,

@@ -484,6 +484,8 @@ def test_numbers_a_refused_save_a_follow_up_and_long_text_at_desktop_width(
     assert status.filter(has_text="Enregistré à").count() == 0
     assert field.input_value() == "150"  # kept, to be corrected
     _shot(page, "inputs-02-out-of-range")
+    status.first.scroll_into_view_if_needed()
+    _shot(page, "inputs-02b-out-of-range-status")
     _type_number(page, PERCENT, "goal_1y", "60")
     _wait_stored(page, admin, PERCENT, "goal_1y", 60)
     refusal.wait_for(state="detached")
@@ -546,6 +548,7 @@ def test_numbers_a_refused_save_a_follow_up_and_long_text_at_desktop_width(
     assert 0 <= conflict_box["y"] - (field_box["y"] + field_box["height"]) < 200
     _status(page).filter(has_text="Non enregistré").wait_for()
     assert _status(page).filter(has_text="Enregistré à").count() == 0
+    conflict.scroll_into_view_if_needed()
     _shot(page, "inputs-05-refused-save")
     reload_button.click()
     conflict.wait_for(state="detached")

@@ -291,10 +291,11 @@ def test_saved_when_is_paris_time_with_the_date_on_another_day() -> None:
 
 def test_long_text_is_saved_and_committed_while_typing(env: Env) -> None:
     at = env.app().run()
-    text = "Notre assemblée générale se tient chaque année en juin. " * 20
-    at.text_area(key=key("gouv-enjeux", "goal_1y")).input(text).run()
-    assert stored_cell(env, "gouv-enjeux", "goal_1y") == text.strip()
     # the page carries the script that commits a text area after a pause in typing
     # and asks before leaving with text not yet committed (run by the browser journey)
     scripts = [str(h.proto.body) for h in at.get("html")]
     assert any("beforeunload" in s and "ctrlKey: true" in s for s in scripts)
+    text = "Notre assemblée générale se tient chaque année en juin. " * 20
+    at.text_area(key=key("gouv-enjeux", "goal_1y")).input(text).run()
+    assert stored_cell(env, "gouv-enjeux", "goal_1y") == text.strip()
+    assert "Enregistré à" in status_line(at)

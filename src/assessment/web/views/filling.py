@@ -707,7 +707,6 @@ def _answer_widget(view: QuestionView, horizon: str, label: str, disabled: bool)
         # browser's number field drops; read by french.parse_number on change
         st.text_input(
             f"{label} ({view.unit})" if view.unit else label,
-            max_chars=40,
             placeholder="Non renseigné",
             autocomplete="off",
             **common,
