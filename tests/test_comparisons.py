@@ -96,3 +96,29 @@ def test_leaving_themes_out_never_improves_the_comparison(
     assert (
         coverage(grid, fewer_report).count <= coverage(grid, score(grid, answers_for(levels))).count
     )
+
+
+def test_shared_scores_say_what_each_overall_score_stands_on() -> None:
+    from assessment.assessments import AssessmentState
+    from assessment.dashboards import shared_scores
+
+    grid = eight_themes()
+
+    def state(levels: dict[str, int], skipped: set[str]) -> AssessmentState:
+        return AssessmentState(
+            id=1, organisation_id=1, campaign_id=1, grid_id=grid.id, grid_version=grid.version,
+            status="submitted", revision=1, answers=answers_for(levels), comments={},
+            not_addressed=frozenset(skipped), updated_at=None,
+        )  # fmt: skip
+
+    figure = shared_scores(
+        grid,
+        [
+            ("Tout", state({"t0": 4} | {t: 1 for t in THEMES[1:]}, set())),
+            ("Le meilleur", state({"t0": 4}, set(THEMES[1:]))),
+        ],
+    )
+    covered = next(row for row in figure.rows if row[0] == "Thèmes traités")
+    shown = [str(v).replace(NBSP, " ") for v in covered[1:]]
+    assert shown[:3] == ["sur 8 thèmes traités sur 8"] * 3
+    assert shown[3:] == ["sur 1 thème traité sur 8"] * 3

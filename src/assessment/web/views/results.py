@@ -36,9 +36,7 @@ from assessment.scoring import (
     score,
     score_function,
 )
-from assessment.scoring import (
-    coverage as score_coverage,
-)
+from assessment.scoring import coverage as score_coverage
 from assessment.settings import get_settings
 from assessment.web import state
 from assessment.web.safe import md_escape
