@@ -399,3 +399,50 @@ def test_exports_say_non_applicable_and_what_the_overall_score_covers() -> None:
     doc = json.loads(exports.results_json(grid, report, answers))
     assert doc["scores"]["not_applicable"] == ["cse", "cse-elu"]
     assert doc["coverage"]["now"] == {"addressed": ["social"], "count": 1, "total": 2}
+
+
+# ---------------------------------------------------------------------------
+# The national body's tools: diff between versions, outline
+# ---------------------------------------------------------------------------
+
+
+def test_diff_and_outline_show_which_organisations_a_question_concerns() -> None:
+    from click.testing import CliRunner
+
+    from assessment.cli import main
+    from assessment.gridtools.diff import diff_grids
+
+    old = make_grid(item("social", level("dialogue"), level("cse")))
+    new = make_grid(
+        item(
+            "social",
+            level("dialogue", may_not_apply=True),
+            level("cse", applies_to={"size_band": EMPLOYERS}),
+        )
+    )
+    changes = {
+        c.id: (c.before, c.after)
+        for c in diff_grids(old, new).changes
+        if c.change == "applicability_changed"
+    }
+    assert changes == {
+        "dialogue": ("toutes", "toutes ; peut être « non applicable »"),
+        "cse": ("toutes", "size_band : 10-49, 50-249, 250+"),
+    }
+    assert not diff_grids(new, new).changes
+
+    result = CliRunner().invoke(main, ["show", "guide/guide-bonnes-pratiques-ess.yaml"])
+    assert result.exit_code == 0
+    grid_text = BAD.split("      - id: q1")[0] + (
+        "      - id: q1\n        type: level\n        label: Le CSE est consulté\n"
+        "        applies_to: {size_band: [10-49, 50-249]}\n        may_not_apply: true\n"
+    )
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "g.yaml"
+        path.write_text(grid_text, encoding="utf-8")
+        shown = CliRunner().invoke(main, ["show", str(path)]).stdout
+    assert "s'applique à size_band : 10-49, 50-249" in shown
+    assert "peut être « non applicable »" in shown
