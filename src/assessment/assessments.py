@@ -34,7 +34,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assessment import action_plan, score_store
-from assessment.answers import AnswerError, Cell, check_not_addressed, missing_required
+from assessment.answers import (
+    AnswerError,
+    Cell,
+    check_not_addressed,
+    check_not_applicable,
+    missing_required,
+    not_applicable_ids,
+)
 from assessment.answers import normalize_value as _normalize_value
 from assessment.db import NotFound, read_session, write_session
 from assessment.errors import UserError
@@ -45,6 +52,7 @@ from assessment.gridtools import lineage
 from assessment.gridtools.lineage import MERGE_RULE_FR
 from assessment.organisations import load_organisation, organisation_target
 from assessment.permissions import Action, Actor, Target, require
+from assessment.profiles import UNKNOWN_PROFILE, Profile
 from assessment.tables import (
     Answer,
     Assessment,
@@ -186,6 +194,15 @@ class AssessmentState:
     """Set by :func:`open_assessment` when it started from an earlier assessment."""
     choice_reasons: dict[str, str] = field(default_factory=dict)
     """``{item_id: one line}``: why the organisation works on each theme it chose."""
+    profile: Profile = UNKNOWN_PROFILE
+    """The organisation's legal family and size band (what ``applies_to`` looks at)."""
+    not_applicable: frozenset[str] = frozenset()
+    """Question ids the organisation marked « non applicable » itself (``may_not_apply``)."""
+
+    def not_applicable_ids(self, grid: Grid) -> frozenset[str]:
+        """The questions « non applicable » here: by the grid's ``applies_to`` for the
+        organisation's profile, and those it marked so."""
+        return not_applicable_ids(grid, self.profile, self.not_applicable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,8 +265,11 @@ def _context(session: Session, assessment_id: int) -> Any:
             Assessment.status,
             Assessment.revision,
             Assessment.not_addressed,
+            Assessment.not_applicable,
             Organisation.region,
             Organisation.shared_with_region,
+            Organisation.legal_family,
+            Organisation.size_band,
             Campaign.label.label("campaign_label"),
             Campaign.closes_on,
             Campaign.closed_at,
@@ -261,6 +281,10 @@ def _context(session: Session, assessment_id: int) -> Any:
     if found is None:
         raise NotFound(f"Auto-évaluation n° {assessment_id} introuvable.")
     return found
+
+
+def _profile(ctx: Row[Any]) -> Profile:
+    return Profile(legal_family=ctx.legal_family, size_band=ctx.size_band)
 
 
 def _target(ctx: Row[Any]) -> Target:
@@ -363,6 +387,11 @@ def _state(session: Session, assessment_id: int) -> AssessmentState:
     if row is None:
         raise NotFound(f"Auto-évaluation n° {assessment_id} introuvable.")
     answers, comments = _answers_of(session, assessment_id)
+    family, size = session.execute(
+        select(Organisation.legal_family, Organisation.size_band).where(
+            Organisation.id == row.organisation_id
+        )
+    ).one()
     return AssessmentState(
         id=row.id,
         organisation_id=row.organisation_id,
@@ -378,6 +407,8 @@ def _state(session: Session, assessment_id: int) -> AssessmentState:
         created_at=row.created_at,
         submitted_at=row.submitted_at,
         choice_reasons=dict(row.choice_reasons or {}),
+        profile=Profile(legal_family=family, size_band=size),
+        not_applicable=frozenset(row.not_applicable or ()),
     )
 
 
@@ -674,6 +705,9 @@ def _copy_from(
             )
     marks = [i for i, skip in carried.marks.items() if skip]
     row.not_addressed = sorted(i for i in marks if not check_not_addressed(grid, [i]))
+    row.not_applicable = sorted(
+        i for i in (source.not_applicable or ()) if not check_not_applicable(grid, [i])
+    )
     earlier = session.get(Assessment, source_id)
     items = {item.id for item in grid.items}
     row.choice_reasons = {
@@ -881,6 +915,40 @@ def set_choice_reason(
         return revision
 
 
+def set_not_applicable(
+    engine: Engine,
+    actor: Actor,
+    assessment_id: int,
+    ids: Iterable[str],
+    *,
+    expected_revision: int,
+) -> int:
+    """Replace the set of questions the organisation marks « non applicable » (they do
+    not concern it; only questions with ``may_not_apply``); the new revision."""
+    wanted = sorted(set(ids))
+    with write_session(engine) as session:
+        ctx = _context(session, assessment_id)
+        require(actor, Action.EDIT_ASSESSMENT, _target(ctx))
+        _require_editable(ctx, expected_revision)
+        errors = check_not_applicable(_grid_of(engine, ctx), wanted)
+        if errors:
+            raise errors[0]
+        old = sorted(ctx.not_applicable or ())
+        if old == wanted:
+            return expected_revision
+        revision = _bump(session, assessment_id, expected_revision, not_applicable=wanted)
+        _record_audit(
+            session,
+            actor,
+            assessment_id,
+            "not_applicable",
+            revision,
+            old_value=old,
+            new_value=wanted,
+        )
+        return revision
+
+
 def _sync_actions(
     session: Session,
     actor: Actor,
@@ -925,10 +993,12 @@ def save_cells(
     changes: Iterable[CellChange],
     *,
     not_addressed: Iterable[str] | None = None,
+    not_applicable: Iterable[str] | None = None,
     expected_revision: int,
     kind: str = "import",
 ) -> int:
-    """Many answers and comments (and the "not addressed" list) in ONE transaction.
+    """Many answers and comments (and the "not addressed" and « non applicable » lists)
+    in ONE transaction.
 
     Used by imports (spreadsheet, JSON): every value is checked against the
     grid before anything is written, the revision moves by one, and every
@@ -959,6 +1029,14 @@ def save_cells(
                 raise errors[0]
             if wanted == sorted(ctx.not_addressed or ()):
                 wanted = None
+        wanted_na = None
+        if not_applicable is not None:
+            wanted_na = sorted(set(not_applicable))
+            refused = check_not_applicable(grid, wanted_na)
+            if refused:
+                raise refused[0]
+            if wanted_na == sorted(ctx.not_applicable or ()):
+                wanted_na = None
         edits: list[tuple[CellChange, dict[str, Any], Any, Any]] = []
         for change, clean, comment in cleaned:
             cell = session.get(Answer, (assessment_id, change.question_id, change.horizon_id))
@@ -971,10 +1049,22 @@ def save_cells(
                 values["comment"] = comment
             if values:
                 edits.append((change, values, old_value, old_comment))
-        if not edits and wanted is None:
+        if not edits and wanted is None and wanted_na is None:
             return expected_revision
-        extra = {"not_addressed": wanted} if wanted is not None else {}
+        extra: dict[str, Any] = {"not_addressed": wanted} if wanted is not None else {}
+        if wanted_na is not None:
+            extra["not_applicable"] = wanted_na
         revision = _bump(session, assessment_id, expected_revision, **extra)
+        if wanted_na is not None:
+            _record_audit(
+                session,
+                actor,
+                assessment_id,
+                "not_applicable",
+                revision,
+                old_value=sorted(ctx.not_applicable or ()),
+                new_value=wanted_na,
+            )
         if wanted is not None:
             _record_audit(
                 session,
@@ -1017,7 +1107,9 @@ def submit(engine: Engine, actor: Actor, assessment_id: int, *, expected_revisio
         grid = _grid_of(engine, ctx)
         answers, comments = _answers_of(session, assessment_id)
         not_addressed = sorted(ctx.not_addressed or ())
-        missing = missing_required(grid, answers, not_addressed)
+        chosen = sorted(ctx.not_applicable or ())
+        not_applicable = not_applicable_ids(grid, _profile(ctx), chosen)
+        missing = missing_required(grid, answers, not_addressed, not_applicable)
         if missing:
             raise MissingAnswers(missing)
         now = utcnow()
@@ -1045,6 +1137,7 @@ def submit(engine: Engine, actor: Actor, assessment_id: int, *, expected_revisio
                         )
                         or {}
                     ),
+                    "not_applicable": chosen,
                 },
                 submitted_at=now,
                 submitted_by=actor.user_id,
@@ -1052,7 +1145,11 @@ def submit(engine: Engine, actor: Actor, assessment_id: int, *, expected_revisio
         )
         score_store.replace(
             session,
-            [score_store.score_row(assessment_id, revision, grid, answers, not_addressed, now)],
+            [
+                score_store.score_row(
+                    assessment_id, revision, grid, answers, not_addressed, now, not_applicable
+                )
+            ],
         )
         _record_audit(session, actor, assessment_id, "submitted", revision)
         return revision

@@ -46,6 +46,8 @@ class IncomingAnswers:
     """The grid version the file was made for, when it was carried over to this one."""
     left_out: list[str] = field(default_factory=list)
     """French: answers of the file to questions that the version no longer has."""
+    not_applicable: frozenset[str] | None = None
+    """Questions the file marks « non applicable » (``None``: the file does not say)."""
 
 
 def campaign_for_year(engine: Engine, year: int) -> CampaignInfo:

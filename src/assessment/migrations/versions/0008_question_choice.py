@@ -6,7 +6,7 @@ organisation works on each theme it chose this year);
 an action was typed at (``NULL`` for an action added on the plan page).
 
 Revision ID: 0008_question_choice
-Revises: 0006
+Revises: 0007_not_applicable
 Create Date: 2026-12-02
 """
 
@@ -23,13 +23,15 @@ JSON_VALUE = sa.JSON(none_as_null=True).with_variant(
 )
 
 revision: str = "0008_question_choice"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007_not_applicable"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("assessments", sa.Column("choice_reasons", JSON_VALUE, nullable=True))
+    op.add_column(
+        "assessments", sa.Column("choice_reasons", JSON_VALUE, nullable=True, server_default="{}")
+    )
     op.add_column(
         "action_plan_actions", sa.Column("question_id", sa.String(length=63), nullable=True)
     )
