@@ -150,8 +150,16 @@ def test_a_split_that_keeps_the_old_id_diffs_once() -> None:
     assert changes[("replaced", "eth-questionnement")].old_ids == ("eth-alerte",)
     assert ("replaced", "eth-alerte") not in changes
     assert not any(change == "removed" for change, _ in changes)
-    copy = set_version(GUIDE.read_text(encoding="utf-8"), "2027.1")
-    assert diff_grids(grid, _grid(copy)).empty
+    copy = _grid(set_version(GUIDE.read_text(encoding="utf-8"), "2027.1"))
+    assert diff_grids(grid, copy).empty
+    # history: against 2026.1 the new part continues the old question; against the copy
+    # (which still says replaces: [eth-alerte]) each question continues itself
+    lineage = Lineage.of([previous, grid, copy])
+    assert lineage.sources(grid, previous, "question")["eth-questionnement"] == ["eth-alerte"]
+    assert lineage.sources(grid, previous, "question")["eth-alerte"] == ["eth-alerte"]
+    carried = lineage.sources(copy, grid, "question")
+    assert carried["eth-questionnement"] == ["eth-questionnement"]
+    assert all(olds == [ident] for ident, olds in carried.items())
 
 
 # ---------------------------------------------------------------------------
