@@ -65,7 +65,9 @@ def fails(result: Result) -> list[str]:
 
 def test_scores_the_mini_grid(tmp_path: Path) -> None:
     data = ok_json(run(MINI, write(tmp_path, MINI_ANSWERS)))
-    assert list(data) == ["overall", "items", "systemic", "completion", "not_addressed"]
+    assert list(data) == [
+        "overall", "items", "systemic", "completion", "not_addressed", "not_applicable"
+    ]  # fmt: skip
     gouv_now = (2 * (2 / 9 * 100) + 1 * 50 + 0.5 * 100) / 3.5
     assert data["items"]["gouvernance"] == {"now": pytest.approx(gouv_now), "target_2y": 100.0}
     assert data["items"]["emploi"] == {"now": 0.0, "target_2y": None}

@@ -362,7 +362,10 @@ def test_completion_with_nothing_expected() -> None:
 def test_to_dict_is_json_ready(grid: Grid) -> None:
     report = score(grid, {"a1": {"now": 4}, "s1": {"y3": 1}})
     data = json.loads(json.dumps(report.to_dict()))
-    assert list(data) == ["overall", "items", "systemic", "completion", "not_addressed"]
+    assert list(data) == [
+        "overall", "items", "systemic", "completion", "not_addressed", "not_applicable"
+    ]  # fmt: skip
+    assert data["not_applicable"] == []
     assert data["overall"] == {"now": 100.0, "y1": None, "y3": None}
     assert list(data["items"]) == ["a", "b", "c"]
     assert data["systemic"]["y3"] == 25.0

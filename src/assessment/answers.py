@@ -20,6 +20,12 @@ year" (``not_addressed``: a collection of item ids and question ids).  Those are
 neither expected nor scored; ids that are not optional are ignored by the
 computations and reported by :func:`check_not_addressed`.
 
+Questions « non applicable » (``not_applicable``: question ids, see
+:func:`not_applicable_ids`) are those whose ``applies_to`` leaves out the
+organisation's profile, and those the organisation itself says do not concern
+it.  They are neither expected nor scored (never counted as 0), and a question
+whose ``show_if`` looks at one of them is hidden.
+
 Everything here is pure (no I/O).  Per-grid structures are compiled once into a
 :class:`GridPlan` and cached for as long as the grid object lives (see
 :class:`GridCache`), so that :func:`normalize_value`, called by the storage layer
@@ -48,6 +54,7 @@ from assessment.grid import (
     text,
 )
 from assessment.messages import ANSWER_MESSAGES
+from assessment.profiles import Profile
 from assessment.text_input import ANSWER as ANSWER_TEXT
 from assessment.text_input import TextInputError, clean_text
 
@@ -59,6 +66,7 @@ __all__ = [
     "GridPlan",
     "QuestionPlan",
     "check_not_addressed",
+    "check_not_applicable",
     "effective_not_addressed",
     "expected_cells",
     "format_value",
@@ -67,6 +75,7 @@ __all__ = [
     "is_visible",
     "missing_required",
     "normalize_value",
+    "not_applicable_ids",
     "plan_for",
     "validate_answers",
 ]
@@ -286,6 +295,22 @@ class GridPlan:
             [item.id for item in grid.items if item.optional]
             + [q.id for q in self.ordered if q.optional]
         )
+        self.has_applies_to = any(q.question.applies_to is not None for q in self.ordered)
+        self.may_not_apply_ids: frozenset[str] = frozenset(
+            q.id for q in self.ordered if q.question.may_not_apply
+        )
+        self._by_profile: dict[Profile, frozenset[str]] = {}
+
+    # -- applicability --------------------------------------------------------
+    def not_applicable(self, profile: Profile) -> frozenset[str]:
+        """Ids of the questions whose ``applies_to`` leaves out ``profile`` (memoised)."""
+        if not self.has_applies_to:
+            return frozenset()
+        known = self._by_profile.get(profile)
+        if known is None:
+            known = frozenset(q.id for q in self.ordered if not q.question.applies(profile))
+            self._by_profile[profile] = known
+        return known
 
     @property
     def grid(self) -> Grid:
@@ -302,13 +327,16 @@ class GridPlan:
         return self.optional_ids.intersection(not_addressed)
 
     # -- visibility -----------------------------------------------------------
-    def visibility(self, answers: Answers) -> Callable[[QuestionPlan, str], bool]:
+    def visibility(
+        self, answers: Answers, not_applicable: Collection[str] = frozenset()
+    ) -> Callable[[QuestionPlan, str], bool]:
         """A memoised ``visible(question_plan, horizon_id)`` for one answer set.
 
         A question is visible at a horizon when it has no condition, or when the
         question its condition looks at is itself visible (at the horizon looked
-        at) and its answer passes the test.  A cycle (rejected by grid validation
-        anyway) makes the questions involved hidden.
+        at), applies (not in ``not_applicable``) and its answer passes the test.
+        A cycle (rejected by grid validation anyway) makes the questions
+        involved hidden.
         """
         memo: dict[tuple[str, str], bool] = {}
         questions = self.questions
@@ -325,7 +353,7 @@ class GridPlan:
             target = questions[cond.target]
             thorizon = cond.target_horizon.get(horizon, target.horizons[0])
             result = False
-            if visible(target, thorizon):
+            if target.id not in not_applicable and visible(target, thorizon):
                 raw = _get(answers, target.id, thorizon)
                 result = cond.test(target.clean(raw))
             memo[key] = result
@@ -617,6 +645,34 @@ def check_not_addressed(grid: Grid, not_addressed: Iterable[Any]) -> list[Answer
     return errors
 
 
+def not_applicable_ids(
+    grid: Grid, profile: Profile | None = None, chosen: Iterable[str] = ()
+) -> frozenset[str]:
+    """The questions « non applicable » to an organisation: those whose ``applies_to``
+    leaves out its ``profile``, and those it ``chosen`` itself among the questions
+    the grid lets it mark so (``may_not_apply``; other ids are ignored, see
+    :func:`check_not_applicable`)."""
+    plan = _plans.get(grid)
+    by_profile = plan.not_applicable(profile) if profile is not None else frozenset()
+    if not chosen:
+        return by_profile
+    return by_profile | plan.may_not_apply_ids.intersection(chosen)
+
+
+def check_not_applicable(grid: Grid, ids: Iterable[Any]) -> list[AnswerError]:
+    """Errors for ids marked « non applicable » by the organisation that are unknown or
+    not open to that choice (``may_not_apply``)."""
+    plan = _plans.get(grid)
+    errors: list[AnswerError] = []
+    for ident in ids:
+        if isinstance(ident, str) and ident in plan.may_not_apply_ids:
+            continue
+        known = isinstance(ident, str) and ident in plan.questions
+        code = "not_applicable_not_allowed" if known else "not_applicable_unknown"
+        errors.append(_error(plan, None, None, code, {"value": ident}))
+    return errors
+
+
 def effective_not_addressed(grid: Grid, not_addressed: Collection[str] | None) -> frozenset[str]:
     """The ids of ``not_addressed`` that are honoured: optional items and questions only."""
     return _plans.get(grid).effective_not_addressed(not_addressed)
@@ -674,7 +730,13 @@ def is_answered(grid: Grid, question_id: str, horizon_id: str, answers: Answers)
     return qplan.clean(_get(answers, question_id, horizon_id)) is not None
 
 
-def is_visible(grid: Grid, question: Question | str, horizon_id: str, answers: Answers) -> bool:
+def is_visible(
+    grid: Grid,
+    question: Question | str,
+    horizon_id: str,
+    answers: Answers,
+    not_applicable: Collection[str] = frozenset(),
+) -> bool:
     """Whether ``question`` is shown at ``horizon_id`` given ``answers``.
 
     A question without ``show_if`` is always visible.  Otherwise the condition
@@ -683,20 +745,26 @@ def is_visible(grid: Grid, question: Question | str, horizon_id: str, answers: A
     its first horizon.  An unanswered or invalid answer passes only
     ``answered: false``; for a multiple-choice question, ``equals``/``in`` pass
     when any chosen option matches.  When the other question is itself hidden,
-    so is this one.  Hidden questions are neither expected nor scored.
+    so is this one, and when it is « non applicable » (``not_applicable``).
+    Hidden questions are neither expected nor scored.
     """
     plan = _plans.get(grid)
     qid = question if isinstance(question, str) else question.id
-    return plan.visibility(answers)(plan.questions[qid], horizon_id)
+    return plan.visibility(answers, not_applicable)(plan.questions[qid], horizon_id)
 
 
 def _cells(
-    plan: GridPlan, answers: Answers, not_addressed: Collection[str] | None
+    plan: GridPlan,
+    answers: Answers,
+    not_addressed: Collection[str] | None,
+    not_applicable: Collection[str] = frozenset(),
 ) -> Iterable[tuple[QuestionPlan, str]]:
     skipped = plan.effective_not_addressed(not_addressed)
-    visible = plan.visibility(answers) if plan.has_conditions else None
+    visible = plan.visibility(answers, not_applicable) if plan.has_conditions else None
     for qplan in plan.ordered:
         if skipped and (qplan.id in skipped or qplan.item_id in skipped):
+            continue
+        if not_applicable and qplan.id in not_applicable:
             continue
         for horizon in qplan.horizons:
             if visible is not None and not visible(qplan, horizon):
@@ -705,27 +773,34 @@ def _cells(
 
 
 def expected_cells(
-    grid: Grid, answers: Answers, not_addressed: Collection[str] | None = None
+    grid: Grid,
+    answers: Answers,
+    not_addressed: Collection[str] | None = None,
+    not_applicable: Collection[str] = frozenset(),
 ) -> list[Cell]:
     """Every cell the organisation is asked to fill, in grid order.
 
     That is every (question, horizon) pair the question is asked for, except
-    hidden ones (``show_if``) and those of optional items/questions marked
-    "not addressed this year".  Required or not, every such cell is expected:
-    completion counts them all; :func:`missing_required` filters the required.
+    hidden ones (``show_if``), those of optional items/questions marked
+    "not addressed this year" and those of questions « non applicable ».
+    Required or not, every such cell is expected: completion counts them all;
+    :func:`missing_required` filters the required.
     """
     plan = _plans.get(grid)
-    return [(q.item_id, q.id, h) for q, h in _cells(plan, answers, not_addressed)]
+    return [(q.item_id, q.id, h) for q, h in _cells(plan, answers, not_addressed, not_applicable)]
 
 
 def missing_required(
-    grid: Grid, answers: Answers, not_addressed: Collection[str] | None = None
+    grid: Grid,
+    answers: Answers,
+    not_addressed: Collection[str] | None = None,
+    not_applicable: Collection[str] = frozenset(),
 ) -> list[Cell]:
     """Expected cells of required questions that have no valid answer (blocks submission)."""
     plan = _plans.get(grid)
     return [
         (q.item_id, q.id, h)
-        for q, h in _cells(plan, answers, not_addressed)
+        for q, h in _cells(plan, answers, not_addressed, not_applicable)
         if q.required and q.clean(_get(answers, q.id, h)) is None
     ]
 

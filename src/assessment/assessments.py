@@ -34,7 +34,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assessment import score_store
-from assessment.answers import AnswerError, Cell, check_not_addressed, missing_required
+from assessment.answers import (
+    AnswerError,
+    Cell,
+    check_not_addressed,
+    check_not_applicable,
+    missing_required,
+    not_applicable_ids,
+)
 from assessment.answers import normalize_value as _normalize_value
 from assessment.db import NotFound, read_session, write_session
 from assessment.errors import UserError
@@ -42,6 +49,7 @@ from assessment.grid import Grid
 from assessment.grid_store import get_grid
 from assessment.organisations import load_organisation, organisation_target
 from assessment.permissions import Action, Actor, Target, require
+from assessment.profiles import UNKNOWN_PROFILE, Profile
 from assessment.tables import (
     Answer,
     Assessment,
@@ -119,6 +127,15 @@ class AssessmentState:
     updated_at: datetime | None
     created_at: datetime | None = None
     submitted_at: datetime | None = None
+    profile: Profile = UNKNOWN_PROFILE
+    """The organisation's legal family and size band (what ``applies_to`` looks at)."""
+    not_applicable: frozenset[str] = frozenset()
+    """Question ids the organisation marked « non applicable » itself (``may_not_apply``)."""
+
+    def not_applicable_ids(self, grid: Grid) -> frozenset[str]:
+        """The questions « non applicable » here: by the grid's ``applies_to`` for the
+        organisation's profile, and those it marked so."""
+        return not_applicable_ids(grid, self.profile, self.not_applicable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,8 +197,11 @@ def _context(session: Session, assessment_id: int) -> Any:
             Assessment.status,
             Assessment.revision,
             Assessment.not_addressed,
+            Assessment.not_applicable,
             Organisation.region,
             Organisation.shared_with_region,
+            Organisation.legal_family,
+            Organisation.size_band,
             Campaign.label.label("campaign_label"),
             Campaign.closes_on,
             Campaign.closed_at,
@@ -193,6 +213,10 @@ def _context(session: Session, assessment_id: int) -> Any:
     if found is None:
         raise NotFound(f"Auto-évaluation n° {assessment_id} introuvable.")
     return found
+
+
+def _profile(ctx: Row[Any]) -> Profile:
+    return Profile(legal_family=ctx.legal_family, size_band=ctx.size_band)
 
 
 def _target(ctx: Row[Any]) -> Target:
@@ -295,6 +319,11 @@ def _state(session: Session, assessment_id: int) -> AssessmentState:
     if row is None:
         raise NotFound(f"Auto-évaluation n° {assessment_id} introuvable.")
     answers, comments = _answers_of(session, assessment_id)
+    family, size = session.execute(
+        select(Organisation.legal_family, Organisation.size_band).where(
+            Organisation.id == row.organisation_id
+        )
+    ).one()
     return AssessmentState(
         id=row.id,
         organisation_id=row.organisation_id,
@@ -309,6 +338,8 @@ def _state(session: Session, assessment_id: int) -> AssessmentState:
         updated_at=row.updated_at,
         created_at=row.created_at,
         submitted_at=row.submitted_at,
+        profile=Profile(legal_family=family, size_band=size),
+        not_applicable=frozenset(row.not_applicable or ()),
     )
 
 
@@ -527,6 +558,9 @@ def _copy_from(
     )
     kept = [i for i in (source.not_addressed or ()) if not check_not_addressed(grid, [i])]
     row.not_addressed = sorted(kept)
+    row.not_applicable = sorted(
+        i for i in (source.not_applicable or ()) if not check_not_applicable(grid, [i])
+    )
     return source_id
 
 
@@ -673,6 +707,40 @@ def set_not_addressed(
         return revision
 
 
+def set_not_applicable(
+    engine: Engine,
+    actor: Actor,
+    assessment_id: int,
+    ids: Iterable[str],
+    *,
+    expected_revision: int,
+) -> int:
+    """Replace the set of questions the organisation marks « non applicable » (they do
+    not concern it; only questions with ``may_not_apply``); the new revision."""
+    wanted = sorted(set(ids))
+    with write_session(engine) as session:
+        ctx = _context(session, assessment_id)
+        require(actor, Action.EDIT_ASSESSMENT, _target(ctx))
+        _require_editable(ctx, expected_revision)
+        errors = check_not_applicable(_grid_of(engine, ctx), wanted)
+        if errors:
+            raise errors[0]
+        old = sorted(ctx.not_applicable or ())
+        if old == wanted:
+            return expected_revision
+        revision = _bump(session, assessment_id, expected_revision, not_applicable=wanted)
+        _record_audit(
+            session,
+            actor,
+            assessment_id,
+            "not_applicable",
+            revision,
+            old_value=old,
+            new_value=wanted,
+        )
+        return revision
+
+
 @dataclass(frozen=True, slots=True)
 class CellChange:
     """One cell of a batch write (:func:`save_cells`); ``None`` fields are left as they are."""
@@ -777,7 +845,9 @@ def submit(engine: Engine, actor: Actor, assessment_id: int, *, expected_revisio
         grid = _grid_of(engine, ctx)
         answers, comments = _answers_of(session, assessment_id)
         not_addressed = sorted(ctx.not_addressed or ())
-        missing = missing_required(grid, answers, not_addressed)
+        chosen = sorted(ctx.not_applicable or ())
+        not_applicable = not_applicable_ids(grid, _profile(ctx), chosen)
+        missing = missing_required(grid, answers, not_addressed, not_applicable)
         if missing:
             raise MissingAnswers(missing)
         now = utcnow()
@@ -799,6 +869,7 @@ def submit(engine: Engine, actor: Actor, assessment_id: int, *, expected_revisio
                     "answers": answers,
                     "comments": comments,
                     "not_addressed": not_addressed,
+                    "not_applicable": chosen,
                 },
                 submitted_at=now,
                 submitted_by=actor.user_id,
@@ -806,7 +877,11 @@ def submit(engine: Engine, actor: Actor, assessment_id: int, *, expected_revisio
         )
         score_store.replace(
             session,
-            [score_store.score_row(assessment_id, revision, grid, answers, not_addressed, now)],
+            [
+                score_store.score_row(
+                    assessment_id, revision, grid, answers, not_addressed, now, not_applicable
+                )
+            ],
         )
         _record_audit(session, actor, assessment_id, "submitted", revision)
         return revision

@@ -26,7 +26,7 @@ from assessment.grid import Grid, text
 from assessment.organisations import LEGAL_FAMILIES, NAF_SECTIONS, SIZE_BANDS
 from assessment.permissions import Actor
 from assessment.regions import REGIONS, REGIONS_BY_CODE
-from assessment.scoring import score
+from assessment.scoring import coverage, score
 
 HIDDEN = "masqué"
 OVERALL = "overall"
@@ -662,7 +662,8 @@ def shared_scores(grid: Grid, assessments: Sequence[tuple[str, AssessmentState]]
     labels = item_labels(grid)
     horizons = horizon_labels(grid)
     reports = [
-        (name, score(grid, state.answers, state.not_addressed)) for name, state in assessments
+        (name, score(grid, state.answers, state.not_addressed, state.not_applicable_ids(grid)))
+        for name, state in assessments
     ]
     header = ["Thème"]
     for name, _ in reports:
@@ -676,6 +677,11 @@ def shared_scores(grid: Grid, assessments: Sequence[tuple[str, AssessmentState]]
                 value = scores.get(h)
                 row.append("non traité" if item in report.not_addressed else value)
         rows.append(tuple(row))
+        if item == OVERALL:  # what each overall score stands on: never compare them bare
+            covered: list[Value] = ["Thèmes traités"]
+            for _, report in reports:
+                covered += [typo(coverage(grid, report, h).text()) for h in horizons]
+            rows.append(tuple(covered))
     return Figure(
         key="shared-scores",
         title=typo("Scores des organisations qui partagent leurs réponses"),

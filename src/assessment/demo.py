@@ -44,6 +44,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, text
 
 from assessment import demo_mark, score_store
 from assessment.accounts import AccountError, create_user
+from assessment.answers import not_applicable_ids
 from assessment.db import read_session, write_connection, write_session
 from assessment.grid import (
     ChoiceQuestion,
@@ -56,6 +57,7 @@ from assessment.grid import (
 from assessment.grid_store import DEFAULT_GRID_ID, get_grid, latest_version
 from assessment.organisations import siren_with_key
 from assessment.permissions import Actor, Role
+from assessment.profiles import Profile
 from assessment.regions import REGIONS_BY_CODE
 from assessment.scoring import Scorer
 from assessment.tables import (
@@ -419,6 +421,8 @@ class GeneratedAssessment:
     not_addressed: list[str]
     cells: list[tuple[str, str, Any, str | None]]
     """(question_id, horizon_id, value, comment)"""
+    not_applicable: frozenset[str] = frozenset()
+    """Questions whose ``applies_to`` leaves the organisation out (never answered)."""
 
 
 class AnswerGenerator:
@@ -459,8 +463,9 @@ class AnswerGenerator:
         item_offsets: dict[str | None, float] = {}
         levels: dict[str, tuple[int, int, int]] = {}
         current = self.current
+        not_applicable = not_applicable_ids(self.grid, Profile(org.legal_family, org.size_band))
         for item_id, question, horizons in self.questions:
-            if item_id in skipped:
+            if item_id in skipped or question.id in not_applicable:
                 continue
             offset = item_offsets.get(item_id)
             if offset is None:
@@ -533,6 +538,7 @@ class AnswerGenerator:
             status="submitted" if submitted else "draft",
             not_addressed=sorted(skipped),
             cells=cells,
+            not_applicable=not_applicable,
         )
 
     def _numbers(
@@ -812,7 +818,9 @@ def seed_demo(
                         answers: dict[str, dict[str, Any]] = {}
                         for question_id, horizon_id, value, _comment in generated.cells:
                             answers.setdefault(question_id, {})[horizon_id] = value
-                        report = scorer.score(answers, generated.not_addressed)
+                        report = scorer.score(
+                            answers, generated.not_addressed, generated.not_applicable
+                        )
                         sink.add_scores(
                             score_store.bulk_values(
                                 assessment_id, revision, grid, report, computed_at

@@ -28,10 +28,12 @@ from datetime import date, datetime
 from typing import Any
 
 from assessment.action_plan import STATUSES, SYSTEMIC_ITEM
+from assessment.french import typo
 from assessment.grid import ChoiceQuestion, Grid, text
-from assessment.scoring import ScoreReport
+from assessment.scoring import ScoreReport, coverage
 
 CSV_DELIMITER = ";"
+NOT_APPLICABLE = "Non applicable"
 FORMULA_TRIGGERS = frozenset("=+-@|%\t\r\uff1d\uff0b\uff0d\uff20")
 """First characters that make a spreadsheet read a cell as a formula (OWASP's
 list, plus ``|`` and ``%`` and full-width forms some spreadsheets accept)."""
@@ -109,9 +111,11 @@ def results_csv(
 ) -> bytes:
     """Scores per item and horizon, then every answer, in one long table.
 
-    Columns: ``Type`` (``Score`` or ``Réponse``), item id and label, question
-    id and label (blank for scores), horizon id and label, value.  Scores are
-    out of 100 with one decimal; items marked "not addressed" say so.
+    Columns: ``Type`` (``Score``, ``Couverture`` or ``Réponse``), item id and
+    label, question id and label (blank for scores), horizon id and label, value.
+    Scores are out of 100 with one decimal; items marked "not addressed" say so;
+    each overall score is followed by the themes it covers (« sur 3 thèmes
+    traités sur 8 »); questions « non applicable » say so.
     """
     return _csv_bytes(*results_table(grid, report, answers))
 
@@ -182,6 +186,18 @@ def results_table(
                 format_number(report.overall.get(horizon)),
             ]
         )
+        rows.append(
+            [
+                "Couverture",
+                "",
+                "Ensemble",
+                "",
+                "",
+                horizon,
+                labels[horizon],
+                typo(coverage(grid, report, horizon).text()),
+            ]
+        )
     for item in grid.items:
         not_addressed = item.id in report.not_addressed
         for horizon in grid.horizon_ids:
@@ -213,8 +229,26 @@ def results_table(
                     format_number(report.systemic.get(horizon)),
                 ]
             )
+    for owner, question in grid.questions():
+        if question.id not in report.not_applicable:
+            continue
+        item_id = owner.id if owner is not None else None
+        rows.append(
+            [
+                "Réponse",
+                item_id or "",
+                _item_label(grid, item_id),
+                question.id,
+                text(question.label, lang),
+                "",
+                "",
+                NOT_APPLICABLE,
+            ]
+        )
     if answers:
         for owner, question in grid.questions():
+            if question.id in report.not_applicable:
+                continue
             item_id = owner.id if owner is not None else None
             per_horizon = answers.get(question.id) or {}
             for horizon in grid.question_horizons(question):
@@ -254,7 +288,8 @@ def results_json(
     """Scores (unrounded), answers and context as UTF-8 JSON.
 
     ``{"grid": {"id", "version"}, "meta": {...}, "horizons": [{"id", "label"}],
-    "items": [{"id", "title"}], "scores": ScoreReport.to_dict(), "answers": {...}}``
+    "items": [{"id", "title"}], "scores": ScoreReport.to_dict(), "coverage":
+    {horizon: {"addressed", "count", "total"}}, "answers": {...}}``
     """
     lang = grid.language
     document = {
@@ -266,6 +301,7 @@ def results_json(
             for i in grid.items
         ],
         "scores": report.to_dict(),
+        "coverage": {h: coverage(grid, report, h).to_dict() for h in grid.horizon_ids},
         "answers": {q: dict(v) for q, v in (answers or {}).items()},
     }
     shown = json.dumps(document, ensure_ascii=False, indent=2, default=_json_default)

@@ -10,7 +10,12 @@ Conventions that the rest of the code relies on:
   ones are goals, in order (1 year, 3 years, ...);
 * question ids are unique across the whole grid (items and systemic view);
 * answers are always ``{question_id: {horizon_id: value}}``; a question asked
-  once has a single horizon (``horizons: [current]``).
+  once has a single horizon (``horizons: [current]``);
+* ``applies_to`` (on a question or a variant) selects organisations by their
+  profile (:mod:`assessment.profiles`): a question that does not apply to an
+  organisation is « non applicable » there, neither expected nor scored, and
+  ``variants`` give a question another label, help or level descriptors for
+  some profiles (``question.wording(profile)``).
 
 Semantic rules that need the whole grid (duplicate ids, references between
 questions, level descriptors on the scale...) live in :func:`semantic_issues`;
@@ -34,6 +39,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from assessment.profiles import PROFILE_FIELDS, Profile
 
 Id = Annotated[
     str,
@@ -98,6 +105,44 @@ class Condition(_Model):
         return self
 
 
+class AppliesTo(_Model):
+    """Which organisations something applies to, by profile.
+
+    Each key given lists the values that apply (``size_band: ["10-49", "50-249",
+    "250+"]``); with both keys, both must match.  A profile field that is not
+    known applies.
+    """
+
+    size_band: list[str] | None = Field(
+        default=None,
+        description="Size bands it applies to: " + ", ".join(PROFILE_FIELDS["size_band"]),
+    )
+    legal_family: list[str] | None = Field(
+        default=None,
+        description="Legal families it applies to: " + ", ".join(PROFILE_FIELDS["legal_family"]),
+    )
+
+    def matches(self, profile: Profile) -> bool:
+        for key in PROFILE_FIELDS:
+            allowed: list[str] | None = getattr(self, key)
+            value: str | None = getattr(profile, key)
+            if allowed is not None and value is not None and value not in allowed:
+                return False
+        return True
+
+
+class Variant(_Model):
+    """Another wording of a question for some profiles: what it gives replaces the
+    question's own (level descriptors level by level)."""
+
+    applies_to: AppliesTo
+    label: Text | None = None
+    help: Text | None = None
+    levels: dict[int, Text] | None = Field(
+        default=None, description="Level descriptors for these organisations (level questions)"
+    )
+
+
 class _QuestionBase(_Model):
     id: Id
     label: Text
@@ -117,6 +162,21 @@ class _QuestionBase(_Model):
         default=None, description="Horizons the question is asked for (default: all, in order)"
     )
     show_if: Condition | None = None
+    applies_to: AppliesTo | None = Field(
+        default=None,
+        description="Organisations the question concerns (by size band, legal family); "
+        "elsewhere it is 'non applicable', neither expected nor scored",
+    )
+    may_not_apply: bool = Field(
+        default=False,
+        description="The organisation may mark the question 'non applicable' (it does not "
+        "concern it): neither expected nor scored",
+    )
+    variants: list[Variant] = Field(
+        default_factory=list,
+        description="Other label, help or level descriptors for some profiles; every "
+        "variant that applies is used, in order (a later one wins)",
+    )
     replaces: list[Id] = Field(
         default_factory=list,
         description="Ids of questions of the previous version this question replaces "
@@ -126,6 +186,31 @@ class _QuestionBase(_Model):
     @property
     def is_required(self) -> bool:
         return self.required if self.required is not None else self.type == "level"  # type: ignore[attr-defined]
+
+    def applies(self, profile: Profile) -> bool:
+        """Whether the question concerns an organisation of ``profile``."""
+        return self.applies_to is None or self.applies_to.matches(profile)
+
+    def wording(self, profile: Profile) -> Wording:
+        """Label, help and level descriptors for ``profile`` (variants applied in order)."""
+        label, help_ = self.label, self.help
+        levels = dict(getattr(self, "levels", None) or {})
+        for variant in self.variants:
+            if not variant.applies_to.matches(profile):
+                continue
+            label = variant.label if variant.label is not None else label
+            help_ = variant.help if variant.help is not None else help_
+            levels.update(variant.levels or {})
+        return Wording(label, help_, levels)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What a question says to one organisation (see :meth:`_QuestionBase.wording`)."""
+
+    label: Text
+    help: Text | None
+    levels: dict[int, Text]
 
 
 class LevelQuestion(_QuestionBase):
@@ -433,6 +518,25 @@ def semantic_issues(grid: Grid) -> list[SemanticIssue]:
                         kind="option",
                     )
                 seen_options.add(option.value)
+        if question.applies_to is not None:
+            _applies_to_issues(add, (*path, "applies_to"), question.applies_to)
+        for k, variant in enumerate(question.variants):
+            vpath = (*path, "variants", k)
+            _applies_to_issues(add, (*vpath, "applies_to"), variant.applies_to)
+            if variant.label is None and variant.help is None and not variant.levels:
+                add("variant_empty", vpath)
+            if variant.levels:
+                if not isinstance(question, LevelQuestion):
+                    add("variant_levels_not_level", (*vpath, "levels"), type=question.type)
+                else:
+                    for value in variant.levels:
+                        if value not in scale_set:
+                            add(
+                                "level_not_on_scale",
+                                (*vpath, "levels", value),
+                                value=value,
+                                scale=", ".join(map(str, values)),
+                            )
         condition = question.show_if
         if condition is not None:
             target = question_ids.get(condition.question)
@@ -493,6 +597,33 @@ def semantic_issues(grid: Grid) -> list[SemanticIssue]:
             reported.update(seen_chain)
             add("condition_cycle", (*path, "show_if"), chain=" → ".join([*seen_chain, current]))
     return issues
+
+
+def _applies_to_issues(add: Any, path: tuple[str | int, ...], applies_to: AppliesTo) -> None:
+    """Unknown profile values, empty lists and an ``applies_to`` with no key."""
+    given = 0
+    for key, allowed in PROFILE_FIELDS.items():
+        wanted: list[str] | None = getattr(applies_to, key)
+        if wanted is None:
+            continue
+        given += 1
+        if not wanted:
+            add("applies_to_empty", (*path, key), field=key)
+        seen: set[str] = set()
+        for k, value in enumerate(wanted):
+            if value not in allowed:
+                add(
+                    "applies_to_unknown_value",
+                    (*path, key, k),
+                    value=value,
+                    field=key,
+                    known=list(allowed),
+                )
+            elif value in seen:
+                add("duplicate_id", (*path, key, k), id=value, kind="profile")
+            seen.add(value)
+    if not given:
+        add("applies_to_no_key", path, keys=list(PROFILE_FIELDS))
 
 
 def lineage_issues(grid: Grid, previous: Grid) -> list[SemanticIssue]:

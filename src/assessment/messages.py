@@ -194,6 +194,26 @@ MESSAGES: dict[str, str] = {
         "niveaux : {scale}){hint}"
     ),
     "condition_cycle": "conditions circulaires : {chain}",
+    "applies_to_unknown_value": (
+        "« {value} » n'est pas une valeur connue de « {field} »{suggestion} ; "
+        "valeurs possibles : {known}"
+    ),
+    "applies_to_empty": (
+        "liste « {field} » vide : la question ne s'appliquerait à aucune organisation ; "
+        "indiquez au moins une valeur, ou retirez « {field} » pour l'appliquer à toutes"
+    ),
+    "applies_to_no_key": (
+        "« applies_to » sans critère : indiquez au moins un critère ({keys}), ou retirez "
+        "« applies_to » "
+        "pour que la question concerne toutes les organisations"
+    ),
+    "variant_empty": (
+        "cette variante ne change rien : donnez-lui un « label », une « help » "
+        "ou des « levels », ou retirez-la"
+    ),
+    "variant_levels_not_level": (
+        "« levels » ne vaut que pour une question de type level (cette question est de type {type})"
+    ),
     # ---- rules across versions (grid.lineage_issues) -------------------------
     "replaces_unknown_question": (
         "« replaces » désigne « {id} », qui n'est pas une question de la version "
@@ -221,6 +241,7 @@ MESSAGES: dict[str, str] = {
     "kind_item": "identifiant d'item",
     "kind_question": "identifiant de question",
     "kind_option": "valeur d'option",
+    "kind_profile": "valeur de profil",
     "found_null": "une valeur vide",
     "found_bool": "le booléen {value}",
     "found_number": "le nombre {value}",
@@ -259,6 +280,9 @@ MESSAGES: dict[str, str] = {
     "outline_weight": "poids {weight}",
     "outline_horizons_of": "horizons : {horizons}",
     "outline_show_if": "si {condition}",
+    "outline_applies_to": "s'applique à {criteria}",
+    "outline_may_not_apply": "peut être « non applicable »",
+    "outline_variants": "variantes selon le profil : {count}",
     "outline_options": "options : {options}",
     "outline_unit": "unité : {unit}",
     "outline_bounds": "de {min} à {max}",
@@ -330,6 +354,9 @@ ANSWER_MESSAGES: dict[str, str] = {
     "question de la grille",
     "not_addressed_not_optional": "{value} ne peut pas être marqué « non traité cette année » : "
     "il n'est pas facultatif",
+    "not_applicable_unknown": "« non applicable » : {value} n'est pas une question de la grille",
+    "not_applicable_not_allowed": "{value} ne peut pas être marquée « non applicable » : la "
+    "grille ne le prévoit pas pour cette question",
 }
 
 

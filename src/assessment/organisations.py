@@ -44,6 +44,7 @@ from assessment.db import NotFound, read_session, write_connection, write_sessio
 from assessment.errors import UserError
 from assessment.french import number
 from assessment.permissions import Action, Actor, Role, Target, can, require
+from assessment.profiles import LEGAL_FAMILIES, SIZE_BANDS
 from assessment.regions import REGIONS_BY_CODE, normalise_region
 from assessment.tables import (
     Organisation,
@@ -52,23 +53,6 @@ from assessment.tables import (
     utcnow,
 )
 from assessment.text_input import CODE, NAME, SHORT_TEXT, TextInputError, clean_text
-
-LEGAL_FAMILIES: dict[str, str] = {
-    "association": "Association",
-    "cooperative": "Coopérative",
-    "mutual": "Mutuelle",
-    "foundation": "Fondation",
-    "ess_company": "Société commerciale de l'ESS",
-    "other": "Autre",
-}
-
-SIZE_BANDS: dict[str, str] = {
-    "0": "Sans salarié",
-    "1-9": "1 à 9 salariés",
-    "10-49": "10 à 49 salariés",
-    "50-249": "50 à 249 salariés",
-    "250+": "250 salariés ou plus",
-}
 
 NAF_SECTIONS: dict[str, str] = {
     "A": "Agriculture, sylviculture et pêche",

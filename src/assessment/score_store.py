@@ -89,9 +89,10 @@ from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, te
 from sqlalchemy.orm import Session
 
 from assessment import tables as t
-from assessment.answers import GridCache
+from assessment.answers import GridCache, not_applicable_ids
 from assessment.db import NotFound, read_session, write_connection
 from assessment.grid import Grid
+from assessment.profiles import Profile
 from assessment.scoring import OVERALL, Scorer, ScoreReport
 
 __all__ = [
@@ -232,9 +233,11 @@ def score_row(
     answers: Mapping[str, Mapping[str, Any]],
     not_addressed: Collection[str],
     computed_at: datetime,
+    not_applicable: Collection[str] = frozenset(),
 ) -> dict[str, Any]:
-    """The ``assessment_scores`` row of an assessment, scored now with its ``grid``."""
-    report = Scorer.for_grid(grid).score(answers, not_addressed)
+    """The ``assessment_scores`` row of an assessment, scored now with its ``grid``
+    (``not_applicable``: its questions « non applicable », left out)."""
+    report = Scorer.for_grid(grid).score(answers, not_addressed, not_applicable)
     return {
         "assessment_id": assessment_id,
         "revision": revision,
@@ -432,6 +435,7 @@ def _backfill(
 ) -> int:
     a = t.Assessment.__table__
     sc = t.AssessmentScore.__table__
+    o = t.Organisation.__table__
     load = grid_loader or _published_grid
     grids: dict[tuple[str, str], Grid | None] = {}
     written = 0
@@ -439,8 +443,20 @@ def _backfill(
     while True:
         with read_session(engine) as session:
             todo = session.execute(
-                select(a.c.id, a.c.revision, a.c.grid_id, a.c.grid_version, a.c.not_addressed)
-                .select_from(a.outerjoin(sc, sc.c.assessment_id == a.c.id))
+                select(
+                    a.c.id,
+                    a.c.revision,
+                    a.c.grid_id,
+                    a.c.grid_version,
+                    a.c.not_addressed,
+                    o.c.legal_family,
+                    o.c.size_band,
+                )
+                .select_from(
+                    a.outerjoin(sc, sc.c.assessment_id == a.c.id).join(
+                        o, o.c.id == a.c.organisation_id
+                    )
+                )
                 .where(_stale_condition(), a.c.id > after)
                 .order_by(a.c.id)
                 .limit(batch)
@@ -465,6 +481,7 @@ def _backfill(
                     answers.get(row.id, {}),
                     row.not_addressed or (),
                     t.utcnow(),
+                    not_applicable_ids(grid, Profile(row.legal_family, row.size_band)),
                 )
             )
         if rows:

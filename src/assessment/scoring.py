@@ -17,8 +17,9 @@ Rules, for each horizon (see also :func:`score`):
   a score, ``None`` if none or zero total weight;
 * the systemic section is scored like an item, separately; it is not part of
   the overall score;
-* unanswered, invalid, hidden (``show_if``) and "not addressed this year"
-  questions/items are left out.
+* unanswered, invalid, hidden (``show_if``), "not addressed this year" and
+  « non applicable » (``not_applicable``: ``applies_to`` or the organisation's
+  own choice) questions/items are left out, never counted as 0.
 
 Nothing is rounded: rounding is for display.  Sums use :func:`math.fsum`, so a
 score does not depend on the order of items or questions, not even in the last
@@ -36,6 +37,7 @@ from math import fsum
 from typing import Any
 
 from assessment.answers import GridCache, QuestionPlan, plan_for
+from assessment.french import plural
 from assessment.grid import (
     ChoiceQuestion,
     Grid,
@@ -49,11 +51,13 @@ __all__ = [
     "OVERALL",
     "Attainment",
     "Completion",
+    "Coverage",
     "Priority",
     "ScoreReport",
     "Scorer",
     "SectionCompletion",
     "attainment",
+    "coverage",
     "gaps",
     "priorities",
     "score",
@@ -208,7 +212,8 @@ class ScoreReport:
     ``overall`` and each entry of ``items`` map every horizon of the grid to a
     score; ``systemic`` likewise, or is empty when the grid has no systemic
     section.  ``not_addressed`` holds the ids actually left out (optional items
-    and questions marked "not addressed this year").
+    and questions marked "not addressed this year"); ``not_applicable`` the
+    question ids left out as « non applicable ».
     """
 
     overall: HorizonScores
@@ -216,15 +221,18 @@ class ScoreReport:
     systemic: HorizonScores
     completion: Completion
     not_addressed: frozenset[str] = field(default_factory=frozenset)
+    not_applicable: frozenset[str] = field(default_factory=frozenset)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{"overall", "items", "systemic", "completion", "not_addressed"}``."""
+        """JSON-ready: ``{"overall", "items", "systemic", "completion", "not_addressed",
+        "not_applicable"}``."""
         return {
             "overall": dict(self.overall),
             "items": {k: dict(v) for k, v in self.items.items()},
             "systemic": dict(self.systemic),
             "completion": self.completion.to_dict(),
             "not_addressed": sorted(self.not_addressed),
+            "not_applicable": sorted(self.not_applicable),
         }
 
 
@@ -339,12 +347,20 @@ class Scorer:
         """The cached scorer of ``grid`` (built on first use)."""
         return _scorers.get(grid)
 
-    def score(self, answers: Answers, not_addressed: Collection[str] = frozenset()) -> ScoreReport:
+    def score(
+        self,
+        answers: Answers,
+        not_addressed: Collection[str] = frozenset(),
+        not_applicable: Collection[str] = frozenset(),
+    ) -> ScoreReport:
         """Score ``answers``; see :func:`score`."""
         plan = self._plan
         horizons = self._horizons
         skipped = plan.effective_not_addressed(not_addressed)
-        visible = plan.visibility(answers) if plan.has_conditions else None
+        na: frozenset[str] = frozenset()
+        if not_applicable:
+            na = frozenset(not_applicable).intersection(plan.questions)
+        visible = plan.visibility(answers, na) if plan.has_conditions else None
         n = len(horizons)
 
         items: dict[str, HorizonScores] = {}
@@ -356,7 +372,7 @@ class Scorer:
 
         for grp in self._groups:
             scores, answered, expected, required = self._score_group(
-                grp, answers, skipped, visible, n
+                grp, answers, skipped, na, visible, n
             )
             ident: str = grp.id  # type: ignore[assignment]
             items[ident] = dict(zip(horizons, scores, strict=True))
@@ -380,7 +396,7 @@ class Scorer:
         required_systemic: tuple[int, int] | None = None
         if self._systemic is not None:
             scores, answered, expected, required = self._score_group(
-                self._systemic, answers, skipped, visible, n
+                self._systemic, answers, skipped, na, visible, n
             )
             systemic = dict(zip(horizons, scores, strict=True))
             completion_systemic = (answered, expected)
@@ -401,13 +417,14 @@ class Scorer:
             required_items=required_items,
             required_systemic=required_systemic,
         )
-        return ScoreReport(overall, items, systemic, completion, skipped)
+        return ScoreReport(overall, items, systemic, completion, skipped, na)
 
     @staticmethod
     def _score_group(
         grp: _Group,
         answers: Answers,
         skipped: frozenset[str],
+        not_applicable: frozenset[str],
         visible: Callable[[QuestionPlan, str], bool] | None,
         n: int,
     ) -> tuple[list[float | None], int, int, tuple[int, int]]:
@@ -421,6 +438,8 @@ class Scorer:
         for sq in grp.questions:
             qplan = sq.plan
             if skipped and qplan.id in skipped:
+                continue
+            if not_applicable and qplan.id in not_applicable:
                 continue
             if qplan.required:  # counted as the difference made by this question
                 req_answered -= answered
@@ -486,7 +505,10 @@ _scorers: GridCache[Scorer] = GridCache(Scorer)
 
 
 def score(
-    grid: Grid, answers: Answers, not_addressed: Collection[str] = frozenset()
+    grid: Grid,
+    answers: Answers,
+    not_addressed: Collection[str] = frozenset(),
+    not_applicable: Collection[str] = frozenset(),
 ) -> ScoreReport:
     """Score ``answers`` against ``grid`` for every horizon.
 
@@ -495,9 +517,54 @@ def score(
     treated as unanswered here rather than raising, so that a dashboard scoring
     many stored assessments never stops on one of them.  Only the optional
     items/questions of ``not_addressed`` are left out (others are ignored; see
-    :func:`assessment.answers.check_not_addressed`).
+    :func:`assessment.answers.check_not_addressed`).  The questions of
+    ``not_applicable`` (see :func:`assessment.answers.not_applicable_ids`) are
+    left out too.
     """
-    return _scorers.get(grid).score(answers, not_addressed)
+    return _scorers.get(grid).score(answers, not_addressed, not_applicable)
+
+
+# ---------------------------------------------------------------------------
+# Coverage: which themes an overall score stands on
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """The themes (items) an overall score is the mean of, out of the grid's themes.
+
+    ``addressed``: ids of the items that have a score at the horizon, in grid
+    order; ``total``: how many items the grid has (themes marked "not addressed
+    this year" or never rated count in ``total``, so that leaving a theme out
+    always shows).
+    """
+
+    addressed: tuple[str, ...]
+    total: int
+
+    @property
+    def count(self) -> int:
+        return len(self.addressed)
+
+    @property
+    def complete(self) -> bool:
+        return self.count == self.total
+
+    def text(self) -> str:
+        """« sur 3 thèmes traités sur 8 » (« sur 1 thème traité sur 8 »)."""
+        return f"sur {plural(self.count, 'thème traité', 'thèmes traités')} sur {self.total}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"addressed": list(self.addressed), "count": self.count, "total": self.total}
+
+
+def coverage(grid: Grid, report: ScoreReport, horizon: str | None = None) -> Coverage:
+    """Which themes the overall score at ``horizon`` (default: the current state) covers."""
+    horizon = horizon or grid.current_horizon
+    addressed = tuple(
+        item.id for item in grid.items if report.items.get(item.id, {}).get(horizon) is not None
+    )
+    return Coverage(addressed, len(grid.items))
 
 
 # ---------------------------------------------------------------------------

@@ -255,6 +255,9 @@ class Assessment(Base):
     status: Mapped[str] = mapped_column(String(10), default="draft")
     revision: Mapped[int] = mapped_column(Integer, default=0)
     not_addressed: Mapped[list[str]] = mapped_column(JSONValue, default=list)
+    not_applicable: Mapped[list[str]] = mapped_column(JSONValue, server_default="[]")
+    """Question ids the organisation marked « non applicable » (``may_not_apply``); the
+    database's default only, so that a row written without it stays valid."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
@@ -288,7 +291,7 @@ class Submission(Base):
     grid_id: Mapped[str] = mapped_column(String(63))
     grid_version: Mapped[str] = mapped_column(String(40))
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONValue)
-    """``{"answers": {...}, "comments": {...}, "not_addressed": [...]}``"""
+    """``{"answers": {...}, "comments": {...}, "not_addressed": [...], "not_applicable": [...]}``"""
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reopened_at: Mapped[datetime | None]
@@ -337,7 +340,8 @@ class AuditEvent(Base):
     user_email: Mapped[str] = mapped_column(String(320))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(20))
-    """``created``, ``answer``, ``comment``, ``not_addressed``, ``submitted``, ``reopened``."""
+    """``created``, ``answer``, ``comment``, ``not_addressed``, ``not_applicable``,
+    ``submitted``, ``reopened``."""
     question_id: Mapped[str | None] = mapped_column(String(63))
     horizon_id: Mapped[str | None] = mapped_column(String(63))
     old_value: Mapped[Any | None] = mapped_column(JSONValue)

@@ -33,7 +33,15 @@ from assessment.grid_store import DEFAULT_GRID_ID, get_grid, latest_version, syn
 from assessment.organisations import create_organisation, siren_with_key
 from assessment.settings import get_settings
 from assessment.startup import prepare_database
-from assessment.tables import Assessment, AssessmentScore, Campaign, Submission, metadata, utcnow
+from assessment.tables import (
+    Answer,
+    Assessment,
+    AssessmentScore,
+    Campaign,
+    Submission,
+    metadata,
+    utcnow,
+)
 
 from .conftest import (
     COMPLETE_ANSWERS,
@@ -319,9 +327,54 @@ def bare_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
+def _draft_at_0001(
+    engine: Engine, organisation_id: int, campaign_id: int, level: int, skip_env: bool = False
+) -> tuple[int, int]:
+    """The draft of :func:`_draft` as a database at 0001 held it, written without the
+    application (whose reads and writes use columns that later migrations add)."""
+    cells = dict(COMPLETE_ANSWERS)
+    cells[("gouv-regles", "current")] = level
+    cells[("gouv-taux", "current")] = 12.5 * level
+    not_addressed = ["environnement"] if skip_env else []
+    if skip_env:
+        cells = {key: v for key, v in cells.items() if not key[0].startswith("env")}
+    now = utcnow()
+    a = Assessment.__table__
+    with engine.begin() as conn:
+        assessment_id = conn.execute(
+            insert(a)
+            .values(
+                organisation_id=organisation_id, campaign_id=campaign_id, grid_id=GRID_ID,
+                grid_version="1", status="draft", revision=len(cells),
+                not_addressed=not_addressed, created_at=now, updated_at=now,
+            )
+            .returning(a.c.id)
+        ).scalar_one()  # fmt: skip
+        conn.execute(
+            insert(Answer.__table__),
+            [
+                {"assessment_id": assessment_id, "question_id": question, "horizon_id": horizon,
+                 "value": value, "comment": None, "updated_at": now}
+                for (question, horizon), value in cells.items()
+            ],
+        )  # fmt: skip
+    return int(assessment_id), len(cells)
+
+
 def _old_submit(engine: Engine, assessment_id: int, revision: int) -> None:
     """What submit did before migration 0002: no stored scores."""
-    state = svc.get_assessment(engine, SYSTEM, assessment_id)
+    a, answer = Assessment.__table__, Answer.__table__
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(a.c.grid_id, a.c.grid_version, a.c.not_addressed).where(a.c.id == assessment_id)
+        ).one()
+        answers: dict[str, dict[str, Any]] = {}
+        for question, horizon, value in conn.execute(
+            select(answer.c.question_id, answer.c.horizon_id, answer.c.value).where(
+                answer.c.assessment_id == assessment_id
+            )
+        ):
+            answers.setdefault(question, {})[horizon] = value
     now = utcnow()
     with engine.begin() as conn:
         conn.execute(
@@ -333,12 +386,12 @@ def _old_submit(engine: Engine, assessment_id: int, revision: int) -> None:
             insert(Submission.__table__).values(
                 assessment_id=assessment_id,
                 revision=revision + 1,
-                grid_id=state.grid_id,
-                grid_version=state.grid_version,
+                grid_id=row.grid_id,
+                grid_version=row.grid_version,
                 snapshot={
-                    "answers": state.answers,
-                    "comments": state.comments,
-                    "not_addressed": sorted(state.not_addressed),
+                    "answers": answers,
+                    "comments": {},
+                    "not_addressed": sorted(row.not_addressed or ()),
                 },
                 submitted_at=now,
             )
@@ -370,10 +423,10 @@ def test_migration_0002_backfills_a_database_at_0001(bare_engine: Engine) -> Non
         ).scalar_one()
     submitted = []
     for n in range(4):
-        assessment_id, rev = _draft(engine, _org(engine, n), campaign, n, skip_env=n == 1)
+        assessment_id, rev = _draft_at_0001(engine, _org(engine, n), campaign, n, n == 1)
         _old_submit(engine, assessment_id, rev)
         submitted.append(assessment_id)
-    draft_id, _ = _draft(engine, _org(engine, 10), campaign, 2)
+    draft_id, _ = _draft_at_0001(engine, _org(engine, 10), campaign, 2)
 
     prepare_database(engine)
 

@@ -103,6 +103,11 @@ def test_peer_comparison_only_from_ten_organisations(env: Env) -> None:
     at = env.app(RESULTS).run()
     assert "Comparaison indisponible" not in _info(at)
     peers = next(s for s in _charts(at) if s.get("title", "").startswith("Comparaison"))
+    # theme by theme, never the overall score (it stands on the themes each one addressed)
+    assert peers["title"].replace("\u00a0", " ").endswith(" : Gouvernance")
+    said = "\n".join(str(m.value) for m in at.markdown).replace("\u00a0", " ")
+    assert "Le score d'ensemble n'est pas comparé" in said.replace("’", "'")
+    assert "sur 1 thème traité sur 8" in said
     groups = [v["group"] for v in peers["data"]["values"]]
     assert any(g.startswith("Même région : Bretagne (") for g in groups)
     assert any(g.startswith("Même famille juridique : Association (") for g in groups)

@@ -20,6 +20,7 @@ WRITES = frozenset(
     {
         # assessments
         "open_assessment", "save_answer", "save_comment", "set_not_addressed", "submit",
+        "set_not_applicable",
         "reopen",
         # action plan
         "add_action", "update_action", "delete_action",

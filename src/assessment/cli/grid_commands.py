@@ -167,6 +167,17 @@ def _question_lines(grid: Grid, questions: Sequence[Question]) -> list[str]:
         flags.extend(_type_details(question))
         if question.show_if is not None:
             flags.append(render("outline_show_if", condition=_condition(question.show_if)))
+        if question.applies_to is not None:
+            criteria = [
+                f"{key} : {', '.join(values)}"
+                for key in ("size_band", "legal_family")
+                if (values := getattr(question.applies_to, key)) is not None
+            ]
+            flags.append(render("outline_applies_to", criteria=" et ".join(criteria)))
+        if question.may_not_apply:
+            flags.append(render("outline_may_not_apply"))
+        if question.variants:
+            flags.append(render("outline_variants", count=len(question.variants)))
         lines.append(f"     - {question.id} [{question.type}] {text(question.label)}")
         lines.append(f"       ({' ; '.join(flags)})")
     return lines

@@ -9,14 +9,15 @@ from typing import Any, NoReturn
 import click
 import yaml
 
-from assessment.answers import validate_answers
+from assessment.answers import check_not_applicable, not_applicable_ids, validate_answers
 from assessment.grid import Grid
+from assessment.profiles import PROFILE_FIELDS, Profile
 from assessment.scoring import score
 
 MAX_ANSWERS_BYTES = 5 * 1024 * 1024
 """Largest answers file read (5 MiB: a full assessment is a few tens of kilobytes)."""
 
-ANSWERS_KEYS = ("grid", "version", "answers", "not_addressed")
+ANSWERS_KEYS = ("grid", "version", "answers", "not_addressed", "not_applicable", "profile")
 
 
 class AnswersFileError(Exception):
@@ -124,6 +125,43 @@ def parse_answers_document(
     return answers, not_addressed, problems
 
 
+def parse_applicability(grid: Grid, document: Any) -> tuple[frozenset[str], list[str]]:
+    """The questions « non applicable » of an answers document: by its ``profile``
+    (``{legal_family, size_band}``, the grid's ``applies_to``) and its
+    ``not_applicable`` list; ``(ids, problems)``."""
+    problems: list[str] = []
+    if not isinstance(document, dict):
+        return frozenset(), problems
+    profile: Profile | None = None
+    raw_profile = document.get("profile")
+    if raw_profile is not None:
+        if not isinstance(raw_profile, dict):
+            problems.append("« profile » doit être une table (legal_family, size_band)")
+        else:
+            values: dict[str, str | None] = {}
+            for key, value in raw_profile.items():
+                allowed = PROFILE_FIELDS.get(str(key))
+                if allowed is None:
+                    problems.append(
+                        f"« profile » : clé inconnue « {key} » (clés possibles : "
+                        f"{', '.join(PROFILE_FIELDS)})"
+                    )
+                elif str(value) not in allowed:
+                    problems.append(
+                        f"« profile » : « {value} » n'est pas une valeur de « {key} » "
+                        f"(valeurs possibles : {', '.join(allowed)})"
+                    )
+                else:
+                    values[str(key)] = str(value)
+            profile = Profile(values.get("legal_family"), values.get("size_band"))
+    chosen = document.get("not_applicable") or []
+    if not isinstance(chosen, list):
+        problems.append("« not_applicable » doit être une liste d'identifiants de questions")
+        chosen = []
+    problems += [error.message for error in check_not_applicable(grid, chosen)]
+    return not_applicable_ids(grid, profile, [c for c in chosen if isinstance(c, str)]), problems
+
+
 def _load_grid(path: Path) -> Grid:
     from assessment.gridfile import GridError, load_grid
 
@@ -149,9 +187,11 @@ def score_command(grid_path: Path, answers_path: Path) -> None:
 
     GRID est un fichier de grille YAML.  ANSWERS est un fichier YAML ou JSON
     {grid: ID, answers: {QUESTION: {HORIZON: valeur}}, not_addressed: [ids]}
-    (version: facultatif).  Les scores vont de 0 à 100, non arrondis, null
-    quand il n'y a rien à noter.  Les réponses qui ne correspondent pas à la
-    grille sont toutes signalées sur la sortie d'erreur, code de sortie 1.
+    (version, profile: {legal_family, size_band} et not_applicable: [ids]
+    facultatifs : les questions « non applicables » sont hors des scores).
+    Les scores vont de 0 à 100, non arrondis, null quand il n'y a rien à noter.
+    Les réponses qui ne correspondent pas à la grille sont toutes signalées
+    sur la sortie d'erreur, code de sortie 1.
     """
     try:
         grid = _load_grid(grid_path)
@@ -160,6 +200,8 @@ def score_command(grid_path: Path, answers_path: Path) -> None:
     try:
         document = read_answers_file(answers_path)
         answers, not_addressed, problems = parse_answers_document(grid, document)
+        not_applicable, more = parse_applicability(grid, document)
+        problems += more
     except AnswersFileError as error:
         _fail([f"{answers_path}: {p}" for p in error.problems], "fichier de réponses inutilisable")
     clean, errors = validate_answers(grid, answers, not_addressed)
@@ -169,7 +211,7 @@ def score_command(grid_path: Path, answers_path: Path) -> None:
             [f"{answers_path}: {p}" for p in problems],
             f"les réponses ne correspondent pas à la grille {grid.key}",
         )
-    report = score(grid, clean, frozenset(not_addressed or ()))
+    report = score(grid, clean, frozenset(not_addressed or ()), not_applicable)
     click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
 
 

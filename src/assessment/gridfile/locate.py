@@ -347,6 +347,8 @@ class Locator:
                 params["options"] = options
                 params["suggestion"] = did_you_mean(show_value(params.get("value")), options)
             params["hint"] = self._subtree_hint(issue.path)
+        elif code == "applies_to_unknown_value":
+            params["suggestion"] = did_you_mean(params.get("value"), params.get("known", ()))
         elif code == "condition_value_off_scale":
             params["scale"] = grid.scale_values
             params["hint"] = self._subtree_hint(issue.path)

@@ -42,11 +42,12 @@ from assessment.grid import (
     text,
 )
 from assessment.organisations import OrganisationInfo
-from assessment.scoring import OVERALL, ScoreReport, attainment, priorities, score
+from assessment.scoring import OVERALL, ScoreReport, attainment, coverage, priorities, score
 
 NO_SCORE = "—"
 NO_ANSWER = "Sans réponse"
 NOT_ADDRESSED = "Non traité cette année"
+NOT_APPLICABLE = "Non applicable"
 STRENGTHS = 3
 TO_WORK_ON = 3
 DEBATE_QUESTIONS = 8
@@ -240,10 +241,12 @@ def answer_text(grid: Grid, question: Question, value: Any) -> str:
     return typo(str(value))
 
 
-def _descriptor(grid: Grid, question: Question, value: Any) -> str:
+def _descriptor(
+    grid: Grid, question: Question, value: Any, levels: dict[int, Any] | None = None
+) -> str:
     if not isinstance(question, LevelQuestion) or value is None:
         return ""
-    described = (question.levels or {}).get(int(value))
+    described = (question.levels or {} if levels is None else levels).get(int(value))
     if described is None:
         for level in grid.scale:
             if level.value == value:
@@ -267,20 +270,25 @@ def _section(
     goals = grid.goal_horizons
     labels = {h.id: text(h.label, lang) for h in grid.horizons}
     answers, comments = state.answers, state.comments
+    na = report.not_applicable
     current_lines: list[AnswerLine] = []
     goal_lines: list[GoalLine] = []
     texts: list[WrittenText] = []
     for question in questions:
-        label = typo(text(question.label, lang))
+        wording = question.wording(state.profile)
+        label = typo(text(wording.label, lang))
         horizons = grid.question_horizons(question)
         skipped = question.id in report.not_addressed
-        if current in horizons and is_visible(grid, question, current, answers):
+        if question.id in report.not_applicable:
+            current_lines.append(AnswerLine(label, NOT_APPLICABLE, "", ""))
+            continue
+        if current in horizons and is_visible(grid, question, current, answers, na):
             value = answers.get(question.id, {}).get(current)
             current_lines.append(
                 AnswerLine(
                     label,
                     NOT_ADDRESSED if skipped else answer_text(grid, question, value),
-                    "" if skipped else _descriptor(grid, question, value),
+                    "" if skipped else _descriptor(grid, question, value, wording.levels),
                     typo(comments.get(question.id, {}).get(current, "")),
                 )
             )
@@ -290,12 +298,12 @@ def _section(
         if isinstance(question, TextQuestion):
             for goal in asked_goals:
                 written = answers.get(question.id, {}).get(goal)
-                if written and is_visible(grid, question, goal, answers):
+                if written and is_visible(grid, question, goal, answers, na):
                     texts.append(WrittenText(label, labels[goal], typo(str(written))))
             continue
         cells = []
         for goal in goals:
-            if goal not in asked_goals or not is_visible(grid, question, goal, answers):
+            if goal not in asked_goals or not is_visible(grid, question, goal, answers, na):
                 cells.append(NO_SCORE)
                 continue
             value = answers.get(question.id, {}).get(goal)
@@ -395,7 +403,7 @@ def build_report(inputs: ReportInputs) -> Report:
     """The whole report's content (long and short versions read from it)."""
     grid, state, campaign = inputs.grid, inputs.state, inputs.campaign
     lang = grid.language
-    report = score(grid, state.answers, state.not_addressed)
+    report = score(grid, state.answers, state.not_addressed, state.not_applicable_ids(grid))
     labels = [text(h.label, lang) for h in grid.horizons]
     current = grid.current_horizon
     addressed = [i for i in grid.items if i.id not in report.not_addressed]
@@ -433,13 +441,17 @@ def build_report(inputs: ReportInputs) -> Report:
         )
         for item in grid.items
     ]  # fmt: skip
+    covered = coverage(grid, report)
     score_rows.append(
-        ScoreRow("Ensemble", tuple(score_text(report.overall.get(h)) for h in grid.horizon_ids))
+        ScoreRow(
+            typo(f"Ensemble, {covered.text()}"),
+            tuple(score_text(report.overall.get(h)) for h in grid.horizon_ids),
+        )
     )
     scored = [i for i in addressed if report.items[i.id].get(current) is not None]
     overall = typo(
         f"Score d'ensemble ({labels[0].lower()}) : {score_text(report.overall.get(current))}, "
-        f"sur {plural(len(scored), 'thème traité', 'thèmes traités')} sur {len(grid.items)}."
+        f"{covered.text()}."
     )
     ranked = sorted(scored, key=lambda i: -(report.items[i.id][current] or 0.0))
     strengths = [
@@ -458,7 +470,12 @@ def build_report(inputs: ReportInputs) -> Report:
     earlier = [e for e in inputs.earlier if e.year < campaign.year]
     previous = max(earlier, key=lambda e: e.year) if earlier else None
     previous_report = (
-        score(previous.grid, previous.state.answers, previous.state.not_addressed)
+        score(
+            previous.grid,
+            previous.state.answers,
+            previous.state.not_addressed,
+            previous.state.not_applicable_ids(previous.grid),
+        )
         if previous is not None
         else None
     )

@@ -23,7 +23,7 @@ How it stays fast and safe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -47,6 +47,7 @@ from assessment.grid import (
     text,
 )
 from assessment.permissions import Action, Actor, PermissionDenied, Target, can
+from assessment.profiles import PROFILE_FIELDS, UNKNOWN_PROFILE, Profile
 from assessment.scoring import Scorer, ScoreReport, SectionCompletion
 from assessment.web import state
 from assessment.web.safe import md_escape
@@ -70,6 +71,11 @@ def theme_key(item_id: str) -> str:
 
 def skip_key(question_id: str) -> str:
     return f"{PREFIX}:skip:{question_id}"
+
+
+def not_applicable_key(question_id: str) -> str:
+    """Session-state key of the « non applicable » checkbox of a question."""
+    return f"{PREFIX}:na:{question_id}"
 
 
 def anchor(question_id: str) -> str:
@@ -104,10 +110,55 @@ class FormPlan:
     section_titles: dict[str, str]
     short_titles: dict[str, str]
     optional_items: tuple[str, ...]
+    worded: dict[tuple[str, Profile], QuestionView] = field(default_factory=dict)
+    """Views of questions with ``variants``, per profile (see :func:`view_for`)."""
 
     @property
     def questions(self) -> dict[str, QuestionView]:
         return {v.question.id: v for views in self.sections.values() for v in views}
+
+
+def view_for(plan: FormPlan, view: QuestionView, profile: Profile) -> QuestionView:
+    """``view`` worded for an organisation of ``profile`` (the grid's ``variants``)."""
+    question = view.question
+    if not question.variants:
+        return view
+    key = (question.id, profile)
+    found = plan.worded.get(key)
+    if found is None:
+        grid, lang = plan.grid, plan.grid.language
+        wording = question.wording(profile)
+        changes: dict[str, Any] = {
+            "label": text(wording.label, lang),
+            "help": text(wording.help, lang) or text(question.description, lang),
+        }
+        if isinstance(question, LevelQuestion):
+            scale_descr = {lv.value: text(lv.description, lang) for lv in grid.scale}
+            changes["level_captions"] = tuple(
+                text(wording.levels[v], lang) if v in wording.levels else scale_descr.get(v, "")
+                for v in grid.scale_values
+            )
+        found = plan.worded[key] = replace(view, **changes)
+    return found
+
+
+NOT_APPLICABLE_CHOICE = "Ne nous concerne pas (non applicable)"
+CHOSEN_NOT_APPLICABLE = "Non applicable (ne concerne pas l’organisation)"
+
+
+def not_applicable_text(question: Question, profile: Profile) -> str:
+    """« Non applicable à votre organisation (sans salarié) » for a question whose
+    ``applies_to`` leaves ``profile`` out."""
+    labels = []
+    if question.applies_to is not None:
+        for key, names in PROFILE_FIELDS.items():
+            allowed = getattr(question.applies_to, key)
+            value = getattr(profile, key)
+            if allowed is not None and value is not None and value not in allowed:
+                label = names.get(value, value)
+                labels.append(label[:1].lower() + label[1:])
+    shown = f" ({', '.join(labels)})" if labels else ""
+    return typo(f"Non applicable à votre organisation{shown}")
 
 
 def _build_plan(grid: Grid) -> FormPlan:
@@ -197,6 +248,14 @@ class Draft:
     full_rerun: bool = False
     preview: bool = False
     """The national body's preview of a grid: answers stay in this session, never saved."""
+    profile: Profile = UNKNOWN_PROFILE
+    """The organisation's legal family and size band (the grid's ``applies_to``)."""
+    chosen_not_applicable: set[str] = field(default_factory=set)
+    """Questions the organisation marked « non applicable » itself (``may_not_apply``)."""
+
+    def not_applicable(self, grid: Grid) -> frozenset[str]:
+        """Questions « non applicable » here (left out of progress and scores)."""
+        return answers_mod.not_applicable_ids(grid, self.profile, self.chosen_not_applicable)
 
     @classmethod
     def from_state(cls, a: assessments.AssessmentState) -> Draft:
@@ -209,6 +268,8 @@ class Draft:
             answers={q: dict(v) for q, v in a.answers.items()},
             not_addressed=set(a.not_addressed),
             saved_at=_hhmm(a.updated_at) if a.updated_at and a.revision > 0 else None,
+            profile=a.profile,
+            chosen_not_applicable=set(a.not_applicable),
         )
 
 
@@ -217,7 +278,7 @@ def _hhmm(moment: datetime | None = None) -> str:
     return moment.astimezone(TZ).strftime("%H:%M")
 
 
-_WIDGET_PREFIXES = (f"{PREFIX}:q:", f"{PREFIX}:theme:", f"{PREFIX}:skip:")
+_WIDGET_PREFIXES = (f"{PREFIX}:q:", f"{PREFIX}:theme:", f"{PREFIX}:skip:", f"{PREFIX}:na:")
 
 
 def _clear_widgets() -> None:
@@ -390,6 +451,37 @@ def _on_skip_change(actor: Actor, question_id: str) -> None:
     draft.full_rerun = True
 
 
+@state.write_callback
+def _on_not_applicable_change(actor: Actor, question_id: str) -> None:
+    """The organisation says a question does (not) concern it (checkbox callback)."""
+    draft = _draft()
+    if draft is None or draft.stale:
+        return
+    ids = set(draft.chosen_not_applicable)
+    if st.session_state.get(not_applicable_key(question_id)):
+        ids.add(question_id)
+    else:
+        ids.discard(question_id)
+    draft.full_rerun = True
+    if not draft.preview:
+        try:
+            draft.revision = assessments.set_not_applicable(
+                state.engine(),
+                actor,
+                draft.assessment_id,
+                sorted(ids),
+                expected_revision=draft.revision,
+            )
+        except assessments.StaleRevision:
+            draft.stale = True
+            return
+        except assessments.ReadOnly as error:
+            draft.read_only_message = str(error) or "Cette auto-évaluation n'est plus modifiable."
+            return
+        draft.saved_at = _hhmm()
+    draft.chosen_not_applicable = ids
+
+
 # ---------------------------------------------------------------------------
 # Drawing
 # ---------------------------------------------------------------------------
@@ -492,6 +584,15 @@ def _answer_widget(view: QuestionView, horizon: str, label: str, disabled: bool)
 def _question(view: QuestionView, plan: FormPlan, draft: Draft, warnings: dict[Any, str]) -> None:
     question = view.question
     grid = plan.grid
+    view = view_for(plan, view, draft.profile)
+    not_applicable = draft.not_applicable(grid)
+    if question.id in answers_mod.not_applicable_ids(grid, draft.profile):
+        st.markdown(
+            f'<a id="{anchor(question.id)}"></a>**{_escape(view.label)}**',
+            unsafe_allow_html=True,
+        )
+        st.caption(not_applicable_text(question, draft.profile))
+        return
     st.markdown(
         f'<a id="{anchor(question.id)}"></a>**{_escape(view.label)}**'
         + (" *(facultatif)*" if not question.is_required else ""),
@@ -512,10 +613,21 @@ def _question(view: QuestionView, plan: FormPlan, draft: Draft, warnings: dict[A
     shown = [
         h
         for h in view.horizons
-        if question.show_if is None or answers_mod.is_visible(grid, question, h, draft.answers)
+        if question.show_if is None
+        or answers_mod.is_visible(grid, question, h, draft.answers, not_applicable)
     ]
     if not shown:
         return
+    if question.may_not_apply:
+        _init(not_applicable_key(question.id), question.id in draft.chosen_not_applicable)
+        st.checkbox(
+            NOT_APPLICABLE_CHOICE,
+            key=not_applicable_key(question.id),
+            on_change=_on_not_applicable_change,
+            args=(question.id,),
+        )
+        if question.id in draft.chosen_not_applicable:
+            return
     if isinstance(question, LevelQuestion) and len(shown) > 1:
         first, goals = shown[0], shown[1:]
         if first == grid.current_horizon:
@@ -571,7 +683,9 @@ def _section_body(section: str) -> None:
         for w in answers_mod.goal_warnings(grid, draft.answers)
         if (w.item_id or SYSTEMIC) == section
     }
-    report = Scorer.for_grid(grid).score(draft.answers, draft.not_addressed)
+    report = Scorer.for_grid(grid).score(
+        draft.answers, draft.not_addressed, draft.not_applicable(grid)
+    )
     counts = report.completion.section(None if section == SYSTEMIC else section)
     st.caption(section_status(counts))
     for view in views:
@@ -646,13 +760,15 @@ def _short(value: str, limit: int = 80) -> str:
 def _missing_list(plan: FormPlan, draft: Draft) -> tuple[int, list[str]]:
     """How many required cells are missing, and one linked line per question."""
     grid = plan.grid
-    missing = answers_mod.missing_required(grid, draft.answers, draft.not_addressed)
+    missing = answers_mod.missing_required(
+        grid, draft.answers, draft.not_addressed, draft.not_applicable(grid)
+    )
     by_question: dict[str, list[str]] = {}
     for _item_id, question_id, horizon in missing:
         by_question.setdefault(question_id, []).append(plan.horizon_labels[horizon])
     lines = []
     for question_id, horizons in by_question.items():
-        view = plan.questions[question_id]
+        view = view_for(plan, plan.questions[question_id], draft.profile)
         section = plan.short_titles.get(view.section, "")
         lines.append(
             f"- **{section}** — [{_short(view.label)}](#{anchor(question_id)}) : "
@@ -860,13 +976,14 @@ def answered_cells(plan: FormPlan, view: QuestionView, draft: Draft) -> list[str
     the question is answered at."""
     question = view.question
     given = draft.answers.get(question.id, {})
+    not_applicable = draft.not_applicable(plan.grid)
     return [
         f"{plan.horizon_labels[h]} : {_format_answer(view, given[h])}"
         for h in view.horizons
         if given.get(h) is not None
         and (
             question.show_if is None
-            or answers_mod.is_visible(plan.grid, question, h, draft.answers)
+            or answers_mod.is_visible(plan.grid, question, h, draft.answers, not_applicable)
         )
     ]
 
@@ -900,15 +1017,26 @@ def _read_only(plan: FormPlan, draft: Draft, actor: Actor) -> None:
             st.caption("Non traité cette année")
             continue
         empty_optional = empty_required = 0
+        not_applicable = draft.not_applicable(grid)
         for view in views:
             question = view.question
             if question.id in draft.not_addressed:
+                continue
+            view = view_for(plan, view, draft.profile)
+            if question.id in not_applicable:
+                reason = (
+                    not_applicable_text(question, draft.profile)
+                    if question.id in answers_mod.not_applicable_ids(grid, draft.profile)
+                    else CHOSEN_NOT_APPLICABLE
+                )
+                st.markdown(f"**{_escape(view.label)}**  \n" + md_escape(reason))
                 continue
             cells = answered_cells(plan, view, draft)
             if cells:
                 st.markdown(f"**{_escape(view.label)}**  \n" + "  \n".join(cells))
             elif question.show_if is None or any(
-                answers_mod.is_visible(grid, question, h, draft.answers) for h in view.horizons
+                answers_mod.is_visible(grid, question, h, draft.answers, not_applicable)
+                for h in view.horizons
             ):
                 if question.is_required:
                     empty_required += 1
@@ -1039,7 +1167,9 @@ def render_form(
     (not in a preview) the submission."""
     grid = plan.grid
     draft.full_rerun = False
-    report = Scorer.for_grid(grid).score(draft.answers, draft.not_addressed)
+    report = Scorer.for_grid(grid).score(
+        draft.answers, draft.not_addressed, draft.not_applicable(grid)
+    )
     _progress(report, draft)
     _themes_step(plan, draft)
     if not preview and actor is not None and year is not None:

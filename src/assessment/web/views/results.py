@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from assessment import action_plan, assessments, charts, exchange, exports, privacy, reports
+from assessment.comparisons import GroupStats, ThemeComparison, standing, theme_comparisons
 from assessment.french import typo
 from assessment.grid import Grid, LevelQuestion, text
 from assessment.gridtools.lineage import (
@@ -35,12 +36,14 @@ from assessment.scoring import (
     score,
     score_function,
 )
+from assessment.scoring import coverage as score_coverage
 from assessment.settings import get_settings
 from assessment.web import state
 from assessment.web.safe import md_escape
 
 PREFIX = "results"
 NOT_ADDRESSED = "Non traité"
+NOT_APPLICABLE = "Non applicable"
 NO_SCORE = "—"
 REACHED = "Atteint"
 NOT_REACHED = "Non atteint"
@@ -85,7 +88,20 @@ class Scored:
 def _score(engine: Any, actor: Actor, summary: assessments.AssessmentSummary) -> Scored:
     current = assessments.get_assessment(engine, actor, summary.id)
     grid = state.grid(summary.grid_id, summary.grid_version)
-    return Scored(summary, grid, current, score(grid, current.answers, current.not_addressed))
+    report = score(grid, current.answers, current.not_addressed, current.not_applicable_ids(grid))
+    return Scored(summary, grid, current, report)
+
+
+def overall_label(grid: Grid, report: ScoreReport) -> str:
+    """« Ensemble, sur 3 thèmes traités sur 8 » (the current state's coverage)."""
+    return typo(f"Ensemble, {score_coverage(grid, report).text()}")
+
+
+def _item_not_applicable(grid: Grid, report: ScoreReport, item_id: str) -> bool:
+    """Every question of the item is « non applicable »."""
+    return bool(report.not_applicable) and all(
+        q.id in report.not_applicable for q in grid.item(item_id).questions
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -103,16 +119,20 @@ def score_table(grid: Grid, report: ScoreReport) -> pd.DataFrame:
             row[label] = (
                 NOT_ADDRESSED
                 if item.id in report.not_addressed
+                else NOT_APPLICABLE
+                if _item_not_applicable(grid, report, item.id)
                 else format_score(report.items[item.id].get(horizon))
             )
         rows.append(row)
-    rows.append(
-        {"Thème": "Ensemble"}
-        | {
-            label: format_score(report.overall.get(h))
-            for h, label in zip(grid.horizon_ids, labels, strict=True)
-        }
-    )
+    current = score_coverage(grid, report)
+    overall: dict[str, str] = {"Thème": overall_label(grid, report)}
+    for h, label in zip(grid.horizon_ids, labels, strict=True):
+        shown = format_score(report.overall.get(h))
+        at_horizon = score_coverage(grid, report, h)
+        if at_horizon.count != current.count and report.overall.get(h) is not None:
+            shown += typo(f" ({at_horizon.text()})")
+        overall[label] = shown
+    rows.append(overall)
     if grid.systemic is not None and report.systemic:
         rows.append(
             {"Thème": text(grid.systemic.title, grid.language)}
@@ -122,6 +142,15 @@ def score_table(grid: Grid, report: ScoreReport) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def not_applicable_labels(grid: Grid, report: ScoreReport) -> list[str]:
+    """The labels of the questions « non applicable », in grid order."""
+    return [
+        text(question.label, grid.language)
+        for _, question in grid.questions()
+        if question.id in report.not_applicable
+    ]
 
 
 def goal_rows(grid: Grid, report: ScoreReport) -> list[charts.GoalRow]:
@@ -174,6 +203,20 @@ def _scores_section(current: Scored) -> None:
         column_config={"Thème": st.column_config.TextColumn(width="large")},
     )
     st.caption(f"Scores sur 100. {completion_text(report)}")
+    covered = score_coverage(grid, report)
+    if not covered.complete:
+        st.caption(
+            typo(
+                f"Score d'ensemble {covered.text()} : la moyenne des seuls thèmes traités. "
+                "Il ne se compare pas à celui d'une organisation qui a traité d'autres "
+                "thèmes : comparez thème par thème."
+            )
+        )
+    not_applicable = not_applicable_labels(grid, report)
+    if not_applicable:
+        st.caption(
+            typo(f"{NOT_APPLICABLE} (hors des scores) : " + " ; ".join(not_applicable) + ".")
+        )
     horizons = [text(h.label, grid.language) for h in grid.horizons]
     chart = charts.goals_chart(goal_rows(grid, report), horizons)
     st.altair_chart(chart, width="stretch", theme=None)
@@ -314,6 +357,48 @@ def _progress_section(history: list[Scored], current: Scored) -> None:
         st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
 
 
+def peer_groups(tables: list[privacy.ProtectedTable]) -> dict[str, list[GroupStats]]:
+    """Each theme's peer groups with quartiles (the overall measure is left out: it
+    stands on different themes from one organisation to the next)."""
+    out: dict[str, list[GroupStats]] = {}
+    for table in tables:
+        if table.measure == privacy.OVERALL_MEASURE:
+            continue
+        for cell in table.cells:
+            if cell.quartiles is None or cell.n is None:
+                continue
+            ((dimension, value),) = cell.key.items()
+            q1, median, q3 = cell.quartiles
+            out.setdefault(table.measure, []).append(
+                GroupStats(dimension, str(value), cell.n, q1, median, q3)
+            )
+    return out
+
+
+def _peer_group_label(group: GroupStats) -> str:
+    return f"{_PEER_LABELS[group.dimension]} : {_peer_value_label(group.dimension, group.value)}"
+
+
+def peer_table(grid: Grid, comparisons: list[ThemeComparison]) -> pd.DataFrame:
+    """One row per theme: own score and each peer group's median (``—`` when not shown)."""
+    rows = []
+    for comparison in comparisons:
+        row = {
+            "Thème": item_label(grid, comparison.item_id),
+            "Votre score": NOT_ADDRESSED
+            if comparison.own is None
+            else format_score(comparison.own),
+        }
+        medians = {g.dimension: g for g in comparison.groups}
+        for dimension, label in _PEER_LABELS.items():
+            group = medians.get(dimension)
+            row[f"Médiane, {label.lower()}"] = (
+                NO_SCORE if group is None else f"{format_score(group.median)} ({group.n} org.)"
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _peers_section(engine: Any, actor: Actor, current: Scored) -> None:
     st.subheader("Comparaison avec des organisations comparables")
     k = get_settings().min_group_size
@@ -324,37 +409,61 @@ def _peers_section(engine: Any, actor: Actor, current: Scored) -> None:
     except PermissionDenied as error:
         st.info(md_escape(error.message))
         return
-    overall = next((p for p in tables if p.measure == privacy.OVERALL_MEASURE), None)
-    groups: list[charts.PeerGroup] = []
-    for cell in overall.cells if overall else ():
-        if cell.quartiles is None or cell.n is None:
-            continue
-        ((dimension, value),) = cell.key.items()
-        q1, median, q3 = cell.quartiles
-        groups.append(
-            {
-                "group": f"{_PEER_LABELS[dimension]} : {_peer_value_label(dimension, value)}",
-                "n": cell.n,
-                "q1": q1,
-                "median": median,
-                "q3": q3,
-            }
-        )
-    if not groups:
+    grid, report = current.grid, current.report
+    comparisons = theme_comparisons(grid, report, peer_groups(tables))
+    compared = [c for c in comparisons if c.compared]
+    if not compared:
         st.info(
-            f"Comparaison indisponible : elle n'apparaît que lorsqu'au moins "
+            f"Comparaison indisponible : elle n'apparaît, thème par thème, que lorsqu'au moins "
             f"{privacy.QUARTILE_MIN} organisations comparables (même région, même famille "
-            "juridique ou même tranche de taille) ont soumis leur auto-évaluation de la "
-            f"campagne (et jamais pour un groupe de moins de {k}), pour que personne ne soit "
-            "identifiable."
+            "juridique ou même tranche de taille) ont traité ce thème et soumis leur "
+            f"auto-évaluation de la campagne (et jamais pour un groupe de moins de {k}), pour "
+            "que personne ne soit identifiable."
         )
         return
-    own = current.report.overall.get(current.grid.current_horizon)
-    st.altair_chart(charts.peer_chart(own, groups), width="stretch", theme=None)
-    assert overall is not None
+    st.markdown(
+        typo(
+            "Thème par thème, parmi les organisations qui ont traité ce thème. Le score "
+            "d'ensemble n'est pas comparé : il ne porte que sur les thèmes traités "
+            f"({score_coverage(grid, report).text()})."
+        )
+    )
+    st.markdown(typo(standing(comparisons).text()))
+    st.dataframe(peer_table(grid, comparisons), hide_index=True, width="stretch")
+    chosen = st.selectbox(
+        "Thème comparé",
+        compared,
+        format_func=lambda c: item_label(grid, c.item_id),
+        key=f"{PREFIX}:peer_theme",
+    )
+    if chosen is None:
+        return
+    groups: list[charts.PeerGroup] = [
+        {
+            "group": _peer_group_label(g),
+            "n": g.n,
+            "q1": g.q1,
+            "median": g.median,
+            "q3": g.q3,
+        }
+        for g in chosen.groups
+    ]
+    theme = item_label(grid, chosen.item_id)
+    st.altair_chart(
+        charts.peer_chart(
+            chosen.own,
+            groups,
+            title=typo(f"Comparaison avec des organisations comparables : {theme}"),
+        ),
+        width="stretch",
+        theme=None,
+    )
+    note = next((t.note_fr for t in tables if t.measure == chosen.item_id), "")
     st.caption(
-        "État des lieux, score d'ensemble. Boîte : du 1er au 3e quartile ; trait : médiane. "
-        + overall.note_fr
+        typo(
+            f"État des lieux, thème « {theme} ». Boîte : du 1er au 3e quartile ; trait : médiane. "
+        )
+        + note
     )
 
 
