@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from assessment.answers import missing_required, not_applicable_ids
 from assessment.french import typography_problems
 from assessment.grid import (
     ChoiceQuestion,
@@ -25,7 +26,8 @@ from assessment.grid import (
     lineage_issues,
     text,
 )
-from assessment.scoring import score_function
+from assessment.profiles import LEGAL_FAMILIES, SIZE_BANDS, Profile
+from assessment.scoring import score, score_function
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_GRID = ROOT / "guide" / "guide-bonnes-pratiques-ess.yaml"
@@ -115,6 +117,11 @@ def _texts(grid: Grid) -> Iterator[tuple[str, Any]]:
         if isinstance(question, LevelQuestion) and question.levels:
             for value, descriptor in question.levels.items():
                 yield f"{question.id}.levels[{value}]", descriptor
+        for k, variant in enumerate(question.variants):
+            yield f"{question.id}.variants[{k}].label", variant.label
+            yield f"{question.id}.variants[{k}].help", variant.help
+            for value, descriptor in (variant.levels or {}).items():
+                yield f"{question.id}.variants[{k}].levels[{value}]", descriptor
         if isinstance(question, NumberQuestion):
             yield f"{question.id}.unit", question.unit
         if isinstance(question, ChoiceQuestion):
@@ -349,16 +356,19 @@ OUTSIDE = re.compile(
 
 
 def test_level_descriptors_are_observable_and_leave_compliance_out(grid: Grid) -> None:
+    profiles = [Profile(family, band) for family in LEGAL_FAMILIES for band in SIZE_BANDS]
     for _, question in grid.questions():
         if not isinstance(question, LevelQuestion) or not question.levels:
             continue
-        for value, descriptor in question.levels.items():
-            words = text(descriptor, "fr")
-            where = f"{question.id}.levels[{value}]"
-            assert not UNOBSERVABLE.search(words), f"{where}: {words}"
-            assert not LEGAL_DUTIES.search(words), f"{where} rates a legal duty: {words}"
-        top = text(question.levels[4], "fr")
-        assert not OUTSIDE.search(top), f"{question.id}: level 4 needs the outside: {top}"
+        # every wording an organisation can see: the question's own and its variants'
+        for levels in {tuple(question.wording(p).levels.items()) for p in profiles}:
+            for value, descriptor in levels:
+                words = text(descriptor, "fr")
+                where = f"{question.id}.levels[{value}]"
+                assert not UNOBSERVABLE.search(words), f"{where}: {words}"
+                assert not LEGAL_DUTIES.search(words), f"{where} rates a legal duty: {words}"
+            top = text(dict(levels)[4], "fr")
+            assert not OUTSIDE.search(top), f"{question.id}: level 4 needs the outside: {top}"
     assert not OUTSIDE.search(text(grid.scale[-1].description or "", "fr"))
 
 
@@ -531,6 +541,98 @@ def test_a_text_breaking_french_typography_fails_the_check(grid: Grid, broken: s
     raw["items"][0]["questions"][0]["help"] = broken
     report = _typography_report(Grid.model_validate(raw))
     assert len(report) == 1 and report[0].startswith("gouv-regles.help:"), report
+
+
+# ---- fit by size and legal family (applies_to, variants) ---------------------------------
+
+EMPLOYEE_QUESTIONS = {
+    "soc-droit-travail", "soc-remuneration", "soc-ecarts", "soc-competences",
+    "soc-dialogue-social", "soc-nao", "soc-sante-securite", "soc-qualite-emploi",
+    "soc-conciliation", "soc-ecart-remunerations", "soc-heures-formation", "soc-part-cdi",
+    "soc-absenteisme", "soc-accidents", "soc-rotation", "gouv-rencontres-elus-salaries",
+    "conc-salaries-associes", "terr-emplois", "terr-emplois-etp", "div-non-discrimination",
+    "div-egalite-professionnelle", "div-femmes-encadrement", "div-taux-oeth",
+    "div-index-egalite",
+}  # fmt: skip
+NO_ASSEMBLY = {"gouv-taux-participation-ag", "gouv-vote-distance", "gouv-vote-distance-precisions"}
+VOLUNTEERS = Profile(legal_family="association", size_band="0")
+
+
+def test_a_volunteer_run_association_answers_theme_4_about_its_volunteers(grid: Grid) -> None:
+    assert not_applicable_ids(grid, VOLUNTEERS) == EMPLOYEE_QUESTIONS
+    theme = grid.item("politique-salariale")
+    left = [q.id for q in theme.questions if q.id not in EMPLOYEE_QUESTIONS]
+    assert left == [
+        "soc-benevoles-accueil", "soc-benevoles-formation", "soc-enjeux", "soc-actions"
+    ]  # fmt: skip
+    # « non applicable »: neither expected nor scored, never counted as 0
+    answers = {
+        "soc-remuneration": {"current": 0},  # e.g. a stale answer
+        "soc-benevoles-accueil": {"current": 4},
+        "soc-benevoles-formation": {"current": 2},
+    }
+    na = not_applicable_ids(grid, VOLUNTEERS)
+    report = score(grid, answers, (), na)
+    assert report.items["politique-salariale"]["current"] == 75.0
+    everyone = score(grid, answers).items["politique-salariale"]["current"]
+    assert everyone == 50.0  # the same answers, for an employer: the 0 counts
+    missing = {q for _, q, _ in missing_required(grid, answers, (), na)}
+    assert not missing & EMPLOYEE_QUESTIONS
+    assert {"soc-competences", "soc-sante-securite"} <= {
+        q for _, q, _ in missing_required(grid, answers, ())
+    }
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        (Profile("association", "1-9"), {"div-index-egalite"}),
+        (Profile("association", "10-49"), {"div-index-egalite"}),
+        (Profile("cooperative", "50-249"), set()),
+        (Profile("mutual", "250+"), set()),
+        (Profile("foundation", "50-249"), NO_ASSEMBLY),
+        (Profile("foundation", "0"), NO_ASSEMBLY | EMPLOYEE_QUESTIONS),
+    ],
+)
+def test_duties_with_a_threshold_apply_above_it_only(
+    grid: Grid, profile: Profile, expected: set[str]
+) -> None:
+    assert not_applicable_ids(grid, profile) == expected
+
+
+def test_foundations_and_mutuals_read_their_own_wording(grid: Grid) -> None:
+    foundation, mutual = Profile("foundation", "10-49"), Profile("mutual", "50-249")
+    association = Profile("association", "10-49")
+    participation = grid.question("gouv-participation")
+    assert "conseil d’administration" in text(participation.wording(foundation).label)
+    assert "assemblée" not in text(participation.wording(foundation).levels[2])
+    assert "délégués" in text(participation.wording(mutual).label)
+    assert participation.wording(association).label == participation.label
+    # mutuals: training directors is a legal duty (L114-25), the starting point, not a level
+    training = grid.question("gouv-moyens-elus").wording(mutual)
+    assert "L114-25" in text(training.help)
+    assert "première année" in text(training.levels[0])
+    own = grid.question("gouv-moyens-elus")
+    assert isinstance(own, LevelQuestion)
+    assert own.wording(association).levels == own.levels
+    # the AG presentation: a foundation answers for its board
+    sharing = grid.question("sys-partage").wording(foundation)
+    assert "conseil d’administration" in text(sharing.label)
+    # from 50 employees the alert procedure is a duty: its levels start beyond it
+    alert = grid.question("eth-alerte")
+    large, small = alert.wording(Profile("association", "50-249")), alert.wording(association)
+    assert large.levels[0] != small.levels[0] and large.levels[4] == small.levels[4]
+    assert "50 salariés" in text(large.help).replace("\u202f", " ").replace("\u00a0", " ")
+
+
+def test_questions_an_organisation_may_mark_non_applicable(grid: Grid) -> None:
+    open_to_choice = {q.id for _, q in grid.questions() if q.may_not_apply}
+    assert open_to_choice == {
+        "soc-benevoles-accueil", "soc-benevoles-formation", "eth-deontologie",
+        "terr-decisions-locales", "div-femmes-encadrement",
+    }  # fmt: skip
+    chosen = not_applicable_ids(grid, Profile("cooperative", "10-49"), ["eth-deontologie"])
+    assert "eth-deontologie" in chosen
 
 
 # ---- test grids with other shapes ---------------------------------------------------------
