@@ -142,6 +142,10 @@ def test_an_item_whose_every_question_does_not_apply_has_no_score() -> None:
     assert coverage(grid, report).count == 0
 
 
+def grid_na(grid: Grid, profile: Profile) -> set[str]:
+    return {q.id for _, q in grid.questions() if not q.applies(profile)}
+
+
 def drop(data: dict[str, Any], ids: set[str]) -> dict[str, Any]:
     """The grid data without the questions ``ids`` (an item left empty is dropped)."""
     items = []
@@ -184,6 +188,8 @@ def grids_and_answers(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, dict[s
             if applies is not None:
                 extra["applies_to"] = applies
             if draw(st.booleans()):
+                extra["may_not_apply"] = True
+            if draw(st.booleans()):
                 questions.append(level(qid, **extra))
                 cells = {h: draw(st.integers(0, 4)) for h in ("now", "y1", "y3")
                          if draw(st.booleans())}  # fmt: skip
@@ -200,13 +206,18 @@ def grids_and_answers(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, dict[s
 
 
 @PROPERTY
-@given(grids_and_answers(), profiles)
+@given(grids_and_answers(), profiles, st.data())
 def test_not_applicable_scores_like_a_grid_without_those_questions(
-    case: tuple[dict[str, Any], dict[str, dict[str, Any]]], profile: Profile
+    case: tuple[dict[str, Any], dict[str, dict[str, Any]]], profile: Profile, data_: st.DataObject
 ) -> None:
+    """By profile (``applies_to``) or by choice (``may_not_apply``), a question « non
+    applicable » scores as if the grid did not have it."""
     data, answers = case
     grid = Grid.model_validate(data)
-    na = not_applicable_ids(grid, profile)
+    ids = sorted(q.id for _, q in grid.questions())
+    chosen = data_.draw(st.sets(st.sampled_from(ids)))
+    na = not_applicable_ids(grid, profile, chosen)
+    assert na == grid_na(grid, profile) | {i for i in chosen if grid.question(i).may_not_apply}
     report = score(grid, answers, (), na)
     if len(na) == sum(1 for _ in grid.questions()):
         assert all(v is None for v in report.overall.values())
@@ -399,3 +410,50 @@ def test_exports_say_non_applicable_and_what_the_overall_score_covers() -> None:
     doc = json.loads(exports.results_json(grid, report, answers))
     assert doc["scores"]["not_applicable"] == ["cse", "cse-elu"]
     assert doc["coverage"]["now"] == {"addressed": ["social"], "count": 1, "total": 2}
+
+
+# ---------------------------------------------------------------------------
+# The national body's tools: diff between versions, outline
+# ---------------------------------------------------------------------------
+
+
+def test_diff_and_outline_show_which_organisations_a_question_concerns() -> None:
+    from click.testing import CliRunner
+
+    from assessment.cli import main
+    from assessment.gridtools.diff import diff_grids
+
+    old = make_grid(item("social", level("dialogue"), level("cse")))
+    new = make_grid(
+        item(
+            "social",
+            level("dialogue", may_not_apply=True),
+            level("cse", applies_to={"size_band": EMPLOYERS}),
+        )
+    )
+    changes = {
+        c.id: (c.before, c.after)
+        for c in diff_grids(old, new).changes
+        if c.change == "applicability_changed"
+    }
+    assert changes == {
+        "dialogue": ("toutes", "toutes ; peut être « non applicable »"),
+        "cse": ("toutes", "size_band : 10-49, 50-249, 250+"),
+    }
+    assert not diff_grids(new, new).changes
+
+    result = CliRunner().invoke(main, ["show", "guide/guide-bonnes-pratiques-ess.yaml"])
+    assert result.exit_code == 0
+    grid_text = BAD.split("      - id: q1")[0] + (
+        "      - id: q1\n        type: level\n        label: Le CSE est consulté\n"
+        "        applies_to: {size_band: [10-49, 50-249]}\n        may_not_apply: true\n"
+    )
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "g.yaml"
+        path.write_text(grid_text, encoding="utf-8")
+        shown = CliRunner().invoke(main, ["show", str(path)]).stdout
+    assert "s'applique à size_band : 10-49, 50-249" in shown
+    assert "peut être « non applicable »" in shown

@@ -241,3 +241,43 @@ def test_listed_in_help() -> None:
     assert result.exit_code == 0 and "score" in result.output
     result = CliRunner().invoke(main, ["score", "--help"])
     assert result.exit_code == 0 and "GRID ANSWERS" in result.output
+
+
+PROFILE_GRID = """\
+id: profils
+version: "1"
+title: Grille
+scale:
+  - {value: 0, label: Non}
+  - {value: 4, label: Oui}
+horizons:
+  - {id: now, label: État des lieux}
+items:
+  - id: social
+    title: Social
+    questions:
+      - {id: dialogue, type: level, label: Dialogue, may_not_apply: true}
+      - id: cse
+        type: level
+        label: CSE
+        applies_to: {size_band: [10-49, 50-249, 250+]}
+"""
+
+
+def test_profile_and_not_applicable_leave_questions_out(tmp_path: Path) -> None:
+    grid = write(tmp_path, PROFILE_GRID, "grid.yaml")
+    answers = "grid: profils\nanswers:\n  dialogue: {now: 4}\n  cse: {now: 0}\n"
+    everyone = ok_json(run(grid, write(tmp_path, answers)))
+    assert everyone["items"]["social"]["now"] == 50.0
+    small = ok_json(run(grid, write(tmp_path, answers + "profile: {size_band: 1-9}\n")))
+    assert small["items"]["social"]["now"] == 100.0  # the CSE's 0 does not count
+    assert small["not_applicable"] == ["cse"]
+    chosen = answers + "profile: {size_band: 1-9}\nnot_applicable: [dialogue]\n"
+    none_left = ok_json(run(grid, write(tmp_path, chosen)))
+    assert none_left["items"]["social"]["now"] is None and none_left["completion"]["expected"] == 0
+    bad = answers + "profile: {size_band: 10-50, taille: 3}\nnot_applicable: [cse]\n"
+    lines = fails(run(grid, write(tmp_path, bad)))
+    assert any("« 10-50 » n'est pas une valeur de « size_band »" in line for line in lines)
+    assert any("clé inconnue « taille »" in line for line in lines)
+    assert any("cse ne peut pas être marquée « non applicable »" in line.replace("« cse »", "cse")
+               for line in lines)  # fmt: skip

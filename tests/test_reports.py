@@ -264,3 +264,16 @@ def test_odt_is_editable_french_with_the_same_content(
         metadata = archive.read("meta.xml").decode()
     assert "<dc:language>fr-FR</dc:language>" in metadata
     assert "<svg:desc>Graphique en barres" in body  # the chart's alternative text
+
+
+def test_every_overall_score_of_the_report_says_the_themes_it_stands_on(
+    content: reports.Report,
+) -> None:
+    overall_row = content.score_rows[-1]
+    assert re.fullmatch(r"Ensemble, sur \d+ thèmes? traités? sur 8", _normal(overall_row.theme))
+    assert re.search(r"sur \d+ thèmes? traités? sur 8", _normal(content.overall))
+    if content.previous_year is not None:
+        assert re.search(
+            r"le score d’ensemble passe de .* sur \d+ thèmes? traités? sur 8",
+            _normal(content.progress_summary),
+        )

@@ -758,10 +758,12 @@ def save_cells(
     changes: Iterable[CellChange],
     *,
     not_addressed: Iterable[str] | None = None,
+    not_applicable: Iterable[str] | None = None,
     expected_revision: int,
     kind: str = "import",
 ) -> int:
-    """Many answers and comments (and the "not addressed" list) in ONE transaction.
+    """Many answers and comments (and the "not addressed" and « non applicable » lists)
+    in ONE transaction.
 
     Used by imports (spreadsheet, JSON): every value is checked against the
     grid before anything is written, the revision moves by one, and every
@@ -792,6 +794,14 @@ def save_cells(
                 raise errors[0]
             if wanted == sorted(ctx.not_addressed or ()):
                 wanted = None
+        wanted_na = None
+        if not_applicable is not None:
+            wanted_na = sorted(set(not_applicable))
+            refused = check_not_applicable(grid, wanted_na)
+            if refused:
+                raise refused[0]
+            if wanted_na == sorted(ctx.not_applicable or ()):
+                wanted_na = None
         edits: list[tuple[CellChange, dict[str, Any], Any, Any]] = []
         for change, clean, comment in cleaned:
             cell = session.get(Answer, (assessment_id, change.question_id, change.horizon_id))
@@ -804,10 +814,22 @@ def save_cells(
                 values["comment"] = comment
             if values:
                 edits.append((change, values, old_value, old_comment))
-        if not edits and wanted is None:
+        if not edits and wanted is None and wanted_na is None:
             return expected_revision
-        extra = {"not_addressed": wanted} if wanted is not None else {}
+        extra: dict[str, Any] = {"not_addressed": wanted} if wanted is not None else {}
+        if wanted_na is not None:
+            extra["not_applicable"] = wanted_na
         revision = _bump(session, assessment_id, expected_revision, **extra)
+        if wanted_na is not None:
+            _record_audit(
+                session,
+                actor,
+                assessment_id,
+                "not_applicable",
+                revision,
+                old_value=sorted(ctx.not_applicable or ()),
+                new_value=wanted_na,
+            )
         if wanted is not None:
             _record_audit(
                 session,

@@ -205,3 +205,37 @@ def test_variants_reword_the_question_for_the_profile(
     assert "Le conseil d’administration se réunit et décide" in text
     assert "L’assemblée générale se réunit" not in text
     assert stored(env).profile.legal_family == "foundation"
+
+
+def test_the_transfer_file_carries_the_non_applicable_marks(env: Env) -> None:
+    import json
+
+    from assessment import exchange
+
+    state = assessments.open_assessment(env.engine, SYSTEM, env.org, env.campaign)
+    rev = assessments.set_not_applicable(
+        env.engine, SYSTEM, state.id, ["soc-locaux"], expected_revision=state.revision
+    )
+    data = exchange.export_answers(env.engine, env.admin, env.org, env.year)
+    assert json.loads(data)["not_applicable"] == ["soc-locaux"]
+    assessments.set_not_applicable(env.engine, SYSTEM, state.id, [], expected_revision=rev)
+
+    plan = exchange.plan_file(env.engine, env.admin, env.org, env.year, data, kind="json")
+    assert [(c.question, c.field, c.old, c.new) for c in plan.changes] == [
+        ("Les locaux sont accessibles à tous", "non applicable", "Applicable", "Non applicable")
+    ]
+    exchange.apply_import(env.engine, env.admin, plan, overwrite=False)
+    assert stored(env).not_applicable == {"soc-locaux"}
+    trail = assessments.audit_trail(env.engine, SYSTEM, state.id)
+    assert [e.kind for e in trail].count("not_applicable") == 3
+
+    # a mark the grid does not allow is refused, with where it is in the file
+    document = json.loads(data)
+    document["not_applicable"] = ["soc-dialogue"]
+    with pytest.raises(exchange.ImportRefused) as refused:
+        exchange.plan_file(
+            env.engine, env.admin, env.org, env.year, json.dumps(document).encode(), kind="json"
+        )
+    assert [(p.cell, "ne peut pas être marquée" in p.message) for p in refused.value.problems] == [
+        ("not_applicable[0]", True)
+    ]

@@ -61,6 +61,8 @@ class ImportPlan:
     """Optional id → (conflict, not addressed) for each mark that changes."""
     stored_not_addressed: frozenset[str]
     changes: tuple[Change, ...]
+    not_applicable: tuple[str, ...] | None = None
+    """The questions « non applicable » after the import, when the file changes them."""
 
     @property
     def conflicts(self) -> list[Change]:
@@ -246,6 +248,20 @@ def plan_import(target: Target, incoming: IncomingAnswers) -> ImportPlan:
                 conflict,
             )
         )  # fmt: skip
+    not_applicable: tuple[str, ...] | None = None
+    stored_na = frozenset(state.not_applicable) if state else frozenset()
+    if incoming.not_applicable is not None and incoming.not_applicable != stored_na:
+        not_applicable = tuple(sorted(incoming.not_applicable))
+        for question_id in sorted(incoming.not_applicable ^ stored_na, key=order.__getitem__):
+            label = text(grid.question(question_id).label, lang)
+            now_na = question_id in incoming.not_applicable
+            changes.append(
+                Change(
+                    "not_applicable", _section_of(grid, question_id), label, "",
+                    "non applicable", "Non applicable" if not now_na else "Applicable",
+                    "Non applicable" if now_na else "Applicable", False,
+                )
+            )  # fmt: skip
     return ImportPlan(
         organisation_id=organisation_id,
         campaign_id=campaign.id,
@@ -257,6 +273,7 @@ def plan_import(target: Target, incoming: IncomingAnswers) -> ImportPlan:
         marks=marks,
         stored_not_addressed=stored_marks,
         changes=tuple(changes),
+        not_applicable=not_applicable,
     )
 
 
@@ -288,6 +305,7 @@ def apply_import(engine: Engine, actor: Actor, plan: ImportPlan, *, overwrite: b
         assessment_id,
         cells,
         not_addressed=sorted(not_addressed) if plan.marks else None,
+        not_applicable=plan.not_applicable,
         expected_revision=revision,
     )
 

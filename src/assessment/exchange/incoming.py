@@ -37,6 +37,8 @@ class IncomingAnswers:
     """Where each value or mark (by its id) is in the file."""
     comment_where: dict[Key, str] = field(default_factory=dict)
     """Where each comment is in the file."""
+    not_applicable: frozenset[str] | None = None
+    """Questions the file marks « non applicable » (``None``: the file does not say)."""
 
 
 def campaign_for_year(engine: Engine, year: int) -> CampaignInfo:

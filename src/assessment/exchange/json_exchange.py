@@ -28,7 +28,13 @@ from typing import Any
 from sqlalchemy import Engine
 
 from assessment import assessments
-from assessment.answers import AnswerError, check_not_addressed, normalize_value, plan_for
+from assessment.answers import (
+    AnswerError,
+    check_not_addressed,
+    check_not_applicable,
+    normalize_value,
+    plan_for,
+)
 from assessment.exchange.incoming import (
     ExchangeError,
     IncomingAnswers,
@@ -77,6 +83,7 @@ def export_answers(engine: Engine, actor: Actor, organisation_id: int, year: int
         "answers": state.answers,
         "comments": state.comments,
         "not_addressed": sorted(state.not_addressed),
+        "not_applicable": sorted(state.not_applicable),
     }
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
 
@@ -172,6 +179,14 @@ def read_answers_json(grid: Grid, data: bytes) -> IncomingAnswers:
         for ident in plan_for(grid).optional_ids:
             incoming.marks[ident] = ident in wanted
             incoming.where[ident] = "not_addressed"
+    if "not_applicable" in document:
+        chosen = document["not_applicable"]
+        if not isinstance(chosen, list):
+            problems.append(Problem("une liste d'identifiants est attendue", cell="not_applicable"))
+        else:
+            for index, refused in enumerate(check_not_applicable(grid, chosen)):
+                problems.append(Problem(refused.message, cell=f"not_applicable[{index}]"))
+            incoming.not_applicable = frozenset(c for c in chosen if isinstance(c, str))
     if problems:
         raise ImportRefused(problems)
     return incoming

@@ -4,7 +4,8 @@ Items and questions are matched by id, or through ``replaces`` (a renamed,
 split or merged one is *replaced*, not removed and added).  For each matched
 pair the changes a reader of results cares about are listed: wording, weight,
 level descriptors, conditions (``show_if``), type, horizons, options,
-optional/required, moves between items.  Grid-wide changes (scale, horizons,
+optional/required, the organisations concerned (``applies_to``, ``variants``,
+``may_not_apply``), moves between items.  Grid-wide changes (scale, horizons,
 title) come first.  Pure; the page and ``assessment grids diff`` print it.
 """
 
@@ -37,6 +38,7 @@ Change = Literal[
     "options_changed",
     "optional_changed",
     "required_changed",
+    "applicability_changed",
     "moved",
     "scale_changed",
     "title_changed",
@@ -55,6 +57,7 @@ CHANGE_LABELS_FR: dict[str, str] = {
     "options_changed": "options modifiées",
     "optional_changed": "caractère facultatif modifié",
     "required_changed": "caractère obligatoire modifié",
+    "applicability_changed": "organisations concernées modifiées",
     "moved": "déplacé",
     "scale_changed": "échelle modifiée",
     "title_changed": "titre modifié",
@@ -72,6 +75,10 @@ SUMMARY_NOUNS_FR: dict[str, tuple[str, str]] = {
     "options_changed": ("changement d'options", "changements d'options"),
     "optional_changed": ("changement facultatif", "changements facultatif"),
     "required_changed": ("changement obligatoire", "changements obligatoire"),
+    "applicability_changed": (
+        "changement des organisations concernées",
+        "changements des organisations concernées",
+    ),
     "moved": ("déplacement", "déplacements"),
     "scale_changed": ("changement d'échelle", "changements d'échelle"),
     "title_changed": ("changement de titre", "changements de titre"),
@@ -154,6 +161,22 @@ def _condition(condition: Condition | None) -> str:
     return f"si {condition.question}{horizon} {test}"
 
 
+def _applicability(question: Question) -> str:
+    """« toutes », or the ``applies_to`` criteria, plus variants and ``may_not_apply``."""
+    parts = []
+    if question.applies_to is not None:
+        for key in ("size_band", "legal_family"):
+            values = getattr(question.applies_to, key)
+            if values is not None:
+                parts.append(f"{key} : {', '.join(values)}")
+    shown = " et ".join(parts) or "toutes"
+    if question.variants:
+        shown += f" ; {len(question.variants)} variante(s)"
+    if question.may_not_apply:
+        shown += " ; peut être « non applicable »"
+    return shown
+
+
 def _levels(grid: Grid, question: Question) -> dict[int, str]:
     if not isinstance(question, LevelQuestion):
         return {}
@@ -203,6 +226,12 @@ def _question_changes(
                 ", ".join(o.value for o in before.options),
                 ", ".join(o.value for o in after.options),
             )
+    if (before.applies_to, before.variants, before.may_not_apply) != (
+        after.applies_to,
+        after.variants,
+        after.may_not_apply,
+    ):
+        add("applicability_changed", _applicability(before), _applicability(after))
     if before.optional != after.optional:
         add("optional_changed", _yes(before.optional), _yes(after.optional))
     if before.is_required != after.is_required:

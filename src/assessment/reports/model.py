@@ -399,6 +399,13 @@ def _debate(
     return [typo(q) for q in questions[:DEBATE_QUESTIONS]]
 
 
+def _coverage_before(grid: Grid, report: ScoreReport, year: int, now: int) -> str:
+    """`` contre 2 en 2025`` when the earlier overall score stood on another number of
+    themes (the two overall scores do not stand on the same themes)."""
+    before = coverage(grid, report).count
+    return "" if before == now else f" contre {number(before, 0)} en {year}"
+
+
 def build_report(inputs: ReportInputs) -> Report:
     """The whole report's content (long and short versions read from it)."""
     grid, state, campaign = inputs.grid, inputs.state, inputs.campaign
@@ -518,7 +525,9 @@ def build_report(inputs: ReportInputs) -> Report:
                 None if overall_before is None or overall_now is None
                 else overall_now - overall_before
             )
-            + f") ; objectifs à 1 an fixés en {previous.year} atteints : {len(met)} sur "
+            + f"), {covered.text()}"
+            + _coverage_before(previous.grid, previous_report, previous.year, covered.count)
+            + f" ; objectifs à 1 an fixés en {previous.year} atteints : {len(met)} sur "
             f"{len(set_goals)}."
         )  # fmt: skip
 

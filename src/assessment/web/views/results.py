@@ -346,7 +346,9 @@ def _progress_section(history: list[Scored], current: Scored) -> None:
         )
         table.append(
             {
-                "Thème": "Ensemble" if key == OVERALL else item_label(grid, key),
+                "Thème": overall_label(grid, current.report)
+                if key == OVERALL
+                else item_label(grid, key),
                 f"Objectif {last.summary.year}": format_score(result.target),
                 f"État des lieux {current.summary.year}": format_score(result.achieved),
                 "Écart": format_points(result.delta),
@@ -414,11 +416,13 @@ def _peers_section(engine: Any, actor: Actor, current: Scored) -> None:
     compared = [c for c in comparisons if c.compared]
     if not compared:
         st.info(
-            f"Comparaison indisponible : elle n'apparaît, thème par thème, que lorsqu'au moins "
-            f"{privacy.QUARTILE_MIN} organisations comparables (même région, même famille "
-            "juridique ou même tranche de taille) ont traité ce thème et soumis leur "
-            f"auto-évaluation de la campagne (et jamais pour un groupe de moins de {k}), pour "
-            "que personne ne soit identifiable."
+            typo(
+                f"Comparaison indisponible : elle n'apparaît, thème par thème, que lorsqu'au "
+                f"moins {privacy.QUARTILE_MIN} organisations comparables (même région, même "
+                "famille juridique ou même tranche de taille) ont traité ce thème et soumis "
+                f"leur auto-évaluation de la campagne (et jamais pour un groupe de moins de "
+                f"{k}), pour que personne ne soit identifiable."
+            )
         )
         return
     st.markdown(
