@@ -140,6 +140,28 @@ def test_a_grid_has_no_difference_with_itself() -> None:
     assert diff_grids(grid, grid).empty
 
 
+def test_a_split_that_keeps_the_old_id_diffs_once() -> None:
+    """The default grid splits questions that asked two things: the old id stays for one
+    part, the new one ``replaces`` it.  Against the version before, the new one is a
+    replacement and nothing is removed; against a copy of itself, nothing changed."""
+    previous = load_grid(GUIDE.with_name("guide-bonnes-pratiques-ess-2026.1.yaml"))
+    grid = load_grid(GUIDE)
+    changes = {(c.change, c.id): c for c in diff_grids(previous, grid).changes}
+    assert changes[("replaced", "eth-questionnement")].old_ids == ("eth-alerte",)
+    assert ("replaced", "eth-alerte") not in changes
+    assert not any(change == "removed" for change, _ in changes)
+    copy = _grid(set_version(GUIDE.read_text(encoding="utf-8"), "2027.1"))
+    assert diff_grids(grid, copy).empty
+    # history: against 2026.1 the new part continues the old question; against the copy
+    # (which still says replaces: [eth-alerte]) each question continues itself
+    lineage = Lineage.of([previous, grid, copy])
+    assert lineage.sources(grid, previous, "question")["eth-questionnement"] == ["eth-alerte"]
+    assert lineage.sources(grid, previous, "question")["eth-alerte"] == ["eth-alerte"]
+    carried = lineage.sources(copy, grid, "question")
+    assert carried["eth-questionnement"] == ["eth-questionnement"]
+    assert all(olds == [ident] for ident, olds in carried.items())
+
+
 # ---------------------------------------------------------------------------
 # lineage
 # ---------------------------------------------------------------------------
@@ -173,10 +195,10 @@ def test_round_trip_keeps_comments_order_and_quotes() -> None:
     for path in (GUIDE, V1):
         text = path.read_text(encoding="utf-8")
         assert round_trip(text) == text
-    bumped = set_version(GUIDE.read_text(encoding="utf-8"), "2027.1")
-    assert bumped == GUIDE.read_text(encoding="utf-8").replace(
-        'version: "2026.1"', 'version: "2027.1"'
-    )
+    source = GUIDE.read_text(encoding="utf-8")
+    shipped = load_grid_text(source).grid.version  # type: ignore[union-attr]
+    bumped = set_version(source, "2027.1")
+    assert bumped == source.replace(f'version: "{shipped}"', 'version: "2027.1"')
     assert load_grid_text(bumped).grid.version == "2027.1"  # type: ignore[union-attr]
 
 

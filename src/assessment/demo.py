@@ -776,8 +776,9 @@ def seed_demo(
                 organisation_id = start + offset + 1
                 history = OrganisationHistory()
                 for year_index, campaign in enumerate(campaign_rows):
-                    if year_index < org.joins or (year_index > org.joins and rng.random() < 0.06):
-                        continue
+                    skips = year_index > org.joins and rng.random() < 0.06
+                    if year_index < org.joins or (skips and organisation_id != 1):
+                        continue  # the demo organisation takes part in every campaign
                     submitted = rng.random() < (0.45 if year_index == last else 0.92)
                     if organisation_id == 1 and year_index == last:
                         submitted = False  # the demo organisation has a draft to work on

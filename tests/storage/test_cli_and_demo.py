@@ -218,7 +218,9 @@ def test_answers_progress_towards_goals(engine: Engine) -> None:
         answers: dict[str, dict[str, object]] = {}
         for (q, h), v in cells.items():
             answers.setdefault(q, {})[h] = v
-        assert missing_required(grid, answers, generated.not_addressed) == []
+        na = generated.not_applicable  # applies_to leaves these out for the org's profile
+        assert missing_required(grid, answers, generated.not_addressed, na) == []
+        assert not {q for q, _ in cells} & na
         for (q, h), v in cells.items():
             if h == goal and grid.question(q).type == "level":
                 assert v >= cells[(q, grid.current_horizon)]  # goals above current
@@ -249,7 +251,9 @@ def test_seed_demo_small(engine: Engine) -> None:
         assert any(skipped)
     for assessment_id in submitted_ids[:20]:
         state = svc.get_assessment(engine, SYSTEM, assessment_id)
-        assert missing_required(grid, state.answers, state.not_addressed) == []
+        # what submission checks: « non applicable » questions (applies_to) are not expected
+        na = state.not_applicable_ids(grid)
+        assert missing_required(grid, state.answers, state.not_addressed, na) == []
 
     created = create_demo_accounts(engine)
     assert [a.email for a in created] == [a.email for a in DEMO_ACCOUNTS]

@@ -21,7 +21,14 @@ from assessment.cli import main
 from assessment.db import NotFound, create_database_engine, dispose_engines, migrate
 from assessment.french import typo
 from assessment.grid import Grid
-from assessment.grid_store import get_grid, publish, save_draft, sync_grids_from_dir
+from assessment.grid_store import (
+    DEFAULT_GRID_ID,
+    get_grid,
+    latest_version,
+    publish,
+    save_draft,
+    sync_grids_from_dir,
+)
 from assessment.organisations import create_organisation, set_shared_with_region
 from assessment.permissions import Actor, PermissionDenied, Role
 from assessment.scoring import score
@@ -44,7 +51,7 @@ def _setup(engine: Engine, grid_name: str) -> tuple[int, Grid]:
         grid = publish(engine, SYSTEM, draft.grid.id, draft.grid.version)
     else:
         sync_grids_from_dir(engine, GUIDE)
-        grid = get_grid(engine, "guide-bonnes-pratiques-ess", "2026.1")
+        grid = get_grid(engine, DEFAULT_GRID_ID, latest_version(engine))
     org = create_organisation(
         engine, SYSTEM, name="Association Test", siren=SIREN_A, region="84",
         legal_family="association", size_band="1-9",

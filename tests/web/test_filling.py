@@ -202,7 +202,7 @@ def test_form_shows_level_descriptors_and_every_horizon(env: Env) -> None:
     assert current.value is None
     # the level descriptors are visible while choosing (captions of the options)
     captions = list(current.proto.captions)
-    assert len(captions) == 5 and "Statuts anciens" in captions[0]
+    assert len(captions) == 5 and "Statuts jamais relus" in captions[0]
     for horizon in ("goal_1y", "goal_3y"):
         assert at.radio(key=key("gouv-regles", horizon)).value is None
     # indicators, texts and the systemic view are there too
@@ -383,13 +383,13 @@ def test_read_only_view_lists_answered_questions_only(env: Env) -> None:
     # no placeholder line for the questions left empty...
     assert " : —" not in markdown_text(at)
     assert not [m for m in at.markdown if "Précisez le dispositif" in str(m.value)]
-    # ...but one short line per item: the six optional questions of « Gouvernance »,
+    # ...but one short line per item: the eleven optional questions of « Gouvernance »,
     # less the one answered and the one hidden (asked only if voting at a distance)
     optional = [
         q for _, q in env.grid.questions() if q.id.startswith("gouv-") and not q.is_required
     ]
-    assert len(optional) == 6
-    assert "4 questions facultatives non renseignées" in captions(at)
+    assert len(optional) == 11
+    assert "9 questions facultatives non renseignées" in captions(at)
     # the optional answer given is shown, at its horizon only
     block = next(str(m.value) for m in at.markdown if "Taux de participation" in str(m.value))
     assert shown(block).endswith("État des lieux : 42\u00a0%")  # French spacing

@@ -7,6 +7,7 @@ download; campaigns created, opened early, closed and reopened.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -23,6 +24,9 @@ from .conftest import GUIDE, SignedIn, open_page
 PAGE = "grilles-campagnes"
 GUIDE_ID = "guide-bonnes-pratiques-ess"
 GUIDE_SOURCE = (GUIDE / "guide-bonnes-pratiques-ess.yaml").read_text(encoding="utf-8")
+# the shipped default grid's version: the latest published one, that the demo campaigns use
+GUIDE_VERSION = re.search(r'^version: "([^"]+)"', GUIDE_SOURCE, re.M).group(1)  # type: ignore[union-attr]
+SHIPPED = f'version: "{GUIDE_VERSION}"'
 RENAMED = GUIDE_SOURCE.replace(
     "      - id: gouv-regles\n",
     "      - id: gouv-regles-ecrites\n        replaces: [gouv-regles]\n",
@@ -62,7 +66,7 @@ def _frame_with(at: AppTest, column: str) -> Any:
 
 
 def _new_draft(at: AppTest, version: str) -> AppTest:
-    at.selectbox(key="grids:from").set_value(f"{GUIDE_ID}@2026.1")
+    at.selectbox(key="grids:from").set_value(f"{GUIDE_ID}@{GUIDE_VERSION}")
     at.text_input(key="grids:new_version").input(version)
     at.button(key="grids:create").click().run()
     assert not at.exception, at.exception
@@ -83,7 +87,7 @@ def test_errors_are_shown_beside_the_editor_and_publishing_is_refused(
     at, actor = _page(app_as)
     at = _new_draft(at, "2027.1")
     assert "Brouillon guide-bonnes-pratiques-ess@2027.1 créé." in _said(at)
-    bad_reference = RENAMED.replace('version: "2026.1"', 'version: "2027.1"').replace(
+    bad_reference = RENAMED.replace(SHIPPED, 'version: "2027.1"').replace(
         "replaces: [gouv-regles]", "replaces: [gouv-regle]"
     )
     broken = bad_reference.replace("        type: level\n", "        type: levle\n", 1)
@@ -101,7 +105,7 @@ def test_errors_are_shown_beside_the_editor_and_publishing_is_refused(
     reference_line = bad_reference.splitlines().index("        replaces: [gouv-regle]") + 1
     said = _problems(at)
     assert f"Ligne {reference_line}, colonne 20** · `items[0].questions[0].replaces[0]`" in said
-    assert "« gouv-regle », qui n'est pas une question de la version 2026.1" in said
+    assert f"« gouv-regle », qui n'est pas une question de la version {GUIDE_VERSION}" in said
     assert "vouliez-vous dire « gouv-regles »" in said
     assert at.button(key="grids:publish").disabled
     # a draft with errors can be saved, and stays a draft
@@ -125,7 +129,7 @@ def test_fix_preview_diff_dry_run_publish(
 ) -> None:
     at, actor = _page(app_as)
     at = _new_draft(at, "2027.1")
-    fixed = RENAMED.replace('version: "2026.1"', 'version: "2027.1"')
+    fixed = RENAMED.replace(SHIPPED, 'version: "2027.1"')
     at = _edit(at, fixed)
     assert "Grille valide : 8 items" in _said(at)
     assert not at.button(key="grids:publish").disabled
@@ -134,7 +138,7 @@ def test_fix_preview_diff_dry_run_publish(
     assert any("Les règles de fonctionnement" in m.value for m in at.markdown)
     assert "État des lieux" in [r.label for r in at.radio]
     assert "Soumettre" not in [b.label for b in at.button]
-    # diff against 2026.1
+    # diff against the shipped version
     at.radio(key=grid_editor.PANEL_KEY).set_value("Différences").run()
     diff = _frame_with(at, "Changement")
     row = diff[diff["Identifiant"] == "gouv-regles-ecrites"].iloc[0]
@@ -170,7 +174,7 @@ def test_a_commented_file_keeps_its_comments_through_upload_edit_and_download(
     app_as: Callable[[Role], SignedIn], demo_db: Engine
 ) -> None:
     at, actor = _page(app_as)
-    uploaded = GUIDE_SOURCE.replace('version: "2026.1"', 'version: "2027.2"').replace(
+    uploaded = GUIDE_SOURCE.replace(SHIPPED, 'version: "2027.2"').replace(
         "id: guide-bonnes-pratiques-ess\n",
         "id: guide-bonnes-pratiques-ess  # commentaire de l'autrice\n",
     )

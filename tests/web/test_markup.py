@@ -119,7 +119,7 @@ def test_text_answers_in_the_read_only_view(env: Env) -> None:
     assessment_id = fill_required(env.engine, env.grid, env.org, env.campaign)
     state = assessments.get_assessment(env.engine, SYSTEM, assessment_id)
     rev = assessments.save_answer(
-        env.engine, SYSTEM, assessment_id, "gouv-enjeux", "goal_1y", answer,
+        env.engine, SYSTEM, assessment_id, "gouv-enjeux", "current", answer,
         expected_revision=state.revision,
     )  # fmt: skip
     assessments.submit(env.engine, SYSTEM, assessment_id, expected_revision=rev)

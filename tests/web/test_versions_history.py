@@ -5,6 +5,7 @@ in the progress chart, and the chart says where the version changed."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -43,10 +44,11 @@ def _charts(at) -> list[dict]:  # type: ignore[no-untyped-def]
 
 
 GUIDE_ID = "guide-bonnes-pratiques-ess"
+SHIPPED = (GUIDE / "guide-bonnes-pratiques-ess.yaml").read_text(encoding="utf-8")
+# the shipped default grid's version: the latest published one, that the test campaign uses
+CURRENT = re.search(r'^version: "([^"]+)"', SHIPPED, re.M).group(1)  # type: ignore[union-attr]
 NEXT = (
-    (GUIDE / "guide-bonnes-pratiques-ess.yaml")
-    .read_text(encoding="utf-8")
-    .replace('version: "2026.1"', 'version: "2027.1"')
+    SHIPPED.replace(f'version: "{CURRENT}"', 'version: "2027.1"')
     .replace(
         "  - id: gouvernance\n",
         "  - id: gouvernance-democratique\n    replaces: [gouvernance]\n",
@@ -86,19 +88,19 @@ def test_old_campaign_keeps_opening_and_scoring_on_its_version(env: Env) -> None
     old = fill_required(env.engine, env.grid, env.org, env.campaign, level=2)
     new_campaign = _next_version(env)
     assert campaigns.current_campaign(env.engine).id == new_campaign  # type: ignore[union-attr]
-    # the old campaign is still open: its assessment opens, changes and scores on 2026.1
+    # the old campaign is still open: its assessment opens, changes and scores on its version
     state = assessments.get_assessment(env.engine, env.admin, old)
-    assert (state.grid_id, state.grid_version) == (GUIDE_ID, "2026.1")
+    assert (state.grid_id, state.grid_version) == (GUIDE_ID, CURRENT)
     revision = assessments.save_answer(
         env.engine, env.admin, old, "gouv-regles", "current", 4, expected_revision=state.revision
     )
     assessments.submit(env.engine, env.admin, old, expected_revision=revision)
     state = assessments.get_assessment(env.engine, env.admin, old)
-    report = score(grid_store.get_grid(env.engine, GUIDE_ID, "2026.1"), state.answers)
+    report = score(grid_store.get_grid(env.engine, GUIDE_ID, CURRENT), state.answers)
     assert report.items["gouvernance"]["current"] is not None
-    # retiring 2026.1: no new campaign on it, but what was answered stays readable
-    grid_store.retire(env.engine, SYSTEM, GUIDE_ID, "2026.1")
-    assert grid_store.get_grid(env.engine, GUIDE_ID, "2026.1").version == "2026.1"
+    # retiring it: no new campaign on it, but what was answered stays readable
+    grid_store.retire(env.engine, SYSTEM, GUIDE_ID, CURRENT)
+    assert grid_store.get_grid(env.engine, GUIDE_ID, CURRENT).version == CURRENT
     with pytest.raises(CampaignError, match="retirée"):
         create_campaign(
             env.engine,
@@ -106,7 +108,7 @@ def test_old_campaign_keeps_opening_and_scoring_on_its_version(env: Env) -> None
             year=env.year + 2,
             opens_on=date.today(),
             closes_on=date.today(),
-            grid_version="2026.1",
+            grid_version=CURRENT,
         )
     at = env.app(RESULTS).run()
     assert not at.exception
@@ -150,7 +152,7 @@ def test_a_renamed_question_keeps_its_history_in_the_progress_chart(env: Env) ->
     }
     captions = " ".join(str(c.value) for c in at.caption).replace("\u202f", " ")
     assert "La grille a changé de version" in captions
-    assert "2026.1 → 2027.1" in captions
+    assert f"{CURRENT} → 2027.1" in captions
     # the renamed item too, and last year's goal is compared with this year's state
     at.radio(key="results:series").set_value("Chaque thème").run()
     progress = next(s for s in _charts(at) if s.get("title", "").startswith("Progression"))

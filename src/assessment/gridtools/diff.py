@@ -264,14 +264,20 @@ def _match(
     old_ids: list[str], new: list[tuple[str, list[str]]]
 ) -> tuple[dict[str, list[str]], set[str]]:
     """New id → matched old ids (same id, else its ``replaces`` found in ``old_ids``);
-    and the old ids matched by someone."""
+    and the old ids matched by someone.
+
+    An id still there continues itself: its ``replaces`` then only adds old ids that
+    no new id keeps (a merge), so a split whose old id stayed (``b`` replaces ``a``,
+    ``a`` kept) diffs as nothing against itself or against a copy of itself.
+    """
     present = set(old_ids)
+    kept = {ident for ident, _ in new}
     matched: dict[str, list[str]] = {}
     for ident, replaces in new:
-        if replaces:
+        if ident in present:
+            matched[ident] = [ident, *(r for r in replaces if r in present and r not in kept)]
+        elif replaces:
             matched[ident] = [r for r in replaces if r in present]
-        elif ident in present:
-            matched[ident] = [ident]
         else:
             matched[ident] = []
     used = {o for olds in matched.values() for o in olds}

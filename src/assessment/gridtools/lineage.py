@@ -95,12 +95,24 @@ class Lineage:
 
     def sources(self, current: Grid, older: Grid, kind: Kind) -> dict[str, list[str]]:
         """For each id of ``current``, the ids of ``older`` it continues (in ``older``'s
-        order; empty when it has no history there)."""
+        order; empty when it has no history there).
+
+        An id that ``older`` has too continues itself, first: the other ids it
+        continues then count only if ``current`` no longer has them (a merge).  So a
+        split that kept its old id (``b`` replaces ``a``, ``a`` kept), copied into a
+        later version with its ``replaces``, does not take ``a``'s answers for ``b``.
+        """
         older_ids = _ids(older, kind)
-        return {
-            ident: [o for o in older_ids if o in self.ancestors(ident, kind)]
-            for ident in _ids(current, kind)
-        }
+        current_ids = _ids(current, kind)
+        still = set(current_ids)
+        out: dict[str, list[str]] = {}
+        for ident in current_ids:
+            ancestors = self.ancestors(ident, kind)
+            olds = [o for o in older_ids if o in ancestors]
+            if ident in olds:
+                olds = [ident, *(o for o in olds if o != ident and o not in still)]
+            out[ident] = olds
+        return out
 
 
 def _mean(values: list[float]) -> float | None:
