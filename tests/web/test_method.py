@@ -41,7 +41,7 @@ def test_first_view_says_what_the_grid_is_and_themes_start_unticked(fresh: Env) 
     # what the grid is, with the grid's and the horizons' descriptions
     assert "Une grille propre à cet outil" in text
     assert "ce n’est pas le texte du guide" in text
-    assert "Grille d’auto-évaluation fondée sur le guide" in text
+    assert "Grille d’auto-évaluation construite sur le guide" in text
     assert "La situation constatée aujourd’hui, sur la base de documents et de faits" in text
     intro = next(e for e in at.expander if "À propos de cette grille" in str(e.proto.label))
     assert intro.proto.expanded

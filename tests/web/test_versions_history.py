@@ -175,10 +175,10 @@ def test_starting_from_last_years_answers_follows_replaces_and_says_so(env: Env)
     # the renamed question holds last year's answer
     assert at.radio(key=filling.widget_key("gouv-regles-ecrites", "current")).value == 2
     said = " ".join(str(i.value) for i in at.info).replace("\\", "")
-    assert "version 2026.1 de la grille" in said and "version 2027.1" in said
+    assert f"version {CURRENT} de la grille" in said and "version 2027.1" in said
     assert "relisez-les" in said
     at.button(key="fill:carried_seen").click().run()
-    assert not any("version 2026.1 de la grille" in str(i.value) for i in at.info)
+    assert not any(f"version {CURRENT} de la grille" in str(i.value) for i in at.info)
 
 
 def test_regional_trends_follow_the_renamed_theme_and_say_where_the_version_changed(
@@ -197,9 +197,9 @@ def test_regional_trends_follow_the_renamed_theme_and_say_where_the_version_chan
     assert not at.exception, [e.value for e in at.exception]
     captions = " ".join(str(c.value) for c in at.caption).replace("\u202f", " ")
     assert "La grille a changé de version" in captions
-    assert f"{env.year} → {env.year + 1} (version 2026.1 → 2027.1)" in captions.replace("\xa0", " ")
+    assert f"{env.year} → {env.year + 1} (version {CURRENT} → 2027.1)" in captions.replace("\xa0", " ")
     trends = next(s for s in _charts(at) if str(s.get("title", "")).startswith("Évolution d"))
     columns = {v["column"] for v in trends["values"] if "column" in v}
-    assert columns == {f"{env.year} · version 2026.1", f"{env.year + 1} · version 2027.1"}
+    assert columns == {f"{env.year} · version {CURRENT}", f"{env.year + 1} · version 2027.1"}
     rows = {v["row"] for v in trends["values"] if "row" in v}
     assert "Gouvernance démocratique" in rows or "Gouvernance" in rows
