@@ -134,6 +134,8 @@ def clear_caches() -> None:
     with _lock:
         _columns.clear()
         _campaigns.clear()
+        _suppressed.clear()
+        _slices.clear()
         _quartile_cache.clear()
 
 
@@ -248,6 +250,8 @@ class _View:
     cell_key: np.ndarray
     true_n: np.ndarray
     total: np.ndarray
+    members: Any = None
+    """``(table dims, cell) -> rows`` without a scan (score columns), else ``None``."""
 
 
 def _view(
@@ -276,9 +280,41 @@ def _column_name(section: str, horizon: str) -> str:
     return f"{OVERALL_MEASURE if section == OVERALL else section}@{horizon}"
 
 
+_suppressed: dict[tuple[str, int], tuple[Any, ...]] = {}
+"""Per campaign, the last suppression computed: its lattice, k, counts, sums, largest
+values and reasons (a new submission changes the counts and sums of a few columns
+only: the others keep their reasons, computed from the same figures)."""
+
+
+def _reasons(data: CampaignData, true_n: np.ndarray, k: int) -> np.ndarray:
+    """Every score column's suppression (:func:`protect.suppress_arrays`), computed
+    again only for the columns whose counts, sums or largest values changed since
+    the campaign's last one (suppression is column by column)."""
+    assert data.lattice is not None and data.stats is not None
+    lattice, stats = data.lattice, data.stats
+    key = (data.content[0], data.campaign_id)
+    last = _suppressed.get(key)
+    if last is not None and last[0] is lattice and last[1] == k:
+        changed = np.flatnonzero(
+            (last[2] != stats.counts).any(axis=0)
+            | (last[3] != stats.sums).any(axis=0)
+            | (last[4] != stats.largest).any(axis=0)
+        )
+        reason = last[5].copy()
+        if len(changed):
+            reason[:, changed] = protect.suppress_arrays(
+                lattice, true_n[:, changed], stats.sums[:, changed], stats.largest[:, changed], k
+            )
+    else:
+        reason = protect.suppress_arrays(lattice, true_n, stats.sums, stats.largest, k)
+    with _lock:
+        _suppressed[key] = (lattice, k, stats.counts, stats.sums, stats.largest, reason)
+    return reason
+
+
 def _score_views(data: CampaignData) -> list[_View]:
     """Every score column of the campaign protected at once (one pass over arrays),
-    once per data version."""
+    once per content of the campaign."""
     assert data.lattice is not None and data.stats is not None
     lattice, cell_of, stats = data.lattice, data.cell_of, data.stats
 
@@ -287,25 +323,26 @@ def _score_views(data: CampaignData) -> list[_View]:
         names = [_column_name(*metric) for metric in data.metrics]
         true_n = stats.counts.astype(np.int64)
         cell_key = stats.key_sums.astype(np.int64) % protect.KEY_RANGE
-        reason = protect.suppress_arrays(lattice, true_n, stats.sums, stats.largest, k)
+        reason = _reasons(data, true_n, k)
         n, mean = protect.publish_arrays(true_n, stats.sums, cell_key, reason, names, k)
         return [
             _View(
                 names[m],
                 lattice,
                 cell_of,
-                data.matrix[:, m],
+                data.columns[m],
                 reason[:, m],
                 n[:, m],
                 mean[:, m],
                 cell_key[:, m],
                 true_n[:, m],
                 stats.sums[:, m],
+                data.members,
             )
             for m in range(len(names))
         ]
 
-    views: list[_View] = _memo(("cells", data.campaign_id, data.version), compute)
+    views: list[_View] = _memo(("cells", data.campaign_id, data.content), compute)
     return views
 
 
@@ -338,6 +375,7 @@ def _column_view(
 
 
 _quartile_cache: OrderedDict[Hashable, tuple[float, float, float] | None] = OrderedDict()
+_MISSING: Any = object()
 _QUARTILES_MAX = 50_000
 
 
@@ -345,29 +383,36 @@ def _quartiles(view: _View, campaign_id: int, cells: Sequence[int]) -> dict[int,
     """Quartiles of shown cells with at least 10 organisations, each computed once per
     set of organisations (its key, size and sum), whatever the data version."""
     out: dict[int, Any] = {}
-    for index in cells:
-        if view.reason[index] or min(view.true_n[index], view.n[index]) < protect.QUARTILE_MIN:
-            continue  # from 10 organisations, counted either way
+    if not cells:
+        return out
+    at = np.asarray(cells, dtype=np.int64)
+    eligible = (view.reason[at] == 0) & (  # from 10 organisations, counted either way
+        np.minimum(view.true_n[at], view.n[at]) >= protect.QUARTILE_MIN
+    )
+    chosen = at[eligible]
+    for index, cell_key, true_n, total in zip(
+        chosen.tolist(),
+        view.cell_key[chosen].tolist(),
+        view.true_n[chosen].tolist(),
+        view.total[chosen].tolist(),
+        strict=True,
+    ):
         cell_id = view.lattice.cells[index]
-        key = (
-            campaign_id,
-            view.name,
-            cell_id,
-            int(view.cell_key[index]),
-            int(view.true_n[index]),
-            float(view.total[index]),
-        )
-        if key not in _quartile_cache:
-            rows = view.cell_of[cell_id[0]] == index
-            members = view.values[rows]
+        key = (campaign_id, view.name, cell_id, cell_key, true_n, total)
+        found = _quartile_cache.get(key, _MISSING)
+        if found is _MISSING:
+            if view.members is not None:
+                members = view.values[view.members(cell_id[0], index)]
+            else:
+                members = view.values[view.cell_of[cell_id[0]] == index]
             members = members[~np.isnan(members)]
-            found = protect.quartiles(members, int(view.cell_key[index]), view.name)
+            found = protect.quartiles(members, cell_key, view.name)
             with _lock:
                 _quartile_cache[key] = found
                 while len(_quartile_cache) > _QUARTILES_MAX:
                     _quartile_cache.popitem(last=False)
-        if _quartile_cache.get(key) is not None:
-            out[index] = _quartile_cache[key]
+        if found is not None:
+            out[index] = found
     return out
 
 
@@ -434,16 +479,21 @@ def _table_of(
     reasons = _reasons_fr(k)
     cells = []
     hidden: dict[str, int] = {protect.PRIMARY: 0, protect.DOMINANT: 0, protect.SECONDARY: 0}
-    for index, names in zip(wanted, shown_dims, strict=True):
-        table_dims, codes = view.lattice.cells[index]
+    at = np.asarray(wanted, dtype=np.int64)  # plain Python numbers, read in one go each
+    all_reasons = view.reason[at].tolist()
+    all_n = view.n[at].tolist()
+    all_means = view.mean[at].tolist()
+    lattice_cells = view.lattice.cells
+    for i, (index, names) in enumerate(zip(wanted, shown_dims, strict=True)):
+        table_dims, codes = lattice_cells[index]
         key = {d: c for d, c in zip(table_dims, codes, strict=True) if d in names}
-        reason = protect.REASONS[int(view.reason[index])]
+        reason = protect.REASONS[all_reasons[i]]
         if reason:
             hidden[reason] += 1
             cells.append(Cell(key, None, None, None, reasons[reason]))
         else:
-            mean = float(view.mean[index]) if scores else None
-            cells.append(Cell(key, int(view.n[index]), mean, quartiles.get(index), None))
+            mean = all_means[i] if scores else None
+            cells.append(Cell(key, all_n[i], mean, quartiles.get(index), None))
     return ProtectedTable(
         dims=dims,
         measure=measure,
@@ -480,13 +530,26 @@ def _require_scope(actor: Actor, region: str | None, dims: Sequence[str]) -> Non
     )
 
 
+_slices: dict[tuple[int, tuple[str, ...], str | None], tuple[protect.Lattice, np.ndarray]] = {}
+
+
 def _slice(view: _View, table_dims: tuple[str, ...], region: str | None) -> list[int]:
     """The table's non-empty cells (within ``region``), in the lattice's order."""
-    out = list(view.lattice.by_table.get(table_dims, ()))
-    if region is not None:
-        at = table_dims.index("region")
-        out = [i for i in out if view.lattice.cells[i][1][at] == region]
-    return [i for i in out if view.true_n[i] > 0]
+    key = (id(view.lattice), table_dims, region)
+    found = _slices.get(key)
+    if found is None or found[0] is not view.lattice:  # once per lattice
+        out = list(view.lattice.by_table.get(table_dims, ()))
+        if region is not None:
+            at = table_dims.index("region")
+            out = [i for i in out if view.lattice.cells[i][1][at] == region]
+        found = (view.lattice, np.array(out, dtype=np.int64))
+        with _lock:
+            if len(_slices) > _COLUMNS_MAX:
+                _slices.clear()
+            _slices[key] = found
+    cells = found[1]
+    chosen: list[int] = cells[view.true_n[cells] > 0].tolist()
+    return chosen
 
 
 def table(
@@ -591,7 +654,7 @@ def distribution(
     }
     name = f"{main.name}:bins{bins}"
     view: _View = _memo(
-        ("bins", data.campaign_id, data.version, name),
+        ("bins", data.campaign_id, data.content, name),
         lambda: _column_view(
             name,
             data,
@@ -652,17 +715,17 @@ def attainment(
     keys = data.keys.copy()
     if (section, goal) in before.metrics:
         target_index = before.column_index(section, goal)
-        achieved = data.matrix[:, data.column_index(section, current)]
+        achieved = data.columns[data.column_index(section, current)]
         rows = np.array([before.row_of.get(int(o), -1) for o in data.organisation_ids])
         found = rows >= 0
         target = np.full(len(rows), np.nan)
-        target[found] = before.matrix[rows[found], target_index]
+        target[found] = before.columns[target_index][rows[found]]
         keys[found] = (keys[found] + before.keys[rows[found]]) % protect.KEY_RANGE
         both = ~np.isnan(achieved) & ~np.isnan(target)
         values[both] = np.where(achieved[both] - target[both] >= -1e-9, 100.0, 0.0)
     name = f"{measure}:attainment:{previous_year}"
     view: _View = _memo(
-        ("attainment", data.campaign_id, data.version, before.version, name),
+        ("attainment", data.campaign_id, data.content, before.content, name),
         lambda: _column_view(name, data, values, keys, data.codes, data.labels, TABLES),
     )
     wanted = _slice(view, table_dims, region)

@@ -330,21 +330,21 @@ def cell_stats(
 def recount(
     stats: Stats,
     cell_of: Mapping[tuple[str, ...], IntArray],
-    matrix: FloatArray,
+    columns: Sequence[FloatArray],
     keys: FloatArray,
     rows: Sequence[int],
     before: FloatArray,
     before_keys: FloatArray,
 ) -> Stats:
-    """``stats`` after ``rows`` of ``matrix``/``keys`` changed from ``before``/``before_keys``
-    (NaN rows: new organisations): the rows' old contributions taken out of their
-    cells and the new ones put in (counts and key sums are integers, exact); a
-    cell's largest value is computed again from its rows only when the old value
-    was it and the new one is smaller."""
+    """``stats`` after ``rows`` of ``columns``/``keys`` (one array per column) changed
+    from ``before``/``before_keys`` (NaN rows: new organisations): the rows' old
+    contributions taken out of their cells and the new ones put in (counts and key
+    sums are integers, exact); a cell's largest value is computed again from its
+    rows only when the old value was it and the new one is smaller."""
     counts, sums = stats.counts.copy(), stats.sums.copy()
     largest, key_sums = stats.largest.copy(), stats.key_sums.copy()
     for i, row in enumerate(rows):
-        old, new = before[i], matrix[row]
+        old, new = before[i], np.array([c[row] for c in columns])
         had, has = ~np.isnan(old), ~np.isnan(new)
         delta_n = has.astype(np.float64) - had
         delta_sum = np.where(has, new, 0.0) - np.where(had, old, 0.0)
@@ -358,7 +358,8 @@ def recount(
             lost = had & (old >= largest[cell]) & ~(new_low >= old)
             if lost.any():  # the largest value left this cell: from its rows again
                 members = np.flatnonzero(cells == cell)
-                largest[cell, lost] = _stats_of(matrix[members][:, lost], keys[members])[2]
+                values = np.column_stack([columns[int(j)][members] for j in np.flatnonzero(lost)])
+                largest[cell, lost] = _stats_of(values, keys[members])[2]
             largest[cell] = np.maximum(largest[cell], new_low)
     return Stats(counts, sums, largest, key_sums)
 
