@@ -136,7 +136,6 @@ def clear_caches() -> None:
         _campaigns.clear()
         _suppressed.clear()
         _slices.clear()
-        _quartile_cache.clear()
 
 
 def _memo(key: Hashable, compute: Any) -> Any:
@@ -252,6 +251,8 @@ class _View:
     total: np.ndarray
     members: Any = None
     """``(table dims, cell) -> rows`` without a scan (score columns), else ``None``."""
+    raw_quartiles: dict[int, Any] | None = None
+    """The column's exact quartiles by cell, kept while the column's values are."""
 
 
 def _view(
@@ -338,6 +339,7 @@ def _score_views(data: CampaignData) -> list[_View]:
                 true_n[:, m],
                 stats.sums[:, m],
                 data.members,
+                data.raw_quartiles[m],
             )
             for m in range(len(names))
         ]
@@ -374,14 +376,9 @@ def _column_view(
     return _view(name, lattice, cell_of, values, stats, 0, already=before, dominance=dominance)
 
 
-_quartile_cache: OrderedDict[Hashable, tuple[float, float, float] | None] = OrderedDict()
-_MISSING: Any = object()
-_QUARTILES_MAX = 50_000
-
-
 def _quartiles(view: _View, campaign_id: int, cells: Sequence[int]) -> dict[int, Any]:
-    """Quartiles of shown cells with at least 10 organisations, each computed once per
-    set of organisations (its key, size and sum), whatever the data version."""
+    """Quartiles of shown cells with at least 10 organisations: the exact ones computed
+    once per cell while the column's values stay, then shifted by each cell's key."""
     out: dict[int, Any] = {}
     if not cells:
         return out
@@ -390,30 +387,34 @@ def _quartiles(view: _View, campaign_id: int, cells: Sequence[int]) -> dict[int,
         np.minimum(view.true_n[at], view.n[at]) >= protect.QUARTILE_MIN
     )
     chosen = at[eligible]
-    for index, cell_key, true_n, total in zip(
-        chosen.tolist(),
-        view.cell_key[chosen].tolist(),
-        view.true_n[chosen].tolist(),
-        view.total[chosen].tolist(),
-        strict=True,
-    ):
-        cell_id = view.lattice.cells[index]
-        key = (campaign_id, view.name, cell_id, cell_key, true_n, total)
-        found = _quartile_cache.get(key, _MISSING)
+    if not len(chosen):
+        return out
+    known = view.raw_quartiles if view.raw_quartiles is not None else {}
+    raw, kept = [], []
+    for index in chosen.tolist():
+        found = known.get(index, _MISSING)
         if found is _MISSING:
+            dims = view.lattice.cells[index][0]
             if view.members is not None:
-                members = view.values[view.members(cell_id[0], index)]
+                members = view.values[view.members(dims, index)]
             else:
-                members = view.values[view.cell_of[cell_id[0]] == index]
-            members = members[~np.isnan(members)]
-            found = protect.quartiles(members, cell_key, view.name)
-            with _lock:
-                _quartile_cache[key] = found
-                while len(_quartile_cache) > _QUARTILES_MAX:
-                    _quartile_cache.popitem(last=False)
+                members = view.values[view.cell_of[dims] == index]
+            found = known[index] = protect.raw_quartiles(members[~np.isnan(members)])
         if found is not None:
-            out[index] = found
+            raw.append(found)
+            kept.append(index)
+    if not kept:
+        return out
+    chosen = np.array(kept, dtype=np.int64)
+    shown = protect.shown_quartiles(
+        np.array(raw, dtype=np.float64), view.cell_key[chosen], view.true_n[chosen], view.name
+    ).tolist()
+    for index, quartiles in zip(kept, shown, strict=True):
+        out[index] = (quartiles[0], quartiles[1], quartiles[2])
     return out
+
+
+_MISSING: Any = object()
 
 
 # ---------------------------------------------------------------------------

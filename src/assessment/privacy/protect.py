@@ -539,22 +539,34 @@ def protect(
     }
 
 
-def quartiles(values: FloatArray, cell_key: int, column: str) -> tuple[float, float, float] | None:
-    """Rounded, shifted quartiles of a cell's values, or ``None`` under :data:`QUARTILE_MIN`.
-
-    Linear interpolation (``QUARTILE.INC``); one shift for the three, fixed by the
-    cell's key, so they stay in order; whole points, within 0-100.
-    """
-    n = len(values)
-    if n < QUARTILE_MIN:
+def raw_quartiles(values: FloatArray) -> tuple[float, float, float] | None:
+    """The exact quartiles of a cell's values (never published as such), or ``None``
+    under :data:`QUARTILE_MIN`; linear interpolation (``QUARTILE.INC``)."""
+    if len(values) < QUARTILE_MIN:
         return None
     q1, q2, q3 = (float(q) for q in np.percentile(values, [25, 50, 75]))
-    shift = QUARTILE_NOISE * uniform(cell_key, n, f"{column}:quartiles")
+    return q1, q2, q3
 
-    def shown(q: float) -> float:
-        return float(round(min(SCALE, max(0.0, q + shift))))
 
-    return shown(q1), shown(q2), shown(q3)
+def shown_quartiles(
+    raw: FloatArray, cell_keys: npt.ArrayLike, ns: npt.ArrayLike, column: str
+) -> FloatArray:
+    """Published quartiles of cells (``raw``: one row of exact quartiles per cell): one
+    shift of up to :data:`QUARTILE_NOISE` per cell, fixed by its key and size, so
+    the three stay in order; whole points, within 0-100."""
+    shift = QUARTILE_NOISE * uniforms(cell_keys, ns, f"{column}:quartiles")
+    shown: FloatArray = np.round(np.clip(raw + shift[:, None], 0.0, SCALE)).astype(np.float64)
+    return shown
+
+
+def quartiles(values: FloatArray, cell_key: int, column: str) -> tuple[float, float, float] | None:
+    """Rounded, shifted quartiles of a cell's values, or ``None`` under :data:`QUARTILE_MIN`
+    (:func:`raw_quartiles`, then :func:`shown_quartiles`)."""
+    raw = raw_quartiles(values)
+    if raw is None:
+        return None
+    q1, q2, q3 = shown_quartiles(np.array([raw]), [cell_key], [len(values)], column)[0].tolist()
+    return q1, q2, q3
 
 
 # ---------------------------------------------------------------------------

@@ -77,6 +77,10 @@ class CampaignData:
     """The rows of the cells asked for so far, by ``(table, cell)`` (shared while
     ``cell_of`` is: every column of a cell has the same rows)."""
 
+    raw_quartiles: list[dict[int, tuple[float, float, float] | None]] = field(default_factory=list)
+    """Per column, the exact quartiles of the cells computed so far (by lattice cell):
+    kept by the next version for every column it does not change."""
+
     def column_index(self, section: str, horizon: str) -> int:
         return self.metrics.index((section, horizon))
 
@@ -255,6 +259,7 @@ def _with_cells(data: CampaignData) -> CampaignData:
     """``data`` with its lattice and the statistics of every cell, computed afresh."""
     data.lattice, data.cell_of = protect.catalogue(data.codes, data.labels, TABLES)
     data.groups = {}
+    data.raw_quartiles = [{} for _ in data.columns]
     data.stats = protect.cell_stats(data.lattice, data.cell_of, data.matrix, data.keys)
     return data
 
@@ -350,8 +355,13 @@ def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion
             for dims, cells in cell_of.items()
         }
     updated.lattice, updated.cell_of = lattice, cell_of
-    if not new_rows:
-        updated.groups = data.groups  # same rows in the same cells
+    if new_rows:
+        updated.raw_quartiles = [{} for _ in columns]
+    else:  # same rows in the same cells: what depends on unchanged columns only is kept
+        updated.groups = data.groups
+        updated.raw_quartiles = [
+            {} if j in copied else found for j, found in enumerate(data.raw_quartiles)
+        ]
     updated.stats = protect.recount(
         data.stats, cell_of, updated.columns, keys, changed, before, before_keys
     )
