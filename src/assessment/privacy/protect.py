@@ -539,12 +539,26 @@ def protect(
     }
 
 
+_QUARTERS = np.array([0.25, 0.5, 0.75])
+
+
 def raw_quartiles(values: FloatArray) -> tuple[float, float, float] | None:
     """The exact quartiles of a cell's values (never published as such), or ``None``
     under :data:`QUARTILE_MIN`; linear interpolation (``QUARTILE.INC``)."""
-    if len(values) < QUARTILE_MIN:
+    n = len(values)
+    if n < QUARTILE_MIN:
         return None
-    q1, q2, q3 = (float(q) for q in np.percentile(values, [25, 50, 75]))
+    # np.percentile(values, [25, 50, 75]) to the last bit (its "linear" method and
+    # its interpolation), with one partition and none of its per-call overhead
+    position = _QUARTERS * (n - 1)
+    low = np.floor(position).astype(np.intp)
+    high = np.minimum(low + 1, n - 1)
+    part = np.partition(values, np.unique(np.concatenate([low, high])))
+    a, b = part[low], part[high]
+    gamma = position - low
+    diff = b - a
+    found = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
+    q1, q2, q3 = found.tolist()
     return q1, q2, q3
 
 
