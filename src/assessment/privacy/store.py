@@ -76,7 +76,6 @@ class CampaignData:
     groups: dict[tuple[tuple[str, ...], int], IntArray] = field(default_factory=dict)
     """The rows of the cells asked for so far, by ``(table, cell)`` (shared while
     ``cell_of`` is: every column of a cell has the same rows)."""
-
     raw_quartiles: list[dict[int, tuple[float, float, float] | None]] = field(default_factory=list)
     """Per column, the exact quartiles of the cells computed so far (by lattice cell):
     kept by the next version for every column it does not change."""
