@@ -131,6 +131,17 @@ def test_quartiles_only_from_ten_and_rounded(values: list[float], key: int) -> N
         assert all(abs(v - e) <= p.QUARTILE_NOISE + 0.5 for v, e in zip(q, exact, strict=True))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 100), min_size=p.QUARTILE_MIN, max_size=300))
+def test_exact_quartiles_are_numpys_to_the_last_bit(values: list[float]) -> None:
+    """The layer's quick quartiles (one partition) equal ``np.percentile``'s exactly,
+    in any order of the values, so the shifted, rounded figures are those of the
+    definition (QUARTILE.INC)."""
+    raw = p.raw_quartiles(np.array(values))
+    assert raw is not None
+    assert list(raw) == np.percentile(values, [25, 50, 75]).tolist()
+
+
 def test_one_record_difference_is_noise_most_of_the_time() -> None:
     """The residual risk docs/privacy.md quotes: two cells whose sets differ by one
     organisation (read before and after it submits) give its score to within ±5

@@ -123,3 +123,38 @@ def test_exactly_the_answers_through_submit_reopen_and_moves(town: Town) -> None
     privacy.clear_caches()
     assert privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",)) == incremental
     _same(_layer(engine, town.year), _from_scratch(engine, town.year))
+
+
+def _every_table(engine: Engine, year: int) -> list[privacy.ProtectedTable]:
+    out: list[privacy.ProtectedTable] = []
+    for dims in ((), ("region",), ("legal_family",), ("region", "legal_family")):
+        out += privacy.tables(engine, NATIONAL, campaign_year=year, dims=dims)
+    for region in ("11", "84"):
+        out += privacy.tables(engine, NATIONAL, campaign_year=year, dims=("size_band",),
+                              region=region)  # fmt: skip
+    return out
+
+
+def test_figures_kept_up_to_date_equal_figures_computed_afresh(town: Town) -> None:  # noqa: F811
+    """Every measure and horizon of several tables, read after each change (the layer
+    copies only the changed columns and suppresses again only the columns whose
+    figures moved), equals the same read on an empty memory."""
+    engine = town.engine
+    ids = []
+    for i in range(24):
+        organisation = town.org(("84", "11", "53")[i % 3], ("association", "mutual")[i % 2],
+                                ("1-9", "10-49")[i % 2])  # fmt: skip
+        ids.append(town.submit(organisation, i % 4))
+    _every_table(engine, town.year)  # in memory
+    for turn, assessment_id in enumerate(ids[:6]):
+        state = svc.get_assessment(engine, SYSTEM, assessment_id)
+        rev = svc.reopen(engine, SYSTEM, assessment_id, expected_revision=state.revision)
+        if turn % 3:  # a changed answer (two of three times), else the same answers again
+            rev = svc.save_answer(engine, SYSTEM, assessment_id, "gouv-regles", "current",
+                                  (turn + 1) % 4, expected_revision=rev)  # fmt: skip
+        svc.submit(engine, SYSTEM, assessment_id, expected_revision=rev)
+        if turn == 4:
+            town.add("11", "association", 2)  # a new organisation's first submission
+        kept = _every_table(engine, town.year)
+        privacy.clear_caches()
+        assert _every_table(engine, town.year) == kept

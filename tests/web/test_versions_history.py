@@ -197,7 +197,8 @@ def test_regional_trends_follow_the_renamed_theme_and_say_where_the_version_chan
     assert not at.exception, [e.value for e in at.exception]
     captions = " ".join(str(c.value) for c in at.caption).replace("\u202f", " ")
     assert "La grille a changé de version" in captions
-    assert f"{env.year} → {env.year + 1} (version {CURRENT} → 2027.1)" in captions.replace("\xa0", " ")
+    expected = f"{env.year} → {env.year + 1} (version {CURRENT} → 2027.1)"
+    assert expected in captions.replace("\xa0", " ")
     trends = next(s for s in _charts(at) if str(s.get("title", "")).startswith("Évolution d"))
     columns = {v["column"] for v in trends["values"] if "column" in v}
     assert columns == {f"{env.year} · version {CURRENT}", f"{env.year + 1} · version 2027.1"}

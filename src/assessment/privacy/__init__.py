@@ -136,7 +136,9 @@ def clear_caches() -> None:
     with _lock:
         _columns.clear()
         _campaigns.clear()
-        _quartile_cache.clear()
+        _suppressed.clear()
+        _slices.clear()
+        _publications.clear()
 
 
 def _memo(key: Hashable, compute: Any) -> Any:
@@ -250,6 +252,10 @@ class _View:
     cell_key: np.ndarray
     true_n: np.ndarray
     total: np.ndarray
+    members: Any = None
+    """``(table dims, cell) -> rows`` without a scan (score columns), else ``None``."""
+    raw_quartiles: dict[int, Any] | None = None
+    """The column's exact quartiles by cell, kept while the column's values are."""
 
 
 def _view(
@@ -278,9 +284,76 @@ def _column_name(section: str, horizon: str) -> str:
     return f"{OVERALL_MEASURE if section == OVERALL else section}@{horizon}"
 
 
+_suppressed: dict[tuple[str, int], tuple[Any, ...]] = {}
+"""Per campaign, the last suppression computed: its lattice, k, counts, sums, largest
+values and reasons (a new submission changes the counts and sums of a few columns
+only: the others keep their reasons, computed from the same figures)."""
+
+
+def _reasons(data: CampaignData, true_n: np.ndarray, k: int) -> np.ndarray:
+    """Every score column's suppression (:func:`protect.suppress_arrays`), computed
+    again only for the columns whose counts, sums or largest values changed since
+    the campaign's last one (suppression is column by column)."""
+    assert data.lattice is not None and data.stats is not None
+    lattice, stats = data.lattice, data.stats
+    key = (data.content[0], data.campaign_id)
+    last = _suppressed.get(key)
+    if last is not None and last[0] is lattice and last[1] == k:
+        changed = np.flatnonzero(
+            (last[2] != stats.counts).any(axis=0)
+            | (last[3] != stats.sums).any(axis=0)
+            | (last[4] != stats.largest).any(axis=0)
+        )
+        reason = last[5].copy()
+        if len(changed):
+            reason[:, changed] = protect.suppress_arrays(
+                lattice, true_n[:, changed], stats.sums[:, changed], stats.largest[:, changed], k
+            )
+    else:
+        reason = protect.suppress_arrays(lattice, true_n, stats.sums, stats.largest, k)
+    with _lock:
+        _suppressed[key] = (lattice, k, stats.counts, stats.sums, stats.largest, reason)
+    return reason
+
+
+_publications: dict[tuple[str, int], tuple[Any, ...]] = {}
+"""Per campaign, the last noisy counts and means computed, with what they came from."""
+
+
+def _published(
+    data: CampaignData,
+    true_n: np.ndarray,
+    cell_key: np.ndarray,
+    reason: np.ndarray,
+    names: Sequence[str],
+    k: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`protect.publish_arrays` of every score column, computed again only for
+    the cells whose count, sum or key changed since the campaign's last one (the
+    noise is a fixed function of these: the others keep their figures)."""
+    assert data.lattice is not None and data.stats is not None
+    sums = data.stats.sums
+    key = (data.content[0], data.campaign_id)
+    last = _publications.get(key)
+    if last is not None and last[0] is data.lattice and last[1] == k:
+        moved = np.flatnonzero(
+            ((last[2] != true_n) | (last[3] != sums) | (last[4] != cell_key)).any(axis=1)
+        )
+        n, mean = last[5].copy(), last[6].copy()
+        if len(moved):
+            n[moved], mean[moved] = protect.publish_arrays(
+                true_n[moved], sums[moved], cell_key[moved], reason[moved], names, k
+            )
+    else:
+        n, mean = protect.publish_arrays(true_n, sums, cell_key, reason, names, k)
+    with _lock:
+        _publications[key] = (data.lattice, k, true_n, sums, cell_key, n, mean)
+    return n, mean
+
+
 def _score_views(data: CampaignData) -> list[_View]:
     """Every score column of the campaign protected at once (one pass over arrays),
-    once per data version."""
+    once per content of the campaign."""
     assert data.lattice is not None and data.stats is not None
     lattice, cell_of, stats = data.lattice, data.cell_of, data.stats
 
@@ -289,25 +362,27 @@ def _score_views(data: CampaignData) -> list[_View]:
         names = [_column_name(*metric) for metric in data.metrics]
         true_n = stats.counts.astype(np.int64)
         cell_key = stats.key_sums.astype(np.int64) % protect.KEY_RANGE
-        reason = protect.suppress_arrays(lattice, true_n, stats.sums, stats.largest, k)
-        n, mean = protect.publish_arrays(true_n, stats.sums, cell_key, reason, names, k)
+        reason = _reasons(data, true_n, k)
+        n, mean = _published(data, true_n, cell_key, reason, names, k)
         return [
             _View(
                 names[m],
                 lattice,
                 cell_of,
-                data.matrix[:, m],
+                data.columns[m],
                 reason[:, m],
                 n[:, m],
                 mean[:, m],
                 cell_key[:, m],
                 true_n[:, m],
                 stats.sums[:, m],
+                data.members,
+                data.raw_quartiles[m],
             )
             for m in range(len(names))
         ]
 
-    views: list[_View] = _memo(("cells", data.campaign_id, data.version), compute)
+    views: list[_View] = _memo(("cells", data.campaign_id, data.content), compute)
     return views
 
 
@@ -339,38 +414,45 @@ def _column_view(
     return _view(name, lattice, cell_of, values, stats, 0, already=before, dominance=dominance)
 
 
-_quartile_cache: OrderedDict[Hashable, tuple[float, float, float] | None] = OrderedDict()
-_QUARTILES_MAX = 50_000
-
-
 def _quartiles(view: _View, campaign_id: int, cells: Sequence[int]) -> dict[int, Any]:
-    """Quartiles of shown cells with at least 10 organisations, each computed once per
-    set of organisations (its key, size and sum), whatever the data version."""
+    """Quartiles of shown cells with at least 10 organisations: the exact ones computed
+    once per cell while the column's values stay, then shifted by each cell's key."""
     out: dict[int, Any] = {}
-    for index in cells:
-        if view.reason[index] or min(view.true_n[index], view.n[index]) < protect.QUARTILE_MIN:
-            continue  # from 10 organisations, counted either way
-        cell_id = view.lattice.cells[index]
-        key = (
-            campaign_id,
-            view.name,
-            cell_id,
-            int(view.cell_key[index]),
-            int(view.true_n[index]),
-            float(view.total[index]),
-        )
-        if key not in _quartile_cache:
-            rows = view.cell_of[cell_id[0]] == index
-            members = view.values[rows]
-            members = members[~np.isnan(members)]
-            found = protect.quartiles(members, int(view.cell_key[index]), view.name)
-            with _lock:
-                _quartile_cache[key] = found
-                while len(_quartile_cache) > _QUARTILES_MAX:
-                    _quartile_cache.popitem(last=False)
-        if _quartile_cache.get(key) is not None:
-            out[index] = _quartile_cache[key]
+    if not cells:
+        return out
+    at = np.asarray(cells, dtype=np.int64)
+    eligible = (view.reason[at] == 0) & (  # from 10 organisations, counted either way
+        np.minimum(view.true_n[at], view.n[at]) >= protect.QUARTILE_MIN
+    )
+    chosen = at[eligible]
+    if not len(chosen):
+        return out
+    known = view.raw_quartiles if view.raw_quartiles is not None else {}
+    raw, kept = [], []
+    for index in chosen.tolist():
+        found = known.get(index, _MISSING)
+        if found is _MISSING:
+            dims = view.lattice.cells[index][0]
+            if view.members is not None:
+                members = view.values[view.members(dims, index)]
+            else:
+                members = view.values[view.cell_of[dims] == index]
+            found = known[index] = protect.raw_quartiles(members[~np.isnan(members)])
+        if found is not None:
+            raw.append(found)
+            kept.append(index)
+    if not kept:
+        return out
+    chosen = np.array(kept, dtype=np.int64)
+    shown = protect.shown_quartiles(
+        np.array(raw, dtype=np.float64), view.cell_key[chosen], view.true_n[chosen], view.name
+    ).tolist()
+    for index, quartiles in zip(kept, shown, strict=True):
+        out[index] = (quartiles[0], quartiles[1], quartiles[2])
     return out
+
+
+_MISSING: Any = object()
 
 
 # ---------------------------------------------------------------------------
@@ -436,16 +518,21 @@ def _table_of(
     reasons = _reasons_fr(k)
     cells = []
     hidden: dict[str, int] = {protect.PRIMARY: 0, protect.DOMINANT: 0, protect.SECONDARY: 0}
-    for index, names in zip(wanted, shown_dims, strict=True):
-        table_dims, codes = view.lattice.cells[index]
+    at = np.asarray(wanted, dtype=np.int64)  # plain Python numbers, read in one go each
+    all_reasons = view.reason[at].tolist()
+    all_n = view.n[at].tolist()
+    all_means = view.mean[at].tolist()
+    lattice_cells = view.lattice.cells
+    for i, (index, names) in enumerate(zip(wanted, shown_dims, strict=True)):
+        table_dims, codes = lattice_cells[index]
         key = {d: c for d, c in zip(table_dims, codes, strict=True) if d in names}
-        reason = protect.REASONS[int(view.reason[index])]
+        reason = protect.REASONS[all_reasons[i]]
         if reason:
             hidden[reason] += 1
             cells.append(Cell(key, None, None, None, reasons[reason]))
         else:
-            mean = float(view.mean[index]) if scores else None
-            cells.append(Cell(key, int(view.n[index]), mean, quartiles.get(index), None))
+            mean = all_means[i] if scores else None
+            cells.append(Cell(key, all_n[i], mean, quartiles.get(index), None))
     return ProtectedTable(
         dims=dims,
         measure=measure,
@@ -482,13 +569,26 @@ def _require_scope(actor: Actor, region: str | None, dims: Sequence[str]) -> Non
     )
 
 
+_slices: dict[tuple[int, tuple[str, ...], str | None], tuple[protect.Lattice, np.ndarray]] = {}
+
+
 def _slice(view: _View, table_dims: tuple[str, ...], region: str | None) -> list[int]:
     """The table's non-empty cells (within ``region``), in the lattice's order."""
-    out = list(view.lattice.by_table.get(table_dims, ()))
-    if region is not None:
-        at = table_dims.index("region")
-        out = [i for i in out if view.lattice.cells[i][1][at] == region]
-    return [i for i in out if view.true_n[i] > 0]
+    key = (id(view.lattice), table_dims, region)
+    found = _slices.get(key)
+    if found is None or found[0] is not view.lattice:  # once per lattice
+        out = list(view.lattice.by_table.get(table_dims, ()))
+        if region is not None:
+            at = table_dims.index("region")
+            out = [i for i in out if view.lattice.cells[i][1][at] == region]
+        found = (view.lattice, np.array(out, dtype=np.int64))
+        with _lock:
+            if len(_slices) > _COLUMNS_MAX:
+                _slices.clear()
+            _slices[key] = found
+    cells = found[1]
+    chosen: list[int] = cells[view.true_n[cells] > 0].tolist()
+    return chosen
 
 
 def table(
@@ -593,7 +693,7 @@ def distribution(
     }
     name = f"{main.name}:bins{bins}"
     view: _View = _memo(
-        ("bins", data.campaign_id, data.version, name),
+        ("bins", data.campaign_id, data.content, name),
         lambda: _column_view(
             name,
             data,
@@ -788,14 +888,14 @@ def attainment(
     ]
     target_columns = [before.column_index(o, goal) for o in olds if (o, goal) in before.metrics]
     if target_columns:
-        achieved = data.matrix[:, data.column_index(section, current)]
+        achieved = data.columns[data.column_index(section, current)]
         rows = np.array(
             [before.row_of.get(int(o), -1) for o in data.organisation_ids], dtype=np.int64
         )
         found = rows >= 0
         target = np.full(len(rows), np.nan)
         if found.any():
-            block = before.matrix[rows[found]][:, target_columns]
+            block = np.column_stack([before.columns[c][rows[found]] for c in target_columns])
             answered = ~np.isnan(block)
             sums = np.where(answered, block, 0.0).sum(axis=1)
             counts = answered.sum(axis=1)
@@ -805,7 +905,7 @@ def attainment(
         values[both] = np.where(achieved[both] - target[both] >= -1e-9, 100.0, 0.0)
     name = f"{measure}:attainment:{previous_year}"
     view: _View = _memo(
-        ("attainment", data.campaign_id, data.version, before.version, name),
+        ("attainment", data.campaign_id, data.content, before.content, name),
         lambda: _column_view(name, data, values, keys, data.codes, data.labels, TABLES),
     )
     wanted = _slice(view, table_dims, region)

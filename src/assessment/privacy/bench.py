@@ -3,7 +3,9 @@
 :func:`run` seeds demo data into a throw-away database (a temporary SQLite
 file, or an empty PostgreSQL database given by URL), loads the same stored
 scores into an in-memory DuckDB table, then measures, each time right after a
-new submission (so nothing is memoised: "ours" is the recomputation):
+new submission in the largest region (:class:`Resubmitter`: an organisation
+reopens, changes one answer and submits again, so its record key and every
+cell that holds it change; nothing is memoised: "ours" is the recomputation):
 
 * **regional aggregate**: the largest region's table by legal family, for
   every measure (overall and each theme) at every horizon;
@@ -32,7 +34,7 @@ from assessment import privacy, score_store
 from assessment import tables as t
 from assessment.permissions import Actor, Role
 
-__all__ = ["BenchResult", "run"]
+__all__ = ["BenchResult", "Resubmitter", "run"]
 
 GRIDS = Path(__file__).resolve().parents[3] / "guide"
 
@@ -91,6 +93,66 @@ class BenchResult:
         return "\n".join(lines)
 
 
+class Resubmitter:
+    """Each call, one organisation of the latest campaign (of ``region`` when given)
+    reopens its submitted assessment, changes one level answer of the current
+    state and submits again: a new data version and new scores, as a real
+    resubmission (the same answers again would leave every cell's key, hence its
+    figures, as they were)."""
+
+    def __init__(self, engine: Engine, *, region: str | None = None, count: int = 20) -> None:
+        c, a, o = t.Campaign.__table__, t.Assessment.__table__, t.Organisation.__table__
+        latest = select(c.c.year).order_by(c.c.year.desc()).limit(1).scalar_subquery()
+        query = (
+            select(a.c.id)
+            .join(o, o.c.id == a.c.organisation_id)
+            .join(c, c.c.id == a.c.campaign_id)
+            .where(a.c.status == "submitted")
+            .where(c.c.year == latest)
+            .order_by(a.c.id)
+            .limit(count)
+        )
+        with engine.connect() as conn:
+            if region is not None:
+                self.queue = [
+                    int(i) for i in conn.execute(query.where(o.c.region == region)).scalars()
+                ]
+            if region is None or not self.queue:
+                self.queue = [int(i) for i in conn.execute(query).scalars()]
+        self.engine = engine
+        self.turn = 0
+
+    def __call__(self) -> None:
+        from assessment import assessments as svc
+        from assessment.grid import LevelQuestion
+        from assessment.grid_store import get_grid
+
+        system = Actor.system()
+        assessment_id = self.queue[self.turn % len(self.queue)]
+        self.turn += 1
+        state = svc.get_assessment(self.engine, system, assessment_id)
+        grid = get_grid(self.engine, state.grid_id, state.grid_version)
+        revision = svc.reopen(self.engine, system, assessment_id, expected_revision=state.revision)
+        levels = grid.scale_values
+        for item in grid.items:
+            for question in item.questions:
+                value = state.answers.get(question.id, {}).get(grid.current_horizon)
+                if isinstance(question, LevelQuestion) and isinstance(value, int):
+                    other = levels[(levels.index(value) + 1) % len(levels)]
+                    revision = svc.save_answer(
+                        self.engine,
+                        system,
+                        assessment_id,
+                        question.id,
+                        grid.current_horizon,
+                        other,
+                        expected_revision=revision,
+                    )
+                    svc.submit(self.engine, system, assessment_id, expected_revision=revision)
+                    return
+        svc.submit(self.engine, system, assessment_id, expected_revision=revision)
+
+
 def _median_ms(
     fn: Callable[[], Any], repeat: int, before: Callable[[], Any] | None = None
 ) -> float:
@@ -140,7 +202,6 @@ def run(
     progress: Callable[[str], None] | None = None,
 ) -> BenchResult:
     """Seed, load the floor, measure; see the module's docstring."""
-    from assessment import assessments as svc
     from assessment.db import create_database_engine, migrate
     from assessment.demo import seed_demo
     from assessment.grid_store import sync_grids_from_dir
@@ -158,7 +219,7 @@ def run(
         seed_demo(engine, orgs=orgs, campaigns=campaigns, progress=say)
         seed_seconds = time.perf_counter() - started
         privacy.clear_caches()
-        return _measure(engine, orgs, campaigns, seed_seconds, repeat, svc, say)
+        return _measure(engine, orgs, campaigns, seed_seconds, repeat, say)
     finally:
         engine.dispose()
         if folder is not None:
@@ -171,7 +232,6 @@ def _measure(
     campaigns: int,
     seed_seconds: float,
     repeat: int,
-    svc: Any,
     say: Callable[[str], None],
 ) -> BenchResult:
     system = Actor.system()
@@ -183,12 +243,6 @@ def _measure(
         campaign_id, year = conn.execute(
             select(c.c.id, c.c.year).order_by(c.c.year.desc()).limit(1)
         ).one()
-        submitted = conn.execute(
-            select(a.c.id, a.c.organisation_id)
-            .where(a.c.campaign_id == campaign_id, a.c.status == "submitted")
-            .order_by(a.c.id)
-            .limit(4 * repeat + 4)
-        ).all()
     data = privacy._data(engine, year)
     metrics = list(data.metrics)
     regions = list(data.labels["region"])
@@ -199,14 +253,8 @@ def _measure(
     current = [i for i in wanted if metrics[i][1] == grid.current_horizon]
     averages = ", ".join(f"count(m{i}), avg(m{i})" for i in wanted)
     peer_averages = ", ".join(f"count(m{i}), avg(m{i})" for i in current)
-    queue: list[tuple[int, int]] = [(int(r[0]), int(r[1])) for r in submitted]
-
-    def new_submission() -> None:
-        assessment_id, _org = queue.pop(0)
-        state = svc.get_assessment(engine, system, assessment_id)
-        rev = svc.reopen(engine, system, assessment_id, expected_revision=state.revision)
-        svc.submit(engine, system, assessment_id, expected_revision=rev)
-        queue.append((assessment_id, _org))
+    # every new submission in the measured region: it changes cells of each measured table
+    new_submission = Resubmitter(engine, region=region, count=4 * repeat + 4)
 
     def ours_regional() -> None:
         privacy.tables(engine, national, campaign_year=year, region=region, dims=("legal_family",))
@@ -214,8 +262,12 @@ def _measure(
     def ours_national() -> None:
         privacy.tables(engine, national, campaign_year=year, dims=("region",))
 
-    peer_org = int(submitted[0][1]) if submitted else 1
     with engine.connect() as conn:
+        peer_org = int(
+            conn.execute(
+                select(a.c.organisation_id).where(a.c.id == new_submission.queue[0])
+            ).scalar_one()
+        )
         org_region, org_family, org_size = conn.execute(
             select(o.c.region, o.c.legal_family, o.c.size_band).where(o.c.id == peer_org)
         ).one()

@@ -19,6 +19,7 @@ organisation's dimensions and its secret record key.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 from collections.abc import Callable, Sequence
@@ -52,11 +53,14 @@ class CampaignData:
     year: int
     grid: Grid
     metrics: tuple[tuple[str, str], ...]
-    """``(section, horizon)`` of each column of ``matrix`` (the campaign grid's layout)."""
+    """``(section, horizon)`` of each of ``columns`` (the campaign grid's layout)."""
     version: score_store.DataVersion
     organisation_ids: IntArray
     keys: FloatArray
-    matrix: FloatArray
+    columns: tuple[FloatArray, ...]
+    """One array per metric, a value per row (NaN: none).  Column by column, so that a
+    new submission copies only the columns it changes (arrays are never written
+    once published: a request still reading the previous version keeps its own)."""
     codes: dict[str, IntArray]
     labels: dict[str, list[str]]
     row_of: dict[int, int] = field(default_factory=dict)
@@ -65,9 +69,33 @@ class CampaignData:
     cell_of: dict[tuple[str, ...], IntArray] = field(default_factory=dict)
     stats: protect.Stats | None = None
     """Count, sum, largest value and key sum of every cell and column, kept exact."""
+    content: tuple[str, int] = ("", 0)
+    """``(token, version)`` of the last read that changed these rows: the key of
+    everything computed from them (a reopen, or a submission to another
+    campaign, moves the data version but not this)."""
+    groups: dict[tuple[tuple[str, ...], int], IntArray] = field(default_factory=dict)
+    """The rows of the cells asked for so far, by ``(table, cell)`` (shared while
+    ``cell_of`` is: every column of a cell has the same rows)."""
+    raw_quartiles: list[dict[int, tuple[float, float, float] | None]] = field(default_factory=list)
+    """Per column, the exact quartiles of the cells computed so far (by lattice cell):
+    kept by the next version for every column it does not change."""
 
     def column_index(self, section: str, horizon: str) -> int:
         return self.metrics.index((section, horizon))
+
+    @property
+    def matrix(self) -> FloatArray:
+        """Rows × metrics (a copy)."""
+        if not self.columns:
+            return np.empty((len(self.organisation_ids), 0))
+        return np.column_stack(self.columns)
+
+    def members(self, dims: tuple[str, ...], cell: int) -> IntArray:
+        """The rows of one cell of table ``dims``."""
+        found = self.groups.get((dims, cell))
+        if found is None:
+            found = self.groups[(dims, cell)] = np.flatnonzero(self.cell_of[dims] == cell)
+        return found
 
 
 _lock = threading.Lock()
@@ -102,10 +130,42 @@ def _record_key(secret: bytes, row: Any, year: int) -> int:
     return protect.record_key(secret, f"{row[8] or row[9]}:{year}", row[7])
 
 
+CHANGED_MAX = 2000
+"""More score rows written since the last read than this: the campaign is read again."""
+
+
+def _changed_rows(engine: Engine, campaign_id: int, after: int) -> list[Any] | None:
+    """The campaign's score rows written after version ``after``, or ``None`` when
+    there are more than :data:`CHANGED_MAX`.  Two steps, so that the first is the
+    range of the ``data_version`` index on either engine (read together, the
+    planner may start from the campaign's assessments and scan them all)."""
+    with engine.connect() as conn:
+        ids = conn.execute(_since_statement(), {"after": after}).scalars().all()
+        if len(ids) > CHANGED_MAX:
+            return None
+        if not ids:
+            return []
+        return list(
+            conn.execute(
+                _statement(True), {"campaign_id": campaign_id, "ids": [int(i) for i in ids]}
+            ).all()
+        )
+
+
+@functools.cache
+def _since_statement() -> Any:
+    s = t.AssessmentScore.__table__
+    return (
+        select(s.c.assessment_id)
+        .where(s.c.data_version > bindparam("after"))
+        .limit(CHANGED_MAX + 1)
+    )
+
+
 @functools.cache
 def _statement(since: bool) -> Any:
-    """The campaign's score rows (``since``: only those written after a version), built
-    once with bound parameters ``campaign_id`` and ``after``."""
+    """The campaign's score rows (``since``: only those of the assessments ``ids``),
+    built once with bound parameters ``campaign_id`` (and ``ids``)."""
     s = t.AssessmentScore.__table__
     a = t.Assessment.__table__
     o = t.Organisation.__table__
@@ -126,7 +186,7 @@ def _statement(since: bool) -> Any:
         .where(a.c.campaign_id == bindparam("campaign_id"))
     )
     if since:
-        stmt = stmt.where(s.c.data_version > bindparam("after"))
+        stmt = stmt.where(s.c.assessment_id.in_(bindparam("ids", expanding=True)))
     return stmt
 
 
@@ -181,17 +241,24 @@ def _load(
         version=version,
         organisation_ids=np.array([r[0] for r in rows], dtype=np.int64),
         keys=np.array([_record_key(secret, r, year) for r in rows], dtype=np.float64),
-        matrix=_vectors(engine, grid, metrics, rows),
+        columns=_split(_vectors(engine, grid, metrics, rows)),
         codes=codes,
         labels=labels,
+        content=(version.token, version.version),
     )
     data.row_of = {int(o): i for i, o in enumerate(data.organisation_ids)}
     return _with_cells(data)
 
 
+def _split(matrix: FloatArray) -> tuple[FloatArray, ...]:
+    return tuple(np.ascontiguousarray(matrix[:, j]) for j in range(matrix.shape[1]))
+
+
 def _with_cells(data: CampaignData) -> CampaignData:
     """``data`` with its lattice and the statistics of every cell, computed afresh."""
     data.lattice, data.cell_of = protect.catalogue(data.codes, data.labels, TABLES)
+    data.groups = {}
+    data.raw_quartiles = [{} for _ in data.columns]
     data.stats = protect.cell_stats(data.lattice, data.cell_of, data.matrix, data.keys)
     return data
 
@@ -199,10 +266,9 @@ def _with_cells(data: CampaignData) -> CampaignData:
 def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion) -> CampaignData:
     """``data`` with the score rows written since its version (same organisations'
     dimensions: an organisation change reloads instead)."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            _statement(True), {"campaign_id": data.campaign_id, "after": data.version.version}
-        ).all()
+    rows = _changed_rows(engine, data.campaign_id, data.version.version)
+    if rows is None:  # many rows (a backfill): the campaign again
+        return _load(engine, data.campaign_id, data.year, data.grid, version)
     if not rows:
         return _replace_version(data, version)
     secret = _secret(engine)
@@ -211,13 +277,13 @@ def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion
     for j, d in enumerate(DIMENSIONS):
         if any((r[1 + j] or SECTOR_UNKNOWN) not in data.labels[d] for r in new_rows):
             return _load(engine, data.campaign_id, data.year, data.grid, version)
-    matrix = data.matrix
+    columns = list(data.columns)
     keys = data.keys
     ids = data.organisation_ids
     codes = data.codes
     if new_rows:
         added = len(new_rows)
-        matrix = np.vstack([matrix, np.full((added, matrix.shape[1]), np.nan)])
+        columns = [np.concatenate([c, np.full(added, np.nan)]) for c in columns]
         keys = np.concatenate([keys, np.zeros(added)])
         ids = np.concatenate([ids, np.array([r[0] for r in new_rows], dtype=np.int64)])
         codes = {
@@ -233,18 +299,28 @@ def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion
             for j, d in enumerate(DIMENSIONS)
         }
     else:
-        matrix = matrix.copy()
         keys = keys.copy()
-    row_of = dict(data.row_of)
-    for r in new_rows:
-        row_of[int(r[0])] = len(row_of)
+    copied = set(range(len(columns))) if new_rows else set()
+    row_of = data.row_of  # read only: shared until an organisation is added
+    if new_rows:
+        row_of = dict(row_of)
+        for r in new_rows:
+            row_of[int(r[0])] = len(row_of)
     changed = [row_of[int(r[0])] for r in rows]
-    before = np.full((len(rows), matrix.shape[1]), np.nan)
+    width = len(columns)
+    before = np.full((len(rows), width), np.nan)
     before_keys = np.zeros(len(rows))
     for i, (r, row) in enumerate(zip(rows, changed, strict=True)):
         if row < len(data.organisation_ids):
-            before[i], before_keys[i] = data.matrix[row], data.keys[row]
-        matrix[row] = vectors[i]
+            before[i] = [c[row] for c in data.columns]
+            before_keys[i] = data.keys[row]
+        new = vectors[i]
+        differ = ~((before[i] == new) | (np.isnan(before[i]) & np.isnan(new)))
+        for j in map(int, np.flatnonzero(differ)):
+            if j not in copied:  # copy on write, the changed columns only
+                columns[j] = columns[j].copy()
+                copied.add(j)
+            columns[j][row] = new[j]
         keys[row] = _record_key(secret, r, data.year)
     updated = CampaignData(
         data.campaign_id,
@@ -254,10 +330,11 @@ def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion
         version,
         ids,
         keys,
-        matrix,
+        tuple(columns),
         codes,
         data.labels,
         row_of,
+        content=(version.token, version.version),
     )
     assert data.lattice is not None and data.stats is not None
     lattice = data.lattice
@@ -277,27 +354,22 @@ def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion
             for dims, cells in cell_of.items()
         }
     updated.lattice, updated.cell_of = lattice, cell_of
-    updated.stats = protect.recount(data.stats, cell_of, matrix, keys, changed, before, before_keys)
+    if new_rows:
+        updated.raw_quartiles = [{} for _ in columns]
+    else:  # same rows in the same cells: what depends on unchanged columns only is kept
+        updated.groups = data.groups
+        updated.raw_quartiles = [
+            {} if j in copied else found for j, found in enumerate(data.raw_quartiles)
+        ]
+    updated.stats = protect.recount(
+        data.stats, cell_of, updated.columns, keys, changed, before, before_keys
+    )
     return updated
 
 
 def _replace_version(data: CampaignData, version: score_store.DataVersion) -> CampaignData:
-    return CampaignData(
-        data.campaign_id,
-        data.year,
-        data.grid,
-        data.metrics,
-        version,
-        data.organisation_ids,
-        data.keys,
-        data.matrix,
-        data.codes,
-        data.labels,
-        data.row_of,
-        data.lattice,
-        data.cell_of,
-        data.stats,
-    )
+    """``data`` at ``version``, nothing changed (its ``content`` key stays)."""
+    return dataclasses.replace(data, version=version)
 
 
 def campaign_data(
