@@ -1264,18 +1264,24 @@ def _import_section(grid: Grid, draft: Draft, actor: Actor, year: int) -> None:
             [
                 {
                     "Cellule": c.where,
-                    "Thème": c.section,
                     "Question": c.question,
                     "Horizon": c.horizon,
-                    "Quoi": c.field,
                     "En ligne": c.old,
                     "Dans le fichier": c.new,
                     "Déjà saisie": "oui" if c.conflict else "",
+                    "Quoi": c.field,
+                    "Thème": c.section,
                 }
                 for c in import_plan.changes
             ],
             hide_index=True,
             width="stretch",
+            # what decides (online / in the file / already answered) fits on screen; a
+            # long question label is cut, whole in its tooltip
+            column_config={
+                "Question": st.column_config.TextColumn(width="medium"),
+                "Thème": st.column_config.TextColumn(width="small"),
+            },
         )
         conflicts = len(import_plan.conflicts)
         choices: list[tuple[str, bool]] = []
