@@ -991,18 +991,44 @@ def _section_body(section: str) -> None:
         st.rerun(scope="app")
     plan = plan_for(grid)
     views = plan.sections.get(section, [])
+    report, goal_warnings = _derived(grid, draft)
     warnings = {
         (w.question_id, w.horizon_id): _warning_text(plan, w)
-        for w in answers_mod.goal_warnings(grid, draft.answers)
+        for w in goal_warnings
         if (w.item_id or SYSTEMIC) == section
     }
-    report = Scorer.for_grid(grid).score(
-        draft.answers, draft.not_addressed, draft.not_applicable(grid)
-    )
     counts = report.completion.section(None if section == SYSTEMIC else section)
     st.caption(section_status(counts))
     for view in views:
         _question(view, plan, draft, warnings)
+
+
+_DERIVED_KEY = f"{PREFIX}:derived"
+
+
+def _derived(grid: Grid, draft: Draft) -> tuple[ScoreReport, list[answers_mod.GoalWarning]]:
+    """The draft's scores and goal warnings, computed once per content of the answers
+    (a full run draws every item: they all share one computation)."""
+    key = (
+        grid.id,
+        grid.version,
+        id(grid),
+        tuple(
+            (q, tuple((h, tuple(v) if isinstance(v, list) else v) for h, v in cells.items()))
+            for q, cells in draft.answers.items()
+        ),
+        frozenset(draft.not_addressed),
+        frozenset(draft.not_applicable(grid)),
+    )
+    found = st.session_state.get(_DERIVED_KEY)
+    if found is not None and found[0] == key:
+        return found[1], found[2]
+    report = Scorer.for_grid(grid).score(
+        draft.answers, draft.not_addressed, draft.not_applicable(grid)
+    )
+    warnings = answers_mod.goal_warnings(grid, draft.answers)
+    st.session_state[_DERIVED_KEY] = (key, report, warnings)
+    return report, warnings
 
 
 _section_fragments: dict[str, Callable[[str], None]] = {}
@@ -1159,10 +1185,7 @@ def _status_body() -> None:
     draft = _draft()
     if grid is None or draft is None:
         return
-    report = Scorer.for_grid(grid).score(
-        draft.answers, draft.not_addressed, draft.not_applicable(grid)
-    )
-    _progress(report, draft)
+    _progress(_derived(grid, draft)[0], draft)
 
 
 _status_fragment: Callable[[], None] = state.fragment(_status_body, key=STATUS_KEY)
