@@ -118,7 +118,13 @@ def test_a_question_of_a_chosen_theme_can_be_left_out_and_is_not_scored(guide: G
         expected_revision=state.revision,
     )  # fmt: skip
     rev = svc.save_answer(
-        guide.engine, guide.member, state.id, "gouv-participation", "current", 0, expected_revision=rev
+        guide.engine,
+        guide.member,
+        state.id,
+        "gouv-participation",
+        "current",
+        0,
+        expected_revision=rev,
     )
     before = score(guide.grid, svc.get_assessment(guide.engine, guide.member, state.id).answers)
     rev = svc.set_not_addressed(
