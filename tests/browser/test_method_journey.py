@@ -114,9 +114,7 @@ def test_theme_reason_evidence_and_typed_actions(
 ) -> None:
     email, org, campaign = _new_admin(method_server)
     page.set_viewport_size({"width": width, "height": 900})
-    sign_in(page, method_server, email)
-    page.goto(f"{method_server.url}/auto-evaluation")
-    wait_for_app(page)
+    sign_in(page, method_server, email)  # an organisation's home: « Mon auto-évaluation »
     heading(page, "Mon auto-évaluation").wait_for()
     _close_sidebar_on_a_phone(page, width)
     # where a user starts: what the grid is, what the horizons mean
@@ -156,8 +154,9 @@ def test_theme_reason_evidence_and_typed_actions(
     screenshot(page, f"method-{width}-03-plan")
 
     # after a reload the evidence and the reason are back in their fields
-    page.goto(f"{method_server.url}/auto-evaluation")
+    page.goto(method_server.url)
     wait_for_app(page)
+    heading(page, "Mon auto-évaluation").wait_for()
     _close_sidebar_on_a_phone(page, width)
     assert page.locator(".st-key-fill-reason-gouvernance input").input_value() == REASON
     assert page.locator(".st-key-fill-evidence-gouv-regles textarea").input_value() == EVIDENCE
