@@ -26,6 +26,7 @@ from assessment.campaigns import list_campaigns
 from assessment.cli import main
 from assessment.db import NotFound, create_database_engine, dispose_engines, migrate
 from assessment.demo import seed_demo
+from assessment.french import typo
 from assessment.grid import TextQuestion
 from assessment.grid_store import get_grid, sync_grids_from_dir
 from assessment.organisations import set_shared_with_region
@@ -73,6 +74,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, int
             engine, SYSTEM, state.id, first.id, grid.current_horizon,
             f"Procès-verbal {n} consulté", expected_revision=revision,
         )  # fmt: skip
+    revision = assessments.set_choice_reason(
+        engine, SYSTEM, state.id, addressed[0].id, REASON, expected_revision=revision
+    )
     for title, item in zip(ACTIONS, addressed, strict=False):
         action_plan.add_action(
             engine, SYSTEM, ORG, item_id=item.id, title=title,
@@ -81,6 +85,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, int
         )  # fmt: skip
     yield engine, year
     engine.dispose()
+
+
+REASON = "Notre assemblée générale l'a demandé"
+
+
+def test_the_reason_for_choosing_a_theme_is_in_the_report(content: reports.Report) -> None:
+    first = content.choice_reasons[0]
+    assert first.horizon == "raison du choix"
+    assert _normal(first.text) == _normal(typo(REASON))
 
 
 @pytest.fixture(scope="module")

@@ -50,7 +50,7 @@ TALL_MAX = 12_000
 whole-page screenshot needs a viewport as tall as the content."""
 THEME_TOGGLED = "ethique"
 THEME_REASON = "Une charte éthique est en projet"
-"""The theme unticked then ticked again in the « Thèmes traités » step."""
+"""The theme whose reason is typed in the « Thèmes traités » step (every theme is ticked)."""
 
 
 @pytest.fixture(scope="module")

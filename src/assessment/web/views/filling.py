@@ -891,6 +891,7 @@ def _question(view: QuestionView, plan: FormPlan, draft: Draft, warnings: dict[A
         first, goals = shown[0], shown[1:]
         if first == grid.current_horizon:
             _answer_widget(view, first, plan.horizon_labels[first], False)
+            _evidence_field(view, draft)  # with the current state it rests on
         else:
             goals = shown
         columns = st.columns(len(goals))
@@ -914,7 +915,8 @@ def _question(view: QuestionView, plan: FormPlan, draft: Draft, warnings: dict[A
         message = warnings.get((question.id, horizon))
         if message:
             st.warning(message, icon=":material/warning:")
-    if grid.current_horizon in shown:
+    evidence_drawn = isinstance(question, LevelQuestion) and len(shown) > 1
+    if grid.current_horizon in shown and not (evidence_drawn and shown[0] == grid.current_horizon):
         _evidence_field(view, draft)
 
 
@@ -1092,8 +1094,9 @@ def _reason_field(item_id: str, title: str, draft: Draft) -> None:
         on_change=_on_reason_change,
         args=(item_id,),
         max_chars=200,
-        placeholder=typo("En une ligne : ce qui motive ce choix"),
-        label_visibility="visible",
+        placeholder=typo(f"{REASON_LABEL} En une ligne, ce qui motive ce choix"),
+        # right under its theme's box, the placeholder says it; screen readers get the label
+        label_visibility="collapsed",
     )
     error = draft.errors.get((REASON_QUESTION, item_id))
     if error:
