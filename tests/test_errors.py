@@ -10,7 +10,8 @@ import assessment
 from assessment.errors import UserError
 
 # Errors that are not for users: internal control flow, or raised at the shell only.
-INTERNAL = {"_Invalid", "Stop", "SeedError", "GridError"}  # Stop: gridfile.reader
+INTERNAL = {"_Invalid", "Stop", "SeedError", "GridError", "MergeConflict"}  # Stop: gridfile.reader;
+# MergeConflict: caught by gridtools.lineage.carry, which reports the answers in French
 
 
 def _error_classes() -> list[type[BaseException]]:
