@@ -271,7 +271,7 @@ def test_member_cannot_submit_and_is_told_why(env: Env) -> None:
     fill_required(env.engine, env.grid, env.org, env.campaign)
     at = env.app(who="member").run()
     assert not at.exception
-    assert any("Seuls les administrateurs" in str(i.value) for i in at.info)
+    assert any("Seuls les référents" in str(i.value) for i in at.info)
     assert not [b for b in at.button if b.key == "fill:submit"]
 
 

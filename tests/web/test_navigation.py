@@ -103,7 +103,7 @@ def test_the_sign_in_url_when_signed_in_goes_home(app_as) -> None:
 def test_member_sees_sharing_status_but_no_admin_controls(app_as) -> None:
     at = open_page(app_as(Role.MEMBER).app, "organisation").run()
     assert not at.toggle
-    assert any("Seuls les administrateurs" in c.value for c in at.main.caption)
+    assert any("Seuls les référents" in c.value for c in at.main.caption)
 
 
 def test_admin_shares_with_the_cress_through_the_core(app_as, demo_db: Engine) -> None:

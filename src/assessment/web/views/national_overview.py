@@ -111,7 +111,7 @@ def render() -> None:
         drilled = st.selectbox(
             "Région",
             codes,
-            format_func=lambda c: REGIONS_BY_CODE[c].name,
+            format_func=lambda c: typo(REGIONS_BY_CODE[c].name),
             index=None,
             placeholder="Choisir une région",
             key="national_region",
