@@ -123,6 +123,7 @@ REJECTED_TERMS = {
     r"\b[Aa]dministrat(eur|rice)s?\b(?! à leur mandat)": "« référent de l'auto-évaluation »",
     r"\b[Mm]embres? d['’]une organisation\b": "« compte » or « contributeur »",
     r"\bCNCRESS\b": "the setting ASSESSMENT_NATIONAL_BODY_NAME",
+    r"\b[Cc]onseil national\b": "« instance nationale » (named by ASSESSMENT_NATIONAL_BODY_NAME)",
 }
 """Rejected variant → the one term the interface uses.  « administrateurs à leur
 mandat » is the board members of the demo's actions: the ESS sense, kept."""

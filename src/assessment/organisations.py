@@ -711,8 +711,8 @@ def update_organisation(
                     [
                         FieldProblem(
                             "identifier",
-                            "le SIREN et le numéro RNA sont modifiés par la CRESS ou le "
-                            "conseil national",
+                            "le SIREN et le numéro RNA sont modifiés par la CRESS ou "
+                            "l'instance nationale",
                         )
                     ]
                 )

@@ -327,14 +327,14 @@ _REFUSALS_FR: dict[Action, str] = {
     Action.READ_PEERS: "Vous n'avez pas accès à la comparaison de cette organisation.",
     Action.READ_NATIONAL_PICTURE: "Vous n'avez pas accès aux résultats nationaux.",
     Action.READ_PARTICIPATION: "Vous n'avez pas accès au suivi de la campagne de ce périmètre.",
-    Action.EXPORT_MICRODATA: "Les microdonnées de recherche sont réservées au conseil national.",
-    Action.MANAGE_CAMPAIGNS: "La gestion des campagnes est réservée au conseil national.",
-    Action.MANAGE_GRIDS: "La gestion des grilles est réservée au conseil national.",
-    Action.MANAGE_ORGANISATIONS: "La gestion des organisations est réservée au conseil national "
+    Action.EXPORT_MICRODATA: "Les microdonnées de recherche sont réservées à l'instance nationale.",
+    Action.MANAGE_CAMPAIGNS: "La gestion des campagnes est réservée à l'instance nationale.",
+    Action.MANAGE_GRIDS: "La gestion des grilles est réservée à l'instance nationale.",
+    Action.MANAGE_ORGANISATIONS: "La gestion des organisations est réservée à l'instance nationale "
     "et aux CRESS, chacune pour sa région.",
     Action.REVIEW_PROFILE_CHANGE: "Les changements de catégorie sont examinés par la CRESS de "
-    "l'organisation ou le conseil national.",
-    Action.MANAGE_USERS: "La gestion des comptes est réservée au conseil national.",
+    "l'organisation ou l'instance nationale.",
+    Action.MANAGE_USERS: "La gestion des comptes est réservée à l'instance nationale.",
 }
 
 

@@ -139,7 +139,7 @@ def test_a_temporary_password_opens_only_my_account(
     assert at.session_state[VISIBLE_PAGES_KEY] == ["compte"]
     assert "provisoire" in warnings_text(at)
     refused = open_page(new_app(), "tableau-regional").run()
-    assert MUST_CHANGE_PASSWORD_FR in warnings_text(refused)
+    assert typo(MUST_CHANGE_PASSWORD_FR) in warnings_text(refused)
 
     at.text_input[0].input(invitation.temporary_password)
     at.text_input[1].input("mon nouveau mot de passe")

@@ -67,7 +67,7 @@ def research(campaign: campaigns.CampaignInfo) -> None:
         typo(
             "Les microdonnées de recherche : une ligne par auto-évaluation soumise, sans nom, "
             "SIREN, RNA ni texte libre, avec un pseudonyme stable d'une campagne à l'autre. "
-            "Réservées au conseil national."
+            "Réservées à l'instance nationale."
         )
     )
     scope = st.radio(

@@ -181,8 +181,8 @@ def _demo(engine: Engine) -> bool:
 
 def _first_account_instructions() -> None:
     st.info(
-        "Aucun compte n'existe encore. Sur le serveur, créez le premier compte du "
-        "conseil national :",
+        "Aucun compte n'existe encore. Sur le serveur, créez le premier compte de "
+        "l'instance nationale :",
         icon=":material/terminal:",
     )
     st.code(
