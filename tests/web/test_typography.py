@@ -212,6 +212,7 @@ def test_the_page_icon_is_a_file_of_the_package(
     assert isinstance(icon, Path) and icon == package / "static" / "favicon.png"
     assert icon.is_file() and icon.read_bytes().startswith(b"\x89PNG")
     assert seen["menu_items"] == {"Get help": None, "Report a bug": None, "About": None}
+    assert not [m for m in at.markdown if "icon" in str(m.value)]  # no stray text drawn
     config = (Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text()
     assert 'toolbarMode = "minimal"' in config
 

@@ -17,9 +17,10 @@ from assessment.permissions import ROLE_LABELS_FR, Actor
 from assessment.web import layout, navigation, state, typography
 
 APP_TITLE = "Auto-évaluation ESS"
+# The browser tab's icon, shipped in the package (a Material icon would be fetched
+# from Google's font server, and fail offline).  A comment, not a docstring: in the
+# app's script Streamlit's « magic » would draw a bare string on every page.
 PAGE_ICON = Path(__file__).resolve().parent / "static" / "favicon.png"
-"""The browser tab's icon, shipped in the package (a Material icon would be
-fetched from Google's font server, and fail offline)."""
 
 
 def _sidebar(actor: Actor) -> None:
