@@ -67,8 +67,8 @@ def test_validate_valid_file(valid_file: Path) -> None:
     assert result.exit_code == 0
     assert result.stderr == ""
     assert result.stdout.splitlines() == [
-        f"OK  {valid_file} : « Grille CLI » (cli-grid@1), 1 items, 3 questions",
-        "OK : 1 grille(s) valide(s)",
+        f"OK  {valid_file} : « Grille CLI » (cli-grid@1), 1\u00a0thème, 3\u00a0questions",
+        "OK : 1\u00a0grille valide",
     ]
 
 
@@ -78,7 +78,7 @@ def test_validate_broken_file_prints_every_problem_located() -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     lines = result.stderr.splitlines()
-    assert lines[-1] == "8 erreur(s) dans 1 fichier(s)"
+    assert lines[-1] == "8\u00a0erreurs dans 1\u00a0fichier"
     assert len(lines[:-1]) == 8
     assert all(LOCATED.match(line) for line in lines[:-1])
     assert f"{path}:23:9: items[0].questions[2].id : champ obligatoire manquant" in lines
@@ -94,7 +94,7 @@ def test_validate_folder_and_files_together(tmp_path: Path, valid_file: Path) ->
     assert result.stderr.splitlines() == [
         f"{folder / 'b.yml'}:1:6: deux-points « : » inattendu : si la valeur contient « : », "
         "mettez-la entre guillemets ; sinon vérifiez l'indentation",
-        "1 erreur(s) dans 1 fichier(s)",
+        "1\u00a0erreur dans 1\u00a0fichier",
     ]
 
 
@@ -113,7 +113,7 @@ def test_validate_all_valid_folder(tmp_path: Path) -> None:
         (tmp_path / f"g{version}.yaml").write_text(text, encoding="utf-8")
     result = run("validate", str(tmp_path))
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[-1] == "OK : 3 grille(s) valide(s)"
+    assert result.stdout.splitlines()[-1] == "OK : 3\u00a0grilles valides"
 
 
 def test_validate_empty_folder_fails(tmp_path: Path) -> None:
@@ -130,11 +130,11 @@ def test_validate_warnings_and_strict(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [
         f"{path}:21:19: items[0].questions[1].optional : attention : « on » est compris comme "
         'true ; écrivez true (ou "on" entre guillemets si c\'est un texte)',
-        "1 avertissement(s)",
+        "1\u00a0avertissement",
     ]
     strict = run("validate", "--strict", str(path))
     assert strict.exit_code == 1
-    assert strict.stderr.splitlines()[-1] == "1 erreur(s) dans 1 fichier(s)"
+    assert strict.stderr.splitlines()[-1] == "1\u00a0erreur dans 1\u00a0fichier"
 
 
 def test_validate_hostile_file_fails_cleanly() -> None:
@@ -171,7 +171,7 @@ def test_show_outline(valid_file: Path) -> None:
     assert "  1. gouvernance — Gouvernance" in lines
     assert "     - q2 [yes_no] Question oui/non" in lines
     assert "       (facultative ; horizons : now)" in lines
-    assert "Vue systémique — Vue d'ensemble" in lines
+    assert "Approche systémique — Vue d'ensemble" in lines
 
 
 def test_show_broken_file() -> None:

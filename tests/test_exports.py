@@ -151,6 +151,45 @@ def test_action_plan_xlsx_is_a_real_workbook() -> None:
     assert sheet.freeze_panes == "A2"
 
 
+def test_action_numbers_count_the_organisations_actions_not_database_ids() -> None:
+    """« N° » is 1, 2, 3… in creation order, not the id (15 for a first action)."""
+    plan = [
+        {"id": 40, "item_id": "gouv", "title": "Troisième", "status": "done"},
+        {"id": 15, "item_id": "gouv", "title": "Première", "status": "todo"},
+        {"id": 16, "item_id": "emploi", "title": "Deuxième", "status": "dropped"},
+    ]
+    rows = _read_csv(exports.action_plan_csv(GRID, plan))[1:]
+    shown = [(r[0], r[3]) for r in rows]
+    assert shown == [("3", "Troisième"), ("1", "Première"), ("2", "Deuxième")]
+    sheet = load_workbook(io.BytesIO(exports.action_plan_xlsx(GRID, plan))).active
+    assert [(sheet.cell(i, 1).value, sheet.cell(i, 4).value) for i in (2, 3, 4)] == [
+        (3, "Troisième"),
+        (1, "Première"),
+        (2, "Deuxième"),
+    ]
+
+
+def test_both_action_plan_exports_say_each_status_the_same_way() -> None:
+    plan = [
+        {"id": n, "item_id": "gouv", "title": f"A{n}", "status": s}
+        for n, s in enumerate(STATUSES, start=1)
+    ]
+    from_csv = [r[6] for r in _read_csv(exports.action_plan_csv(GRID, plan))[1:]]
+    sheet = load_workbook(io.BytesIO(exports.action_plan_xlsx(GRID, plan))).active
+    from_xlsx = [sheet.cell(i, 7).value for i in range(2, 2 + len(STATUSES))]
+    assert from_csv == from_xlsx == list(STATUSES.values())
+
+
+def test_empty_title_error_names_the_field_as_the_page_does() -> None:
+    """The page's field is « Action »: the error says « Action : … », not « titre »."""
+    from assessment.action_plan import ActionPlanError, _check
+
+    with pytest.raises(ActionPlanError) as refused:
+        _check({"title": "   ", "item_id": "gouv"}, None)
+    assert refused.value.message.startswith("Action\u00a0: ")
+    assert "titre" not in refused.value.message
+
+
 def test_empty_action_plan_exports_header_only() -> None:
     assert len(_read_csv(exports.action_plan_csv(GRID, []))) == 1
     sheet = load_workbook(io.BytesIO(exports.action_plan_xlsx(None, []))).active

@@ -236,7 +236,7 @@ def test_catalogue_has_the_loader_codes() -> None:
 
 @pytest.mark.parametrize("code", sorted(MESSAGES))
 def test_every_message_renders_in_plain_french(code: str) -> None:
-    params = {name: "x" for name in re.findall(r"{(\w+)}", MESSAGES[code])}
+    params = {name: "x" for name in re.findall(r"{(\w+)[}:]", MESSAGES[code])}
     rendered = render(code, **params)
     assert "{" not in rendered
     assert "?" not in rendered.replace(" ?)", "")  # no parameter left unfilled

@@ -424,7 +424,7 @@ def test_many_problems_are_capped_and_fast() -> None:
     )
     assert result.problems[-1].code == "too_many_problems"
     assert result.problems[-1].message == (
-        "… et 5799 autre(s) problème(s) non affiché(s) : corrigez d'abord ceux-ci"
+        "… et 5\u202f799\u00a0autres problèmes non affichés : corrigez d'abord ceux-ci"
     )
 
 
@@ -501,14 +501,14 @@ def test_outline() -> None:
     for expected in (
         "  0 = Absent",
         "  y1 — Dans un an",
-        "Items (2) :",
+        "Thèmes (2) :",
         "  1. gouvernance — Gouvernance",
         "  2. utilite — Utilité sociale [item facultatif]",
         "     - q1 [level] Les salariés participent-ils aux décisions ?",
         "       (obligatoire ; niveaux décrits : 0, 2)",
         "       (facultative ; horizons : now ; options : asso, scop)",
         "       (facultative ; unité : ratio ; de 1 à … ; si statut = scop)",
-        "Vue systémique — Vue d'ensemble",
+        "Approche systémique — Vue d'ensemble",
         "     - bilan [text] Quels liens entre les thèmes ?",
     ):
         assert expected in shown.splitlines(), expected

@@ -457,8 +457,8 @@ def _require_invitation(
         raise PermissionDenied(
             actor,
             Action.INVITE_FIRST_ADMIN,
-            "Vous ne pouvez inviter que le premier administrateur de l'organisation : "
-            "c'est lui qui invitera ensuite ses membres.",
+            "Vous ne pouvez inviter que le premier référent de l'auto-évaluation de "
+            "l'organisation : c'est lui qui invitera ensuite les autres personnes.",
         )
     return "first_admin_invited"
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from assessment.db import NotFound, read_session, write_session
 from assessment.errors import UserError
+from assessment.french import typo
 from assessment.grid import Grid
 from assessment.grid_store import get_grid
 from assessment.organisations import load_organisation, organisation_target
@@ -45,13 +46,13 @@ TITLE_MAX_LENGTH = TITLE.max_length
 OWNER_MAX_LENGTH = SHORT_TEXT.max_length
 NOTES_MAX_LENGTH = NOTES.max_length
 FIELD_LABELS = {
-    "title": "titre",
-    "owner": "responsable",
-    "notes": "notes",
-    "item_id": "thème",
-    "horizon_id": "objectif",
+    "title": "Action",
+    "owner": "Responsable",
+    "notes": "Notes",
+    "item_id": "Thème",
+    "horizon_id": "Objectif visé",
 }
-"""French field names in error messages."""
+"""French field names in error messages: the labels of the page's fields."""
 
 
 class ActionPlanError(UserError, ValueError):
@@ -118,28 +119,30 @@ def _check(values: dict[str, Any], grid: Grid | None) -> dict[str, Any]:
     title, owner, notes = cleaned["title"], cleaned["owner"], cleaned["notes"]
     title = " ".join(title.split())
     if not title:
-        raise ActionPlanError("titre : l'intitulé de l'action est obligatoire.")
+        raise ActionPlanError(
+            typo(f"{FIELD_LABELS['title']} : ce champ est obligatoire (décrivez l'action à mener).")
+        )
     status = values.get("status") or "todo"
     if status not in STATUSES:
         raise ActionPlanError(
-            f"statut : « {status} » n'est pas un statut connu ({', '.join(STATUSES)})."
+            f"Statut : « {status} » n'est pas un statut connu ({', '.join(STATUSES)})."
         )
     due_on = values.get("due_on")
     if due_on is not None and not isinstance(due_on, date):
-        raise ActionPlanError("échéance : une date est attendue.")
+        raise ActionPlanError("Échéance : une date est attendue.")
     item_id = cleaned["item_id"]
     if not item_id:
-        raise ActionPlanError("thème : le thème de la grille concerné est obligatoire.")
+        raise ActionPlanError("Thème : le thème de la grille concerné est obligatoire.")
     horizon_id = cleaned["horizon_id"] or None
     if grid is not None:
         items = {item.id for item in grid.items}
         if grid.systemic is not None:
             items.add(SYSTEMIC_ITEM)
         if item_id not in items:
-            raise ActionPlanError(f"thème : « {item_id} » n'est pas un thème de la grille.")
+            raise ActionPlanError(f"Thème : « {item_id} » n'est pas un thème de la grille.")
         if horizon_id is not None and horizon_id not in grid.goal_horizons:
             raise ActionPlanError(
-                f"objectif : « {horizon_id} » n'est pas un horizon d'objectif de la grille "
+                f"Objectif visé : « {horizon_id} » n'est pas un horizon d'objectif de la grille "
                 f"({', '.join(grid.goal_horizons)})."
             )
     return {

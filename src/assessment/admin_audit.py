@@ -28,7 +28,7 @@ from assessment.tables import AdminEvent, utcnow
 KIND_LABELS_FR: dict[str, str] = {
     "account_created": "Compte créé par l'opérateur",
     "account_invited": "Compte créé par invitation (mot de passe provisoire)",
-    "first_admin_invited": "Premier administrateur invité (mot de passe provisoire)",
+    "first_admin_invited": "Premier référent de l'auto-évaluation invité (mot de passe provisoire)",
     "account_reset": "Mot de passe réinitialisé (mot de passe provisoire)",
     "temporary_password_replaced": "Mot de passe provisoire remplacé par son titulaire",
     "password_changed": "Mot de passe changé par son titulaire",

@@ -304,7 +304,7 @@ def _require_editable(ctx: Row[Any], expected_revision: int) -> None:
     if ctx.status == "submitted":
         raise ReadOnly(
             "Cette auto-évaluation est soumise : elle n'est plus modifiable. "
-            "Un administrateur de l'organisation peut la rouvrir tant que la campagne est ouverte."
+            "Un référent de l'auto-évaluation peut la rouvrir tant que la campagne est ouverte."
         )
     if _campaign_closed(ctx):
         raise ReadOnly(

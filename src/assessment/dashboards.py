@@ -36,7 +36,7 @@ FRANCE = "France entière"
 GROUP_DIMS: dict[str, str] = {
     "legal_family": "Famille juridique",
     "size_band": "Tranche de taille",
-    "sector": "Secteur d'activité",
+    "sector": "Secteur d’activité",
 }
 DIM_LABELS: dict[str, str] = {"region": "Région", **GROUP_DIMS}
 
@@ -304,7 +304,7 @@ def participation_list(rows: Sequence[campaigns.ParticipationRow]) -> Figure:
         title=typo("Organisations et état de leur auto-évaluation"),
         caption=typo(
             "La liste des organisations de la région et l'état de leur auto-évaluation "
-            "(jamais leurs réponses), avec l'adresse de leurs administrateurs pour les relances."
+            "(jamais leurs réponses), avec l'adresse de leurs référents pour les relances."
         ),
         header=(
             "Organisation",

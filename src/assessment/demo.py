@@ -230,8 +230,12 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
-    DemoAccount("membre@demo.test", Role.MEMBER, "Membre de l'association de démonstration"),
-    DemoAccount("admin@demo.test", Role.ORG_ADMIN, "Administrateur de l'association"),
+    DemoAccount(
+        "membre@demo.test", Role.MEMBER, "Contributeur à l'auto-évaluation de l'association"
+    ),
+    DemoAccount(
+        "admin@demo.test", Role.ORG_ADMIN, "Référent de l'auto-évaluation de l'association"
+    ),
     DemoAccount("cress@demo.test", Role.REGIONAL, f"CRESS {REGIONS_BY_CODE[DEMO_REGION].name}"),
     DemoAccount("national@demo.test", Role.NATIONAL, "Instance nationale"),
 )

@@ -39,7 +39,7 @@ FORMULA_TRIGGERS = frozenset("=+-@|%\t\r\uff1d\uff0b\uff0d\uff20")
 list, plus ``|`` and ``%`` and full-width forms some spreadsheets accept)."""
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
 ACTION_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", "N°"),
+    ("number", "N°"),
     ("item", "Thème"),
     ("horizon", "Objectif"),
     ("title", "Action"),
@@ -389,18 +389,26 @@ def action_rows(grid: Grid | None, actions: Iterable[Any]) -> list[dict[str, Any
     """Actions (dataclasses, objects or mappings) as display rows keyed by
     :data:`ACTION_COLUMNS` ids, with French item, horizon and status labels
     (:data:`assessment.action_plan.STATUSES`).  The one action-plan export:
-    :func:`action_plan_csv` and :func:`action_plan_xlsx` write these rows."""
+    :func:`action_plan_csv` and :func:`action_plan_xlsx` write these rows.
+
+    « N° » numbers the actions 1, 2, 3… in the order they were created (their
+    database ids, which number every organisation's actions together, are
+    kept under ``id`` but never shown)."""
     horizons = {h.id: text(h.label, grid.language) for h in grid.horizons} if grid else {}
     rows = []
-    for action in actions:
-        if is_dataclass(action) and not isinstance(action, type):
-            action = asdict(action)
+    plain = [asdict(a) if is_dataclass(a) and not isinstance(a, type) else a for a in actions]
+    ids = sorted(
+        (i for i in (_field(a, "id") for a in plain) if isinstance(i, int)),
+    )
+    numbers = {action_id: index for index, action_id in enumerate(ids, start=1)}
+    for position, action in enumerate(plain, start=1):
         item = _action_item_label(grid, _field(action, "item_id"))
         horizon_id = _field(action, "horizon_id")
         status = _field(action, "status") or ""
         rows.append(
             {
                 "id": _field(action, "id"),
+                "number": numbers.get(_field(action, "id"), position),
                 "item": item or "",
                 "horizon": horizons.get(horizon_id, horizon_id or ""),
                 "title": _field(action, "title") or "",
@@ -466,7 +474,7 @@ def action_plan_xlsx(
     for (cells,) in sheet.iter_rows(min_row=2, min_col=due_column, max_col=due_column):
         if cells.value is not None:
             cells.number_format = "DD/MM/YYYY"
-    widths = {"id": 6, "item": 22, "horizon": 18, "title": 48, "owner": 20, "due_on": 12}
+    widths = {"number": 6, "item": 22, "horizon": 18, "title": 48, "owner": 20, "due_on": 12}
     widths |= {"status": 12, "notes": 48}
     for index, (key, _) in enumerate(ACTION_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = widths[key]

@@ -4,13 +4,14 @@
   narrow no-break space (U+202F) before ``?``, ``!`` and ``;``, a no-break
   space (U+00A0) before ``:``, inside « guillemets », between a number and
   ``%`` and after ``n°``; curly apostrophes.  It is idempotent and leaves
-  times (``12:18``), URLs and Streamlit icon codes (``:material/lock:``) alone.
+  times (``12:18``), URLs, Markdown ``code`` spans and escapes (``\\!``) and
+  Streamlit icon codes (``:material/lock:``) alone.
 * :func:`typography_problems` says what breaks those rules (tests use it to
   fail on any UI or grid string that does).
 * :func:`number`, :func:`percent`, :func:`parse_number`: numbers the French
   way (``1 234 567``, ``52,3``), with Babel's CLDR data.
 * :func:`plural`: ``1 réponse``, ``0 réponse``, ``42 réponses`` (CLDR plural
-  rule for French: 0 and 1 are singular).
+  rule for French: 0 and 1 are singular); :func:`agree`: the word alone.
 * :func:`date` / :func:`saved_at`: dates as ``12/03/2026``; a time alone
   when it is today.
 
@@ -40,19 +41,28 @@ _FR = Locale.parse(LOCALE)
 # another such mark or an opening bracket.  Not inside URLs (``?q=``), hence
 # the look-ahead: the mark ends a word (followed by space, end, closing
 # punctuation or another mark).
-_MARK_END = r"(?=$|[\s?!)\]»*_.,\"'’])"
-_TIGHT_MARKS = re.compile(r"(?<=[^\s?!;(\[{«\u202f\u00a0])[ \u00a0]?([?!;])" + _MARK_END)
-_SPACED_MARKS = re.compile(r"(?<=\S) ([?!;])" + _MARK_END)
+_MARK_END = r"(?=$|\\?[\s?!)\]»*_.,\"'’])"
+# A Markdown backslash escape (``\!``, written by ``md_escape``) counts as the
+# mark itself: the space goes before the backslash.
+_TIGHT_MARKS = re.compile(r"(?<=[^\s?!;(\[{«\u202f\u00a0\\])[ \u00a0]?(\\?[?!;])" + _MARK_END)
+_SPACED_MARKS = re.compile(r"(?<=\S) (\\?[?!;])" + _MARK_END)
 # A colon that ends a word and is followed by a space or the end: not a time
-# (12:18), a URL (https://), an icon code (:material/x:) or a Markdown
-# directive (:red[...]).
-_COLON = re.compile(r"(?<=[^\s:\u00a0\u202f/])[ \u202f]?:(?=\s|$)")
-_PERCENT = re.compile(r"(?<=\d)[ \u202f]?%")
+# (12:18), a URL (https://), an icon code (:material/x:), a Markdown
+# directive (:red[...]), a quoted YAML key (« id: ») or YAML (version: "x").
+_COLON = re.compile(
+    r"(?<=[^\s:\u00a0\u202f/\\])[ \u202f]?(\\?):(?=[*_]*(?:\s|$))(?![ \u00a0\u202f]*[»\"])"
+)
+_PERCENT = re.compile(r"(?<=\d)[ \u202f]?(\\?)%")
 _NUMERO = re.compile(r"\b([nN]°)[ \u202f]?(?=\d)")
 _GUILLEMET_OPEN = re.compile(r"«[ \u202f]?(?=\S)")
 _GUILLEMET_CLOSE = re.compile(r"(?<=\S)[ \u202f]?»")
-_APOSTROPHE = re.compile(r"(?<=[A-Za-zÀ-ÿ])'(?=[A-Za-zÀ-ÿ])")
-_ICON = re.compile(r":material/[a-z0-9_]+:")
+_APOSTROPHE = re.compile(r"(?<=[A-Za-zÀ-ÿ])\\?'(?=[A-Za-zÀ-ÿ])")
+_ICON = re.compile(
+    r":material/[a-z0-9_]+:|`[^`\n]+`|\bhttps?://[^\s<>()\[\]]+"
+    r"|(?:(?<=«[ \u00a0])|(?<=«))[\w<]+:(?=\s)|&(?:[A-Za-z]+|#x?[0-9A-Fa-f]+);"
+)
+"""Left as they are: icon codes, Markdown code spans, web addresses, a YAML key
+quoted in guillemets (« clé: valeur ») and HTML entities (``&amp;``)."""
 
 
 def typo(text: str) -> str:
@@ -68,8 +78,8 @@ def typo(text: str) -> str:
     out = _ICON.sub(_keep, text)
     out = _APOSTROPHE.sub("’", out)
     out = _TIGHT_MARKS.sub(NNBSP + r"\1", out)
-    out = _COLON.sub(NBSP + ":", out)
-    out = _PERCENT.sub(NBSP + "%", out)
+    out = _COLON.sub(NBSP + r"\1:", out)
+    out = _PERCENT.sub(NBSP + r"\1%", out)
     out = _NUMERO.sub(r"\1" + NBSP, out)
     out = _GUILLEMET_OPEN.sub("«" + NBSP, out)
     out = _GUILLEMET_CLOSE.sub(NBSP + "»", out)
@@ -167,9 +177,14 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     words (``plural(2, "travail", "travaux")``).  The number is formatted
     with :func:`number` and joined with a no-break space.
     """
+    return number(count, 0) + NBSP + agree(count, singular, plural_form)
+
+
+def agree(count: float, singular: str, plural_form: str | None = None) -> str:
+    """The word alone, agreed with ``count``: ``agree(2, "colonne inconnue")`` →
+    ``colonnes inconnues`` (for a list that follows: « colonnes inconnues : a, b »)."""
     form = _FR.plural_form(abs(count))
-    word = singular if form == "one" else (plural_form or _regular_plural(singular))
-    return number(count, 0) + NBSP + word
+    return singular if form == "one" else (plural_form or _regular_plural(singular))
 
 
 def _regular_plural(words: str) -> str:

@@ -18,6 +18,8 @@ import string
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from assessment.french import plural
+
 MAX_SHOWN_CHARS = 60
 """Longest value quoted in a message; longer values are cut with an ellipsis."""
 
@@ -147,7 +149,8 @@ MESSAGES: dict[str, str] = {
     ),
     "invalid": "valeur invalide ({detail})",
     "too_many_problems": (
-        "… et {count} autre(s) problème(s) non affiché(s) : corrigez d'abord ceux-ci"
+        "… et {count:autre problème non affiché|autres problèmes non affichés} : "
+        "corrigez d'abord ceux-ci"
     ),
     "internal_error": (
         "erreur interne en lisant la grille ({detail}) : signalez-la à l'équipe technique"
@@ -225,8 +228,8 @@ MESSAGES: dict[str, str] = {
         "{version}{suggestion} : indiquez l'identifiant d'une question de la version précédente"
     ),
     "replaces_unknown_item": (
-        "« replaces » désigne « {id} », qui n'est pas un item de la version "
-        "{version}{suggestion} : indiquez l'identifiant d'un item de la version précédente"
+        "« replaces » désigne « {id} », qui n'est pas un thème de la version "
+        "{version}{suggestion} : indiquez l'identifiant d'un thème de la version précédente"
     ),
     # ---- warnings ----------------------------------------------------------
     "yaml_bool_word": (
@@ -262,10 +265,12 @@ MESSAGES: dict[str, str] = {
     "want_mapping": "une table",
     "or": " ou ",
     # ---- command line ------------------------------------------------------
-    "cli_ok_file": "OK  {source} : « {title} » ({key}), {items} items, {questions} questions",
-    "cli_ok_summary": "OK : {count} grille(s) valide(s)",
-    "cli_failed_summary": "{errors} erreur(s) dans {files} fichier(s)",
-    "cli_warnings_summary": "{warnings} avertissement(s)",
+    "cli_ok_file": (
+        "OK  {source} : « {title} » ({key}), {items:thème|thèmes}, {questions:question|questions}"
+    ),
+    "cli_ok_summary": "OK : {count:grille valide|grilles valides}",
+    "cli_failed_summary": "{errors:erreur|erreurs} dans {files:fichier|fichiers}",
+    "cli_warnings_summary": "{warnings:avertissement|avertissements}",
     "schema_title": "Grille d'auto-évaluation ESS",
     "schema_description": (
         "Grille d'auto-évaluation des entreprises de l'économie sociale et solidaire "
@@ -275,9 +280,9 @@ MESSAGES: dict[str, str] = {
     "outline_grid": "Grille « {title} » — id : {id}, version : {version}, langue : {language}",
     "outline_scale": "Échelle :",
     "outline_horizons": "Horizons (le premier est l'état des lieux) :",
-    "outline_items": "Items ({count}) :",
+    "outline_items": "Thèmes ({count}) :",
     "outline_item": "{index}. {id} — {title}{flags}",
-    "outline_systemic": "Vue systémique — {title}",
+    "outline_systemic": "Approche systémique — {title}",
     "outline_required": "obligatoire",
     "outline_not_required": "facultative",
     "outline_optional": "peut être « non traitée cette année »",
@@ -379,7 +384,22 @@ def render(code: str, **params: Any) -> str:
     shown = _Params(
         {k: cut(show_value(v)) if k in _QUOTED else show_value(v) for k, v in params.items()}
     )
-    return string.Formatter().vformat(template, (), shown)
+    return _PluralFormatter().vformat(template, (), shown)
+
+
+class _PluralFormatter(string.Formatter):
+    """``{count:grille valide|grilles valides}`` → ``1 grille valide``, ``3 grilles valides``
+    (:func:`assessment.french.plural`: 0 and 1 take the singular)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" in format_spec:
+            singular, plural_form = format_spec.split("|", 1)
+            try:
+                count = int(value)
+            except (TypeError, ValueError):  # a parameter left out: « ? grilles »
+                return f"{value} {plural_form}"
+            return plural(count, singular, plural_form)
+        return str(super().format_field(value, format_spec))
 
 
 def did_you_mean(word: Any, choices: Iterable[Any]) -> str:

@@ -42,7 +42,7 @@ from assessment import admin_audit, demo_mark, score_store
 from assessment.admin_audit import AdminEventInfo
 from assessment.db import NotFound, read_session, write_connection, write_session
 from assessment.errors import UserError
-from assessment.french import number
+from assessment.french import agree, number
 from assessment.permissions import Action, Actor, Role, Target, can, require
 from assessment.profiles import LEGAL_FAMILIES, SIZE_BANDS
 from assessment.regions import REGIONS_BY_CODE, normalise_region
@@ -695,8 +695,8 @@ def update_organisation(
                     [
                         FieldProblem(
                             "identifier",
-                            "le SIREN et le numéro RNA sont modifiés par la CRESS ou le "
-                            "conseil national",
+                            "le SIREN et le numéro RNA sont modifiés par la CRESS ou "
+                            "l'instance nationale",
                         )
                     ]
                 )
@@ -907,10 +907,11 @@ def parse_organisations_csv(data: bytes | str) -> tuple[list[_ParsedLine], list[
     if "siren" not in header and "rna" not in header:
         missing.append("siren")
     if unknown:
-        problems.append(f"ligne 1 : colonne(s) inconnue(s) : {', '.join(unknown)}")
+        columns = agree(len(unknown), "colonne inconnue")
+        problems.append(f"ligne 1 : {columns} : {', '.join(unknown)}")
     if missing:
         problems.append(
-            f"ligne 1 : colonne(s) manquante(s) : {', '.join(missing)} "
+            f"ligne 1 : {agree(len(missing), 'colonne manquante')} : {', '.join(missing)} "
             f"(colonnes attendues : {','.join(CSV_COLUMNS)})"
         )
     if problems:

@@ -56,8 +56,8 @@ class Role(StrEnum):
 
 
 _FIXED_ROLE_LABELS_FR: dict[Role, str] = {
-    Role.MEMBER: "Membre d'une organisation",
-    Role.ORG_ADMIN: "Administrateur d'une organisation",
+    Role.MEMBER: "Contributeur à l’auto-évaluation",
+    Role.ORG_ADMIN: "Référent de l’auto-évaluation",
     Role.REGIONAL: "Chambre régionale (CRESS)",
     Role.SYSTEM: "Opérateur",
 }
@@ -301,38 +301,40 @@ def can(actor: Actor, action: Action, target: Target | None = None) -> bool:
 
 _REFUSALS_FR: dict[Action, str] = {
     Action.READ_ORGANISATION: "Vous n'avez pas accès à cette organisation.",
-    Action.EDIT_ORGANISATION: "Seuls les administrateurs de l'organisation peuvent la modifier.",
+    Action.EDIT_ORGANISATION: (
+        "Seuls les référents de l'auto-évaluation peuvent modifier l'organisation."
+    ),
     Action.READ_ASSESSMENT: "Vous n'avez pas accès aux réponses de cette organisation.",
     Action.EDIT_ASSESSMENT: "Vous ne pouvez pas modifier cette auto-évaluation.",
-    Action.SUBMIT_ASSESSMENT: "Seuls les administrateurs de l'organisation peuvent la soumettre.",
-    Action.REOPEN_ASSESSMENT: "Seuls les administrateurs de l'organisation peuvent la rouvrir.",
-    Action.SHARE_WITH_REGION: "Seuls les administrateurs de l'organisation gèrent le partage.",
+    Action.SUBMIT_ASSESSMENT: "Seuls les référents de l'auto-évaluation peuvent la soumettre.",
+    Action.REOPEN_ASSESSMENT: "Seuls les référents de l'auto-évaluation peuvent la rouvrir.",
+    Action.SHARE_WITH_REGION: "Seuls les référents de l'auto-évaluation gèrent le partage.",
     Action.EDIT_ACTION_PLAN: "Vous ne pouvez pas modifier ce plan d'action.",
-    Action.INVITE_MEMBER: "Seuls les administrateurs de l'organisation invitent des membres.",
+    Action.INVITE_MEMBER: "Seuls les référents de l'auto-évaluation invitent d'autres personnes.",
     Action.READ_ORGANISATION_TRAIL: "Le journal de l'organisation est réservé à ses "
-    "administrateurs.",
+    "référents de l'auto-évaluation.",
     Action.MANAGE_ACCOUNT: "Vous ne pouvez pas gérer ce compte.",
     Action.RESET_ACCOUNT: "Vous ne pouvez pas réinitialiser le mot de passe de ce compte : "
-    "seuls les administrateurs de son organisation le peuvent.",
-    Action.INVITE_FIRST_ADMIN: "Cette organisation a déjà un administrateur : c'est lui qui "
-    "invite ses membres.",
+    "seuls les référents de l'auto-évaluation de son organisation le peuvent.",
+    Action.INVITE_FIRST_ADMIN: "Cette organisation a déjà un référent de l'auto-évaluation : "
+    "c'est lui qui invite les autres personnes.",
     Action.SET_PASSWORD: "Personne ne peut choisir le mot de passe d'un autre compte.",
-    Action.READ_REPORT: "Seuls les membres de l'organisation peuvent obtenir son rapport.",
+    Action.READ_REPORT: "Seuls les comptes de l'organisation peuvent obtenir son rapport.",
     Action.EXCHANGE_ANSWERS: (
-        "Seuls les administrateurs de l'organisation peuvent exporter ou importer ses réponses."
+        "Seuls les référents de l'auto-évaluation peuvent exporter ou importer ses réponses."
     ),
     Action.READ_AGGREGATES: "Vous n'avez pas accès aux résultats agrégés de ce périmètre.",
     Action.READ_PEERS: "Vous n'avez pas accès à la comparaison de cette organisation.",
     Action.READ_NATIONAL_PICTURE: "Vous n'avez pas accès aux résultats nationaux.",
     Action.READ_PARTICIPATION: "Vous n'avez pas accès au suivi de la campagne de ce périmètre.",
-    Action.EXPORT_MICRODATA: "Les microdonnées de recherche sont réservées au conseil national.",
-    Action.MANAGE_CAMPAIGNS: "La gestion des campagnes est réservée au conseil national.",
-    Action.MANAGE_GRIDS: "La gestion des grilles est réservée au conseil national.",
-    Action.MANAGE_ORGANISATIONS: "La gestion des organisations est réservée au conseil national "
+    Action.EXPORT_MICRODATA: "Les microdonnées de recherche sont réservées à l'instance nationale.",
+    Action.MANAGE_CAMPAIGNS: "La gestion des campagnes est réservée à l'instance nationale.",
+    Action.MANAGE_GRIDS: "La gestion des grilles est réservée à l'instance nationale.",
+    Action.MANAGE_ORGANISATIONS: "La gestion des organisations est réservée à l'instance nationale "
     "et aux CRESS, chacune pour sa région.",
     Action.REVIEW_PROFILE_CHANGE: "Les changements de catégorie sont examinés par la CRESS de "
-    "l'organisation ou le conseil national.",
-    Action.MANAGE_USERS: "La gestion des comptes est réservée au conseil national.",
+    "l'organisation ou l'instance nationale.",
+    Action.MANAGE_USERS: "La gestion des comptes est réservée à l'instance nationale.",
 }
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from assessment import assessments
+from assessment.french import typo
 from assessment.grid import Grid, LevelQuestion, text
 from assessment.scoring import score
 from assessment.web.views import filling
@@ -117,7 +118,7 @@ def _progress(page, answered: int, expected: int | None = None):  # type: ignore
     of = r"\d+" if expected is None else str(expected)
     return page.get_by_text(
         re.compile(
-            rf"^Progression : {answered} / {of} réponses obligatoires · \d+ / \d+ facultatives$"
+            rf"^Progression\s: {answered} / {of} réponses obligatoires · \d+ / \d+ facultatives$"
         )
     )
 
@@ -310,20 +311,20 @@ def test_admin_fills_every_item_reloads_submits_and_reads_results(
     submit.click()
     confirm = page.get_by_role("button", name="Confirmer la soumission", exact=True)
     confirm.wait_for()
-    page.get_by_text("Confirmez-vous la soumission ?").wait_for()
+    page.get_by_text(typo("Confirmez-vous la soumission ?")).wait_for()
     confirm.scroll_into_view_if_needed()
     screenshot(page, "filling-05-submit-confirmation")
     assert _stored(org_admin).status == "draft"  # nothing happens before confirming
     confirm.click()
 
     # -- read-only view
-    page.get_by_text("Auto-évaluation soumise : elle est en lecture seule.").wait_for()
+    page.get_by_text(typo("Auto-évaluation soumise : elle est en lecture seule.")).wait_for()
     wait_for_app(page)
     assert _stored(org_admin).status == "submitted"
     main = page.get_by_test_id("stMain")
     assert main.get_by_test_id("stRadio").count() == 0
     assert main.get_by_role("button", name="Soumettre", exact=True).count() == 0
-    main.get_by_role("button", name="Rouvrir l'auto-évaluation").wait_for()
+    main.get_by_role("button", name=typo("Rouvrir l'auto-évaluation")).wait_for()
     labels = {h.id: text(h.label, grid.language) for h in grid.horizons}
     scale = {lv.value: text(lv.label, grid.language) for lv in grid.scale}
     for _, questions in sections:
@@ -332,10 +333,10 @@ def test_admin_fills_every_item_reloads_submits_and_reads_results(
         block = main.locator('[data-testid="stMarkdownContainer"] p', has_text=label[:60]).first
         shown_text = block.inner_text()
         for horizon, level in expected[question.id].items():
-            line = f"{labels[horizon]} : {level} – {scale[level]}"
+            line = typo(f"{labels[horizon]} : {level} – {scale[level]}")
             assert line in shown_text, (line, shown_text)
     # only the answers given: no « — » line per empty horizon, one line per item instead
-    assert main.get_by_text(re.compile(r" : —$")).count() == 0
+    assert main.get_by_text(re.compile(r"\s:\s—$")).count() == 0
     empty_lines = main.get_by_text(re.compile(r"^\d+ questions? facultatives? non renseignées?$"))
     assert empty_lines.count() == len(sections), empty_lines.all_inner_texts()
     height = page.evaluate(
@@ -375,9 +376,9 @@ def test_admin_fills_every_item_reloads_submits_and_reads_results(
     _tall_screenshot(page, "filling-07-results")
 
     # -- « Plan d'action »
-    _sidebar_link(page, "Plan d'action").click()
+    _sidebar_link(page, typo("Plan d'action")).click()
     page.wait_for_url(re.compile(r"/plan-action$"))
-    heading(page, "Plan d'action").wait_for()
+    heading(page, typo("Plan d'action")).wait_for()
     wait_for_app(page)
     _no_emoji(page)
     _tall_screenshot(page, "filling-08-action-plan")

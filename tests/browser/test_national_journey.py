@@ -15,6 +15,7 @@ from datetime import date
 import pytest
 
 from assessment import campaigns, db, grid_store
+from assessment.french import typo
 from assessment.permissions import Actor
 
 from .conftest import (
@@ -86,12 +87,13 @@ def test_national_edits_publishes_and_opens_a_campaign(page, national_server: Li
 
     # preview, as an enterprise will see the form
     page.get_by_text("Aperçu", exact=True).click()
-    page.get_by_text("Le formulaire tel qu'une organisation le verra").wait_for()
+    page.get_by_text(typo("Le formulaire tel qu'une organisation le verra")).wait_for()
     wait_for_app(page)
     page.locator('iframe[title*="code_editor"]').first.screenshot(
         path=str(SCREENSHOTS / "national-3-editor.png")
     )
-    page.get_by_text("Le formulaire tel qu'une organisation le verra").scroll_into_view_if_needed()
+    preview = page.get_by_text(typo("Le formulaire tel qu'une organisation le verra"))
+    preview.scroll_into_view_if_needed()
     screenshot(page, "national-3-preview")
 
     page.get_by_role("button", name="Publier").click()

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from assessment import accounts, assessments, campaigns, db, demo
+from assessment.french import typo
 from assessment.permissions import Actor, Role
 from assessment.tables import Organisation
 
@@ -65,7 +66,7 @@ def test_a_revoked_member_saves_nothing_from_the_open_tab(
         accounts.revoke_sessions(engine, system, user_id)
         box.get_by_test_id("stRadioOption").nth(level).click()
         heading(page, "Connexion").wait_for()
-        page.get_by_text("votre dernière modification n'a pas été enregistrée").wait_for()
+        page.get_by_text(typo("votre dernière modification n'a pas été enregistrée")).wait_for()
         wait_for_app(page)
         screenshot(page, "session-ended")
         assert stored() == before

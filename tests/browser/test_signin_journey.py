@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from assessment.french import typo
+
 from .conftest import (
     DEMO_EMAILS,
     LiveServer,
@@ -88,7 +90,7 @@ def test_regional_user_is_refused_the_filling_page(
     screenshot(page, "signin-07-regional-dashboard")
     page.goto(f"{live_server.url}/auto-evaluation")
     wait_for_app(page)
-    page.get_by_text("n'est pas accessible avec un compte").wait_for()
+    page.get_by_text(typo("n'est pas accessible avec un compte")).wait_for()
     screenshot(page, "signin-08-refusal")
 
 

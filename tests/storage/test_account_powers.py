@@ -79,7 +79,7 @@ def test_national_cannot_create_a_member_of_an_organisation(world: World) -> Non
             role="member",
             organisation_id=world.org_b,
         )
-    with pytest.raises(PermissionDenied, match="premier administrateur"):
+    with pytest.raises(PermissionDenied, match="premier référent de l'auto-évaluation"):
         invite_user(
             world.engine,
             national,
@@ -95,7 +95,7 @@ def test_staff_may_not_join_an_organisation_that_has_an_admin(world: World) -> N
     national = _account(world, "national@ess.test", Role.NATIONAL)
     chamber = _account(world, "cress84@ess.test", Role.REGIONAL, region="84")
     for staff in (national, chamber):
-        with pytest.raises(PermissionDenied, match="déjà un administrateur"):
+        with pytest.raises(PermissionDenied, match="déjà un référent de l'auto-évaluation"):
             invite_user(
                 world.engine,
                 staff,
@@ -140,7 +140,7 @@ def test_national_cannot_set_the_password_of_an_organisation_admin(world: World)
                 new_password=NEW_PASSWORD,
                 current_password=current,
             )
-    with pytest.raises(PermissionDenied, match="administrateurs de son organisation"):
+    with pytest.raises(PermissionDenied, match="auto-évaluation de son organisation"):
         issue_reset(world.engine, national, admin_b.user_id)
     assert authenticate(world.engine, "admin@b.test", PASSWORD) == admin_b
 

@@ -71,7 +71,7 @@ def test_dry_run_on_a_campaign(world: World, tmp_path: Path) -> None:
     text = runner.invoke(main, ["grids", "dry-run", str(draft), "--campaign", year])
     assert text.exit_code == 0, text.output
     out = _plain(text.output)
-    assert "10 organisation(s) sur 10 changeraient" in out
+    assert "10 organisations sur 10 changeraient" in out
     assert "Questions qui perdent leur historique" in out
     missing = runner.invoke(main, ["grids", "dry-run", str(draft), "--campaign", "1999"])
     assert missing.exit_code == 1

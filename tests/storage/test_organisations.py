@@ -366,8 +366,8 @@ def test_a_chamber_imports_only_its_region(world: World) -> None:
     ("data", "words"),
     [
         (b"", "vide"),
-        (b"name,siren\nX,1\n", "colonne(s) manquante(s) : region"),
-        (f"{HEADER},couleur\n".encode(), "colonne(s) inconnue(s) : couleur"),
+        (b"name,siren\nX,1\n", "colonnes manquantes : region"),
+        (f"{HEADER},couleur\n".encode(), "colonne inconnue : couleur"),
         (f"{HEADER}\nÉcole,542051180,,84,association,0,\n".encode("latin-1"), "UTF-8"),
         (f"{HEADER}\n".encode(), "aucune organisation"),
     ],

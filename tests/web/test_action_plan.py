@@ -9,7 +9,9 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from assessment import action_plan
+from assessment.french import plural, typo
 
+from .markdown_text import shown
 from .test_filling import Env, make_env
 
 PLAN = "plan-action"
@@ -33,7 +35,7 @@ def _add(at: AppTest, title: str, owner: str, due: date | None, item: str = "gou
 def test_member_adds_edits_and_filters_actions(env: Env) -> None:
     at = env.app(PLAN, who="member").run()
     assert not at.exception
-    assert "Aucune action pour l'instant." in [str(i.value) for i in at.info]
+    assert typo("Aucune action pour l'instant.") in [str(i.value) for i in at.info]
     yesterday = date.today() - timedelta(days=1)
     _add(at, "Relire les statuts en conseil", "Présidente", yesterday)
     assert not at.exception
@@ -49,7 +51,9 @@ def test_member_adds_edits_and_filters_actions(env: Env) -> None:
     assert expanders["Ajouter une action"] == ":material/add:"
     late_one = next(k for k in expanders if k.startswith("Relire les statuts en conseil"))
     assert late_one.endswith(" · en retard") and expanders[late_one] == ":material/warning:"
-    assert "1 en retard" in "\n".join(str(c.value) for c in at.caption)
+    captions = "\n".join(str(c.value) for c in at.caption)
+    assert "1 en retard" in captions
+    assert plural(2, "action affichée") + " sur 2" in captions  # never « action(s) affichée(s) »
 
     # filter: late only
     at.checkbox(key="plan:f:late").check().run()
@@ -70,11 +74,14 @@ def test_member_adds_edits_and_filters_actions(env: Env) -> None:
     assert list(at.dataframe[0].value["En retard"]) == ["", ""]
 
     labels = [d.label for d in at.get("download_button")]
-    assert labels == ["Plan d'action (CSV)", "Plan d'action (Excel)"]
+    assert labels == [typo("Plan d'action (CSV)"), typo("Plan d'action (Excel)")]
 
 
 def test_action_needs_a_title(env: Env) -> None:
     at = env.app(PLAN).run()
     _add(at, "", "Quelqu'un", None)
     assert any("obligatoire" in str(e.value) for e in at.error)
+    # the field is labelled « Action »: so is the error (not « titre »)
+    assert at.text_input(key="plan:new:title").label == "Action"
+    assert any(shown(e.value).startswith(typo("Action :")) for e in at.error)
     assert not action_plan.list_actions(env.engine, env.admin, env.org)

@@ -118,7 +118,7 @@ def test_a_chamber_invites_the_first_admin_of_an_organisation(app_as, demo_db: E
     address, password = at.code[0].value.splitlines()
     admin = accounts.authenticate(demo_db, address, password)
     assert admin.organisation_id == without_admin.id and admin.role is Role.ORG_ADMIN
-    assert "a un administrateur" in " ".join(c.value for c in at.caption)
+    assert typo("a un référent de l'auto-évaluation") in " ".join(c.value for c in at.caption)
 
 
 def test_a_temporary_password_opens_only_my_account(
@@ -139,7 +139,7 @@ def test_a_temporary_password_opens_only_my_account(
     assert at.session_state[VISIBLE_PAGES_KEY] == ["compte"]
     assert "provisoire" in warnings_text(at)
     refused = open_page(new_app(), "tableau-regional").run()
-    assert MUST_CHANGE_PASSWORD_FR in warnings_text(refused)
+    assert typo(MUST_CHANGE_PASSWORD_FR) in warnings_text(refused)
 
     at.text_input[0].input(invitation.temporary_password)
     at.text_input[1].input("mon nouveau mot de passe")

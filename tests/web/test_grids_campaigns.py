@@ -105,7 +105,7 @@ def test_errors_are_shown_beside_the_editor_and_publishing_is_refused(
     reference_line = bad_reference.splitlines().index("        replaces: [gouv-regle]") + 1
     said = _problems(at)
     assert f"Ligne {reference_line}, colonne 20** · `items[0].questions[0].replaces[0]`" in said
-    assert f"« gouv-regle », qui n'est pas une question de la version {GUIDE_VERSION}" in said
+    assert f"« gouv-regle », qui n’est pas une question de la version {GUIDE_VERSION}" in said
     assert "vouliez-vous dire « gouv-regles »" in said
     assert at.button(key="grids:publish").disabled
     # a draft with errors can be saved, and stays a draft
@@ -131,7 +131,7 @@ def test_fix_preview_diff_dry_run_publish(
     at = _new_draft(at, "2027.1")
     fixed = RENAMED.replace(SHIPPED, 'version: "2027.1"')
     at = _edit(at, fixed)
-    assert "Grille valide : 8 items" in _said(at)
+    assert "Grille valide : 8 thèmes" in _said(at)
     assert not at.button(key="grids:publish").disabled
     # preview: the filling page's form, as an enterprise sees it
     at.radio(key=grid_editor.PANEL_KEY).set_value("Aperçu").run()
@@ -150,7 +150,7 @@ def test_fix_preview_diff_dry_run_publish(
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Auto-évaluations soumises"]) > 0
-    assert metrics["Score d'ensemble modifié"].startswith("0 /")  # a pure rename
+    assert metrics["Score d’ensemble modifié"].startswith("0 /")  # a pure rename
     lost = (
         _frame_with(at, "Réponses") if any("Réponses" in f.columns for f in _frames(at)) else None
     )

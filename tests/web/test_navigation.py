@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from streamlit.source_util import page_icon_and_name
 
+from assessment.french import typo
 from assessment.permissions import Role
 from assessment.web import navigation, state
 from assessment.web.navigation import PAGES, PAGES_BY_URL, VISIBLE_PAGES_KEY
@@ -36,7 +37,7 @@ SHELL_PAGES = {
     "compte",
 }
 """The pages of this module's own (the enterprise pages have their own tests)."""
-REFUSAL = "n'est pas accessible avec un compte"
+REFUSAL = typo("n'est pas accessible avec un compte")
 
 
 @pytest.mark.parametrize("role", list(EXPECTED))
@@ -80,7 +81,7 @@ def test_other_roles_pages_are_refused(app_as, role: Role) -> None:
 def test_regional_user_on_the_filling_page_is_refused(app_as) -> None:
     at = open_page(app_as(Role.REGIONAL).app, "auto-evaluation").run()
     assert at.title[0].value == "Mon auto-évaluation"
-    expected = (
+    expected = typo(
         "La page « Mon auto-évaluation » n'est pas accessible avec un compte "
         "« Chambre régionale (CRESS) »."
     )
@@ -103,7 +104,7 @@ def test_the_sign_in_url_when_signed_in_goes_home(app_as) -> None:
 def test_member_sees_sharing_status_but_no_admin_controls(app_as) -> None:
     at = open_page(app_as(Role.MEMBER).app, "organisation").run()
     assert not at.toggle
-    assert any("Seuls les administrateurs" in c.value for c in at.main.caption)
+    assert any("Seuls les référents" in c.value for c in at.main.caption)
 
 
 def test_admin_shares_with_the_cress_through_the_core(app_as, demo_db: Engine) -> None:

@@ -22,6 +22,7 @@ from streamlit.testing.v1 import local_script_runner as runner_module
 
 from assessment import accounts, assessments
 from assessment.db import write_session
+from assessment.french import typo
 from assessment.organisations import get_organisation
 from assessment.tables import WebSession, utcnow
 from assessment.web import auth_routes, state
@@ -29,7 +30,7 @@ from assessment.web import auth_routes, state
 from .test_filling import FILLING, PASSWORD, SYSTEM, Env, key, make_env
 
 ENDED_NOTICE = "Votre session a pris fin"
-NOT_SAVED = "n'a pas été enregistrée"
+NOT_SAVED = typo("n'a pas été enregistrée")
 
 
 @pytest.fixture

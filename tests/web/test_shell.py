@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from assessment import accounts, demo, grid_store
+from assessment.french import typo
 from assessment.permissions import Actor, Role
 from assessment.settings import get_settings
 from assessment.web import oidc, startup, state
@@ -93,7 +94,8 @@ def _refusal_script() -> None:
 def test_call_turns_permission_denied_into_a_polite_refusal() -> None:
     at = AppTest.from_function(_refusal_script).run()
     assert not at.exception
-    assert at.warning[0].value == "La gestion des grilles est réservée au conseil national."
+    refusal = typo("La gestion des grilles est réservée à l'instance nationale.")
+    assert at.warning[0].value == refusal
     assert not at.markdown
 
 
@@ -212,6 +214,6 @@ def test_oidc_identity_without_an_account_is_politely_refused(
     at.user = {"is_logged_in": True, "email": "inconnu@example.org", "email_verified": True}
     at.run()
     assert not at.exception
-    assert "Aucun compte de l'outil n'est associé" in at.warning[0].value
+    assert typo("Aucun compte de l'outil n'est associé") in at.warning[0].value
     assert [b.label for b in at.button if b.label == "Utiliser un autre compte"]
     assert not any("/auth/session?ticket=" in str(h.proto.body) for h in at.html)

@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
 from assessment import accounts, demo
+from assessment.french import typo
 from assessment.permissions import Actor, Role
 from assessment.web import auth_routes, state
 from assessment.web.navigation import VISIBLE_PAGES_KEY
@@ -229,7 +230,7 @@ def test_production_mode_has_no_demo_and_explains_the_first_account(
     assert not at.exception
     assert not [b for b in at.button if b.label == "Mode démonstration"]
     assert "assessment users add --role national" in at.code[0].value
-    assert "Aucun compte n'existe encore" in at.info[0].value
+    assert typo("Aucun compte n'existe encore") in at.info[0].value
     assert _demo_accounts_table(at) is None
 
 

@@ -146,7 +146,7 @@ def import_target(engine: Engine, actor: Actor, organisation_id: int, year: int)
     if state is not None and state.status == "submitted":
         raise assessments.ReadOnly(
             typo(
-                f"L'auto-évaluation {year} est soumise : un administrateur doit la rouvrir "
+                f"L'auto-évaluation {year} est soumise : un référent doit la rouvrir "
                 "avant tout import."
             )
         )

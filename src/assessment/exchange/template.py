@@ -56,7 +56,7 @@ TEMPLATE_FORMAT = "ess-modele-tableur-1"
 """Written in the « À lire » sheet; a file without it is not one of our templates."""
 README_SHEET = "À lire"
 LISTS_SHEET = "Listes"
-SYSTEMIC_SHEET = "Vue systémique"
+SYSTEMIC_SHEET = "Approche systémique"
 """Sheet of the systemic view when its title does not fit in a sheet name."""
 META_CELLS = {"grid_id": "B4", "grid_version": "B5", "format": "B6"}
 TITLE_ROW = 1

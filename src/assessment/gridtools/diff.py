@@ -237,7 +237,7 @@ def _question_changes(
     if before.is_required != after.is_required:
         add("required_changed", _yes(before.is_required), _yes(after.is_required))
     if old_item != item and before.id == after.id:
-        add("moved", old_item or "vue systémique", item or "vue systémique")
+        add("moved", old_item or "approche systémique", item or "approche systémique")
     return changes
 
 

@@ -32,7 +32,7 @@ from assessment import answers as answers_mod
 from assessment.campaigns import CampaignInfo, list_campaigns
 from assessment.db import NotFound, read_session
 from assessment.errors import UserError
-from assessment.french import number, plural, typo
+from assessment.french import agree, number, plural, typo
 from assessment.grid import Grid, text
 from assessment.grid_store import get_grid, published_grids
 from assessment.gridtools.lineage import Lineage, carried_item_scores
@@ -381,9 +381,10 @@ def summary_lines(result: DryRun) -> Sequence[str]:
     lines = [
         f"Essai de {result.new} sur la campagne {result.campaign_year} ({result.old}) : "
         f"{plural(result.assessments, 'auto-évaluation soumise', 'auto-évaluations soumises')}.",
-        f"Score d'ensemble : {o.changed} organisation(s) sur {o.scored} changeraient "
+        f"Score d'ensemble : {plural(o.changed, 'organisation')} sur {number(o.scored, 0)} "
+        f"{agree(o.changed, 'changerait', 'changeraient')} "
         f"({o.up} en hausse, {o.down} en baisse) ; variation moyenne {signed(o.mean_change)} "
-        "point(s).",
+        f"{agree(o.mean_change or 0, 'point')}.",
     ]
     lines += [f"  {name} : {count}" for name, count in o.buckets.items() if count]
     lines.append("Par thème :")
@@ -407,7 +408,8 @@ def summary_lines(result: DryRun) -> Sequence[str]:
     if result.lost_history:
         lines.append("Questions qui perdent leur historique :")
         lines += [
-            f"  {q.question_id} — {q.label} ({q.answered} réponse(s))" for q in result.lost_history
+            f"  {q.question_id} — {q.label} ({plural(q.answered, 'réponse')})"
+            for q in result.lost_history
         ]
     if result.new_without_history:
         lines.append(

@@ -15,13 +15,102 @@ from html import escape
 import streamlit as st
 
 from assessment import accounts
+from assessment.french import typo
 from assessment.web import auth_routes, state
 
-ABOUT = (
-    "**Auto-évaluation ESS** — l'outil d'auto-évaluation des entreprises de l'économie "
-    "sociale et solidaire selon le Guide des bonnes pratiques "
-    "(loi n° 2014-856 du 31 juillet 2014, article 3). Logiciel libre (AGPL-3.0)."
+FOOTER = typo(
+    "Auto-évaluation ESS, logiciel libre (AGPL-3.0) — loi n° 2014-856 du 31 juillet 2014 "
+    "relative à l'économie sociale et solidaire, article 3 — Guide des bonnes "
+    "pratiques des entreprises de l'ESS."
 )
+"""What Streamlit's « About » menu said (the menu is gone: its box is in English)."""
+
+FRENCH_CHROME: dict[str, str] = {
+    "Skip to main content": "Aller au contenu principal",
+    "Press Enter to apply": "Appuyez sur Entrée pour valider",
+    "Press Enter to submit form": "Appuyez sur Entrée pour envoyer le formulaire",
+    "Press Ctrl+Enter to apply": "Appuyez sur Ctrl+Entrée pour valider",
+    "Press ⌘+Enter to apply": "Appuyez sur ⌘+Entrée pour valider",
+    "Press Ctrl+Enter to submit form": "Appuyez sur Ctrl+Entrée pour envoyer le formulaire",
+    "Press ⌘+Enter to submit form": "Appuyez sur ⌘+Entrée pour envoyer le formulaire",
+    "Drag and drop file here": "Glissez-déposez un fichier ici",
+    "Drag and drop files here": "Glissez-déposez des fichiers ici",
+    "Browse files": "Parcourir",
+    "Upload": "Téléverser",
+    "Collapse sidebar": "Replier le menu",
+    "Expand sidebar": "Déplier le menu",
+    "Main menu": "Menu principal",
+    "App pages": "Pages",
+    "Sidebar": "Menu latéral",
+    "Close": "Fermer",
+    "Open": "Ouvrir",
+    "Clear value": "Effacer",
+    "Clear all": "Tout effacer",
+    "Clear date": "Effacer la date",
+    "Choose date": "Choisir une date",
+    "Previous month": "Mois précédent",
+    "Next month": "Mois suivant",
+    "Increment": "Augmenter",
+    "Decrement": "Diminuer",
+    "Link to heading": "Lien vers ce titre",
+    "Selected values": "Valeurs choisies",
+    "Notifications": "Notifications",
+    "Running...": "Calcul en cours…",
+    "Stop": "Arrêter",
+    "Download as CSV": "Télécharger en CSV",
+    "Search": "Rechercher",
+    "Fullscreen": "Plein écran",
+    "Close fullscreen": "Quitter le plein écran",
+    "Show/hide columns": "Afficher ou masquer des colonnes",
+    "Download": "Télécharger",
+    "Choose an option": "Choisissez une option",
+    "Choose options": "Choisissez des options",
+    "No options to select": "Aucune option",
+    "No results": "Aucun résultat",
+    "DD/MM/YYYY": "JJ/MM/AAAA",
+}
+"""English texts of Streamlit's own interface that no option sets, shown (or read
+by screen readers as labels) in French by :data:`_FRENCH_CHROME_JS`."""
+
+_FRENCH_CHROME_JS = """
+<script>
+(() => {
+  if (window.essFrenchChrome) return;
+  window.essFrenchChrome = true;
+  const words = %s;
+  const attrs = ["aria-label", "title", "placeholder"];
+  const fixText = (node) => {
+    const said = node.nodeValue && words[node.nodeValue.trim()];
+    if (said) node.nodeValue = said;
+  };
+  const fixElement = (el) => {
+    for (const name of attrs) {
+      const said = el.getAttribute && words[(el.getAttribute(name) || "").trim()];
+      if (said) el.setAttribute(name, said);
+    }
+  };
+  const fixTree = (root) => {
+    if (root.nodeType === 3) { fixText(root); return; }
+    if (root.nodeType !== 1) return;
+    fixElement(root);
+    for (const el of root.querySelectorAll("[aria-label],[title],[placeholder]")) fixElement(el);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) fixText(walker.currentNode);
+  };
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      if (change.type === "characterData") fixText(change.target);
+      else if (change.type === "attributes") fixElement(change.target);
+      else for (const node of change.addedNodes) fixTree(node);
+    }
+  }).observe(document.body, {
+    subtree: true, childList: true, characterData: true,
+    attributes: true, attributeFilter: attrs,
+  });
+  fixTree(document.body);
+})();
+</script>
+"""
 
 BLUE = "#000091"
 BLUE_HOVER = "#1212ff"
@@ -87,42 +176,42 @@ def header() -> None:
         '<div class="ess-header" role="banner">'
         '<span class="ess-header__brand">Auto-évaluation ESS</span>'
         '<span class="ess-header__tagline">Guide des bonnes pratiques de '
-        "l'économie sociale et solidaire</span></div>"
-        '<script>document.documentElement.lang = "fr";</script>',
+        "l’économie sociale et solidaire</span></div>"
+        '<script>document.documentElement.lang = "fr";</script>'
+        + _FRENCH_CHROME_JS
+        % _js_string_map(FRENCH_CHROME),
         unsafe_allow_javascript=True,
     )
 
 
 def footer() -> None:
-    st.html(
-        '<div class="ess-footer" role="contentinfo">Loi n° 2014-856 du 31 juillet 2014 '
-        "relative à l'économie sociale et solidaire, article 3 — Guide des bonnes "
-        "pratiques des entreprises de l'ESS.</div>"
-    )
+    st.html(f'<div class="ess-footer" role="contentinfo">{escape(FOOTER)}</div>')
 
 
 def identity(email: str, role_label: str) -> None:
     """Who is signed in (plain text: an address must not turn into a mail link)."""
     st.html(
-        f'<div class="ess-identity"><strong>{escape(email)}</strong><br>{escape(role_label)}</div>'
+        f'<div class="ess-identity"><strong>{escape(email)}</strong><br>'
+        f"{escape(typo(role_label))}</div>"
     )
 
 
 def table(caption: str, header: list[str], rows: list[list[str]], *, code_columns: int = 0) -> None:
-    """A small, accessible HTML table (plain text cells; ``code_columns``: last
-    columns shown as code)."""
+    """A small, accessible HTML table (plain text cells, French typography;
+    ``code_columns``: last columns shown as code, as they are)."""
     first_code = len(header) - code_columns
 
     def cell(index: int, value: str) -> str:
-        text = escape(value)
-        return f"<td><code>{text}</code></td>" if index >= first_code else f"<td>{text}</td>"
+        if index >= first_code:
+            return f"<td><code>{escape(value)}</code></td>"
+        return f"<td>{escape(typo(value))}</td>"
 
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in header)
+    head = "".join(f'<th scope="col">{escape(typo(h))}</th>' for h in header)
     body = "".join(
         "<tr>" + "".join(cell(i, v) for i, v in enumerate(row)) + "</tr>" for row in rows
     )
     st.html(
-        f'<table class="ess-table"><caption>{escape(caption)}</caption>'
+        f'<table class="ess-table"><caption>{escape(typo(caption))}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 
@@ -131,10 +220,14 @@ def _js_string(value: str) -> str:
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")
 
 
+def _js_string_map(values: dict[str, str]) -> str:
+    return json.dumps(values, ensure_ascii=True).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
 def go_to(url: str, label: str) -> None:
     """Send the whole tab to a local ``url`` (with a link if scripts are blocked)."""
     st.html(
-        f'<p><a href="{_attr(url)}" target="_self">{escape(label)}</a></p>'
+        f'<p><a href="{_attr(url)}" target="_self">{escape(typo(label))}</a></p>'
         f"<script>window.location.replace({_js_string(url)});</script>",
         unsafe_allow_javascript=True,
     )

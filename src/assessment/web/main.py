@@ -9,12 +9,18 @@ with an error id, never as a traceback.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from assessment.permissions import ROLE_LABELS_FR, Actor
-from assessment.web import layout, navigation, state
+from assessment.web import layout, navigation, state, typography
 
 APP_TITLE = "Auto-évaluation ESS"
+# The browser tab's icon, shipped in the package (a Material icon would be fetched
+# from Google's font server, and fail offline).  A comment, not a docstring: in the
+# app's script Streamlit's « magic » would draw a bare string on every page.
+PAGE_ICON = Path(__file__).resolve().parent / "static" / "favicon.png"
 
 
 def _sidebar(actor: Actor) -> None:
@@ -29,12 +35,15 @@ def _sidebar(actor: Actor) -> None:
 
 
 def main() -> None:
+    typography.install()
     st.set_page_config(
         page_title=APP_TITLE,
-        page_icon=":material/fact_check:",
+        page_icon=PAGE_ICON,
         layout="wide",
         initial_sidebar_state="expanded",
-        menu_items={"Get help": None, "Report a bug": None, "About": layout.ABOUT},
+        # no menu at all (client.toolbarMode = "minimal" shows only these items):
+        # Streamlit's « About » box says « Made with Streamlit » in English
+        menu_items={"Get help": None, "Report a bug": None, "About": None},
     )
     layout.apply_style()
     with state.guarded("main"):

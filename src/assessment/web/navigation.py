@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from assessment.french import typo
 from assessment.permissions import (
     MUST_CHANGE_PASSWORD_FR,
     ORGANISATION_ROLES,
@@ -188,7 +189,7 @@ def build(actor: Actor | None) -> tuple[list[StreamlitPage], StreamlitPage]:
         runner = _signin_runner(page_url(spec, home=True)) if actor is None else _page_runner(spec)
         pages[spec.url_path] = st.Page(
             runner,
-            title=spec.title,
+            title=typo(spec.title),
             icon=spec.icon,
             url_path=spec.url_path,
             default=spec is home_spec,
@@ -205,7 +206,7 @@ def build(actor: Actor | None) -> tuple[list[StreamlitPage], StreamlitPage]:
             runner = _refusal_runner(spec, actor)
         pages[spec.url_path] = st.Page(
             runner,
-            title=spec.title,
+            title=typo(spec.title),
             icon=spec.icon,
             url_path=spec.url_path,
             visibility="hidden",

@@ -68,14 +68,14 @@ def category_fields(
             "Région",
             regions,
             index=regions.index(region),
-            format_func=region_name,
+            format_func=lambda code: typo(region_name(code)),
             key=f"{prefix}_region",
         ),
         "legal_family": st.selectbox(
             "Famille juridique",
             families,
             index=families.index(current.legal_family) if current else 0,
-            format_func=LEGAL_FAMILIES.__getitem__,
+            format_func=lambda family: typo(LEGAL_FAMILIES[family]),
             key=f"{prefix}_family",
         ),
         "size_band": st.selectbox(
@@ -89,7 +89,7 @@ def category_fields(
             typo("Secteur d'activité (NAF)"),
             sectors,
             index=sectors.index(current.sector or "") if current else 0,
-            format_func=lambda code: NAF_SECTIONS.get(code, "—"),
+            format_func=lambda code: typo(NAF_SECTIONS.get(code, "—")),
             key=f"{prefix}_sector",
         ),
     }

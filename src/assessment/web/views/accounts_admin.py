@@ -29,7 +29,7 @@ def render() -> None:
     st.markdown(
         typo(
             "Les comptes des CRESS et de l'instance nationale. Les comptes des organisations "
-            "sont créés par leurs administrateurs ; le premier administrateur d'une "
+            "sont créés par leurs référents de l'auto-évaluation ; le premier référent d'une "
             "organisation est invité depuis la page « Organisations »."
         )
     )
@@ -46,7 +46,7 @@ def render() -> None:
         region = st.selectbox(
             typo("Région (comptes de CRESS)"),
             REGIONS,
-            format_func=lambda r: f"{r.name} ({r.cress})",
+            format_func=lambda r: typo(f"{r.name} ({r.cress})"),
         )
         submitted = st.form_submit_button("Inviter", type="primary")
     if submitted:

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from assessment import action_plan, assessments, campaigns, exports
-from assessment.french import typo
+from assessment.french import number, plural, typo
 from assessment.grid import Grid, text
 from assessment.permissions import Action, Actor, PermissionDenied, Target, can
 from assessment.web import state
@@ -184,7 +184,7 @@ def _add_form(engine: Any, actor: Actor, grid: Grid, campaign_id: int | None) ->
         added = st.form_submit_button("Ajouter", type="primary", key=f"{PREFIX}:add:submit")
     if added:
         if actor.organisation_id is None:
-            state.refuse("Seuls les membres d'une organisation ont un plan d'action.")
+            state.refuse("Seuls les comptes d'une organisation ont un plan d'action.")
         try:
             action_plan.add_action(
                 engine, state.writer(), actor.organisation_id, campaign_id=campaign_id, **values
@@ -258,7 +258,7 @@ def render() -> None:
     actor = state.require_actor()
     st.title("Plan d'action")
     if actor.organisation_id is None:
-        state.refuse("Cette page est réservée aux membres d'une organisation.")
+        state.refuse("Cette page est réservée aux comptes d'une organisation.")
         return
     engine = state.engine()
     campaign = _campaign(engine, actor)
@@ -291,10 +291,18 @@ def render() -> None:
     owners = sorted({a.owner for a in actions if a.owner})
     c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
     chosen_items = c1.multiselect(
-        "Thème", list(items), format_func=items.__getitem__, key=f"{PREFIX}:f:item"
+        "Thème",
+        list(items),
+        format_func=items.__getitem__,
+        placeholder="Tous les thèmes",
+        key=f"{PREFIX}:f:item",
     )
     chosen_status = c2.multiselect(
-        "Statut", list(STATUS_LABELS), format_func=STATUS_LABELS.__getitem__, key=f"{PREFIX}:f:st"
+        "Statut",
+        list(STATUS_LABELS),
+        format_func=STATUS_LABELS.__getitem__,
+        placeholder="Tous les statuts",
+        key=f"{PREFIX}:f:st",
     )
     owner = c3.selectbox("Responsable", [ALL, *owners], key=f"{PREFIX}:f:owner")
     late_only = c4.checkbox("En retard", key=f"{PREFIX}:f:late")
@@ -307,7 +315,7 @@ def render() -> None:
     )
     late_count = sum(1 for a in actions if is_late(a))
     st.caption(
-        f"{len(shown)} action(s) affichée(s) sur {len(actions)}"
+        f"{plural(len(shown), 'action affichée')} sur {number(len(actions), 0)}"
         + (f" · {late_count} en retard" if late_count else "")
     )
     st.dataframe(overview(grid, shown), hide_index=True, width="stretch")

@@ -47,7 +47,7 @@ from assessment import answers as answers_mod
 from assessment import assessments, campaigns, exchange, french
 from assessment.answers import GridCache
 from assessment.db import DatabaseBusy, NotFound
-from assessment.french import plural, typo
+from assessment.french import agree, plural, typo
 from assessment.grid import (
     ChoiceQuestion,
     Grid,
@@ -372,7 +372,7 @@ def _open(
     assert organisation_id is not None
     _clear_widgets()
     if actor.organisation_id is None:
-        state.refuse("Seuls les membres d'une organisation remplissent une auto-évaluation.")
+        state.refuse("Seuls les comptes d'une organisation remplissent une auto-évaluation.")
     state_ = assessments.open_assessment(
         engine, actor, organisation_id, campaign_id, start_from=start_from, choose_themes=True
     )
@@ -1076,7 +1076,7 @@ def _themes_step(plan: FormPlan, draft: Draft) -> None:
 
 
 THEMES_STEP_TEXT = typo(
-    "Cochez les thèmes que votre structure travaille cette année et dites en une ligne "
+    "Cochez les thèmes que votre organisation travaille cette année et dites en une ligne "
     "pourquoi vous les avez choisis. Dans chaque thème, vous pouvez aussi laisser de côté "
     "une question (« Question non traitée cette année »). Ce qui n'est pas traité "
     "apparaît comme « non traité cette année » et n'entre pas dans les scores."
@@ -1355,8 +1355,8 @@ def _submit_section(plan: FormPlan, draft: Draft, actor: Actor) -> None:
     target = Target(organisation_id=draft.organisation_id)
     if not can(actor, Action.SUBMIT_ASSESSMENT, target):
         st.info(
-            "Seuls les administrateurs de l'organisation peuvent soumettre l'auto-évaluation. "
-            "Vos réponses sont enregistrées au fil de l'eau : prévenez un administrateur "
+            "Seuls les référents de l'auto-évaluation peuvent la soumettre. "
+            "Vos réponses sont enregistrées au fil de l'eau : prévenez un référent "
             "quand elle est prête."
         )
         return
@@ -1364,10 +1364,11 @@ def _submit_section(plan: FormPlan, draft: Draft, actor: Actor) -> None:
     if missing:
         more = len(missing) - MISSING_SHOWN
         st.error(
-            f"Soumission impossible : {count} réponse(s) obligatoire(s) manquent encore, "
-            f"pour {len(missing)} question(s) :\n\n"
+            f"Soumission impossible : {plural(count, 'réponse obligatoire')} "
+            f"{agree(count, 'manque', 'manquent')} encore, "
+            f"pour {plural(len(missing), 'question')} :\n\n"
             + "\n".join(missing[:MISSING_SHOWN])
-            + (f"\n\n… et {more} autre(s) question(s)." if more > 0 else "")
+            + (f"\n\n… et {plural(more, 'autre question')}." if more > 0 else "")
         )
         st.button("Soumettre", disabled=True, key=f"{PREFIX}:submit")
         return
@@ -1377,7 +1378,7 @@ def _submit_section(plan: FormPlan, draft: Draft, actor: Actor) -> None:
             st.rerun()
         return
     st.warning(
-        "Une fois soumise, l'auto-évaluation n'est plus modifiable (un administrateur peut "
+        "Une fois soumise, l'auto-évaluation n'est plus modifiable (un référent peut "
         "la rouvrir tant que la campagne est ouverte). Confirmez-vous la soumission ?"
     )
     left, right = st.columns(2)
@@ -1568,7 +1569,7 @@ def render() -> None:
     actor = state.require_actor()
     st.title("Mon auto-évaluation")
     if actor.organisation_id is None:
-        state.refuse("Cette page est réservée aux membres d'une organisation.")
+        state.refuse("Cette page est réservée aux comptes d'une organisation.")
         return
     engine = state.engine()
     campaign = campaigns.current_campaign(engine)

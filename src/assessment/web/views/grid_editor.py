@@ -229,7 +229,7 @@ def _problems(result: GridLoadResult) -> None:
         questions = sum(1 for _ in grid.questions())
         st.success(
             french.typo(
-                f"Grille valide : {french.plural(len(grid.items), 'item')}, "
+                f"Grille valide : {french.plural(len(grid.items), 'thème')}, "
                 f"{french.plural(questions, 'question')}."
             ),
             icon=":material/check_circle:",
@@ -279,7 +279,7 @@ def diff_table(old: Grid, new: Grid) -> pd.DataFrame:
             {
                 "Élément": KIND_LABELS_FR[c.kind],
                 "Identifiant": c.id,
-                "Item": c.item or "",
+                "Thème": c.item or "",
                 "Changement": CHANGE_LABELS_FR[c.change]
                 + (" " + ", ".join(c.old_ids) if c.change == "replaced" else ""),
                 "Avant": c.before,
@@ -287,7 +287,7 @@ def diff_table(old: Grid, new: Grid) -> pd.DataFrame:
             }
             for c in changes
         ],
-        columns=["Élément", "Identifiant", "Item", "Changement", "Avant", "Après"],
+        columns=["Élément", "Identifiant", "Thème", "Changement", "Avant", "Après"],
     )
 
 
@@ -389,7 +389,7 @@ def _dry_run(engine: Engine, actor: Actor, grid: Grid | None) -> None:
                     {
                         "Question": q.question_id,
                         "Libellé": q.label,
-                        "Item": q.item or "",
+                        "Thème": q.item or "",
                         "Réponses": q.answered,
                     }
                     for q in result.lost_history

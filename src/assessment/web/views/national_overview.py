@@ -67,7 +67,7 @@ def research(campaign: campaigns.CampaignInfo) -> None:
         typo(
             "Les microdonnées de recherche : une ligne par auto-évaluation soumise, sans nom, "
             "SIREN, RNA ni texte libre, avec un pseudonyme stable d'une campagne à l'autre. "
-            "Réservées au conseil national."
+            "Réservées à l'instance nationale."
         )
     )
     scope = st.radio(
@@ -111,7 +111,7 @@ def render() -> None:
         drilled = st.selectbox(
             "Région",
             codes,
-            format_func=lambda c: REGIONS_BY_CODE[c].name,
+            format_func=lambda c: typo(REGIONS_BY_CODE[c].name),
             index=None,
             placeholder="Choisir une région",
             key="national_region",

@@ -41,10 +41,10 @@ def _on_share_change(actor: Actor, organisation_id: int) -> None:
 
 
 def _invite(actor: Actor, organisation_id: int) -> None:
-    st.subheader("Inviter un membre")
+    st.subheader("Inviter un compte")
     with st.form("invite_member", clear_on_submit=True):
         email = st.text_input(
-            "Adresse e-mail du nouveau membre", autocomplete="off", key=INVITE_EMAIL_KEY
+            "Adresse e-mail de la personne à inviter", autocomplete="off", key=INVITE_EMAIL_KEY
         )
         role = st.radio(
             "Rôle",
@@ -62,7 +62,7 @@ def _invite(actor: Actor, organisation_id: int) -> None:
 
 def _members(actor: Actor, organisation_id: int) -> None:
     users = state.call(accounts.list_users, state.engine(), actor, organisation_id=organisation_id)
-    st.subheader("Membres")
+    st.subheader("Comptes de l'organisation")
     st.dataframe(_accounts.accounts_frame(users), hide_index=True)
     _accounts.account_actions(actor, users, key="organisation_members", reset=True)
 
@@ -145,7 +145,7 @@ def _trail(actor: Actor, organisation_id: int) -> None:
 def render() -> None:
     actor = state.require_actor()
     if actor.organisation_id is None:
-        state.refuse("Cette page est réservée aux membres d'une organisation.")
+        state.refuse("Cette page est réservée aux comptes d'une organisation.")
     engine = state.engine()
     organisation = state.call(get_organisation, engine, actor, actor.organisation_id)
     st.title("Mon organisation")
@@ -193,7 +193,7 @@ def render() -> None:
             "que des résultats agrégés et anonymes."
         )
     if not admin:
-        st.caption("Seuls les administrateurs de l'organisation gèrent le partage et les membres.")
+        st.caption("Seuls les référents de l'auto-évaluation gèrent le partage et les comptes.")
         return
     _edit(actor, organisation)
     _members(actor, organisation.id)

@@ -30,7 +30,7 @@ UPLOAD_KEY = "organisations_admin_upload"
 IMPORT_REPORT_KEY = "organisations_admin_import_report"
 INVITED_KEY = "organisations_admin_invitation"
 ALL_REGIONS = "Toutes les régions"
-ADMIN_EMAIL_LABEL = "Adresse e-mail de l'administrateur"
+ADMIN_EMAIL_LABEL = "Adresse e-mail du référent de l'auto-évaluation"
 
 
 def _problems(title: str, problems: list[str]) -> None:
@@ -138,7 +138,7 @@ def _scope(actor: Actor) -> str | None:
     chosen = st.selectbox(
         "Région",
         codes,
-        format_func=lambda code: code if code == ALL_REGIONS else region_name(code),
+        format_func=lambda code: code if code == ALL_REGIONS else typo(region_name(code)),
         key="organisations_admin_region",
     )
     return None if chosen == ALL_REGIONS else chosen
@@ -209,8 +209,8 @@ def _one(actor: Actor, organisation: OrganisationInfo) -> None:
     if state.call(accounts.organisation_has_admin, engine, actor, organisation.id):
         st.caption(
             typo(
-                "L'organisation a un administrateur : c'est lui qui invite ses membres et "
-                "réinitialise leurs mots de passe."
+                "L'organisation a un référent de l'auto-évaluation : c'est lui qui invite "
+                "les autres personnes et réinitialise leurs mots de passe."
             )
         )
     else:
@@ -224,7 +224,7 @@ def _one(actor: Actor, organisation: OrganisationInfo) -> None:
 
 
 def _first_admin(actor: Actor, organisation: OrganisationInfo) -> None:
-    st.markdown(f"**{typo('Inviter le premier administrateur')}**")
+    st.markdown(f"**{typo('Inviter le premier référent de l’auto-évaluation')}**")
     with st.form(f"organisations_admin_first_admin_{organisation.id}", clear_on_submit=True):
         email = st.text_input(typo(ADMIN_EMAIL_LABEL), autocomplete="off")
         submitted = st.form_submit_button("Inviter")
@@ -268,7 +268,7 @@ def render() -> None:
         chosen: OrganisationInfo = st.selectbox(
             "Organisation à gérer",
             found,
-            format_func=lambda o: f"{o.name} ({o.identifier})",
+            format_func=lambda o: typo(f"{o.name} ({o.identifier})"),
             key="organisations_admin_pick",
         )
         _one(actor, chosen)

@@ -52,6 +52,7 @@ def participation(actor: Actor, campaign: campaigns.CampaignInfo, region: str) -
         list(campaigns.STATUSES),
         default=["not_started", "draft"],
         format_func=campaigns.STATUS_LABELS_FR.__getitem__,
+        placeholder="Tous les statuts",
         key="cress_status_filter",
     )
     listed = dashboards.participation_list([r for r in rows if r.status in chosen])
@@ -209,8 +210,9 @@ def shared(actor: Actor, campaign: campaigns.CampaignInfo) -> None:
         typo(f"Organisations à afficher (jusqu'à {SIDE_BY_SIDE_MAX}, côte à côte)"),
         list(by_id),
         default=[found[0].assessment_id],
-        format_func=lambda i: by_id[i].name,
+        format_func=lambda i: typo(by_id[i].name),
         max_selections=SIDE_BY_SIDE_MAX,
+        placeholder="Choisissez des organisations",
         key="cress_shared",
     )
     if not chosen:

@@ -597,7 +597,7 @@ def _downloads_section(current: Scored) -> None:
             on_click="ignore",
             help=typo(
                 "Réponses, justificatifs et thèmes non traités, à importer dans une autre "
-                "installation (réservé aux administrateurs de l'organisation)."
+                "installation (réservé aux référents de l'auto-évaluation)."
             ),
         )
 
@@ -668,7 +668,7 @@ def render() -> None:
     actor = state.require_actor()
     st.title("Résultats")
     if actor.organisation_id is None:
-        state.refuse("Cette page est réservée aux membres d'une organisation.")
+        state.refuse("Cette page est réservée aux comptes d'une organisation.")
         return
     engine = state.engine()
     try:

@@ -123,7 +123,7 @@ def _oidc(engine: Engine, next_path: str) -> None:
         if actor is None:
             st.warning(
                 f"Aucun compte de l'outil n'est associé à l'adresse « {md_escape(email or '?')} ». "
-                "Demandez à l'administrateur de votre organisation de vous inviter, "
+                "Demandez au référent de l'auto-évaluation de votre organisation de vous inviter, "
                 "ou connectez-vous avec un autre compte.",
                 icon=":material/person_off:",
             )
@@ -181,8 +181,8 @@ def _demo(engine: Engine) -> bool:
 
 def _first_account_instructions() -> None:
     st.info(
-        "Aucun compte n'existe encore. Sur le serveur, créez le premier compte du "
-        "conseil national :",
+        "Aucun compte n'existe encore. Sur le serveur, créez le premier compte de "
+        "l'instance nationale :",
         icon=":material/terminal:",
     )
     st.code(
