@@ -33,7 +33,8 @@ def main() -> None:
         page_title=APP_TITLE,
         page_icon=":material/fact_check:",
         layout="wide",
-        initial_sidebar_state="expanded",
+        # open beside the page on a desktop, closed over it on a phone (< 768 px)
+        initial_sidebar_state="auto",
         menu_items={"Get help": None, "Report a bug": None, "About": layout.ABOUT},
     )
     layout.apply_style()

@@ -48,7 +48,7 @@ from assessment.grid import (
 )
 from assessment.permissions import Action, Actor, PermissionDenied, Target, can
 from assessment.scoring import Scorer, ScoreReport, SectionCompletion
-from assessment.web import state
+from assessment.web import screen, state
 from assessment.web.safe import md_escape
 
 PREFIX = "fill"
@@ -411,17 +411,29 @@ def _init(key: str, value: Any) -> None:
         st.session_state[key] = value
 
 
+def answer_name(shown: str, question_label: str) -> str:
+    """An answer widget's accessible name: what it shows (the horizon), then its
+    question, so that a screen reader never hears three « État des lieux » in a row."""
+    return f"{shown} — {question_label}"
+
+
 def _answer_widget(view: QuestionView, horizon: str, label: str, disabled: bool) -> None:
     question = view.question
     key = widget_key(question.id, horizon)
     draft = _draft()
     stored = draft.answers.get(question.id, {}).get(horizon) if draft else None
     _init(key, _to_widget(view, stored))
+    if isinstance(question, NumberQuestion) and view.unit:
+        label = f"{label} ({view.unit})"
+    # shown: the horizon; named (aria-label): the horizon and the question
+    screen.shown_label(label)
+    label = answer_name(label, view.label)
     common: dict[str, Any] = {
         "key": key,
         "on_change": _on_change,
         "args": (question.id, horizon),
         "disabled": disabled,
+        "label_visibility": "collapsed",
     }
     if isinstance(question, LevelQuestion):
         names = view.level_names
@@ -450,7 +462,7 @@ def _answer_widget(view: QuestionView, horizon: str, label: str, disabled: bool)
             return None if v is None else (int(v) if as_int else float(v))
 
         st.number_input(
-            f"{label} ({view.unit})" if view.unit else label,
+            label,
             min_value=bound(question.min),
             max_value=bound(question.max),
             step=1 if as_int else None,
@@ -634,6 +646,33 @@ def _progress(report: ScoreReport, draft: Draft) -> None:
     with columns[1]:
         if draft.saved_at:
             st.markdown(saved_text(draft.saved_at))
+
+
+PROGRESS_KEY = f"{PREFIX}:progress"
+"""The sticky container of the progress line and the contents (``st-key-fill-progress``)."""
+
+
+def contents_links(plan: FormPlan, draft: Draft, report: ScoreReport) -> list[tuple[str, str, str]]:
+    """The page's contents: (short title, anchor, « 3/12 » or « non traité ») per section,
+    then the submission."""
+    links: list[tuple[str, str, str]] = []
+    completion = report.completion
+    for section in plan.sections:
+        title = plan.short_titles.get(section, "")
+        target = "vue-systemique" if section == SYSTEMIC else f"theme-{section}"
+        if section in draft.not_addressed:
+            links.append((title, target, "non traité"))
+            continue
+        counts = completion.section(None if section == SYSTEMIC else section)
+        status = (
+            f"{counts.required_answered}/{counts.required_expected}"
+            if counts.required_expected
+            else f"{counts.optional_answered}/{counts.optional_expected}"
+        )
+        links.append((title, target, status))
+    if not draft.preview:
+        links.append(("Soumettre", "soumettre", ""))
+    return links
 
 
 MISSING_SHOWN = 15
@@ -1040,7 +1079,10 @@ def render_form(
     grid = plan.grid
     draft.full_rerun = False
     report = Scorer.for_grid(grid).score(draft.answers, draft.not_addressed)
-    _progress(report, draft)
+    screen.filling_style(PROGRESS_KEY)
+    with st.container(key=PROGRESS_KEY):  # stays on top while the page scrolls
+        _progress(report, draft)
+        screen.contents(contents_links(plan, draft, report))
     _themes_step(plan, draft)
     if not preview and actor is not None and year is not None:
         _import_section(grid, draft, actor, year)
