@@ -108,7 +108,8 @@ def test_progress_chart_years_are_horizontal_and_the_draft_is_provisional() -> N
     values = {v["campaign"]: v for v in spec["data"]["values"]}
     assert values["2026"]["provisional"] and not values["2025"]["provisional"]
     assert values["2026"]["label"] == "Ensemble (55, provisoire)"
-    # the provisional point is hollow
+    # points are filled, the provisional one hollow
+    assert _layers(spec)[1]["mark"]["filled"] is True
     opacity = _layers(spec)[1]["encoding"]["fillOpacity"]
     assert opacity["condition"]["test"] == "datum.provisional"
     assert opacity["condition"]["value"] == 0.0 and opacity["value"] == 1.0
@@ -129,7 +130,7 @@ def test_progress_panels_are_small_multiples_one_per_theme() -> None:
     for i, (name, chart) in enumerate(panels):
         spec = chart.to_dict()
         assert spec["title"] == name  # the panel names its theme: no end label needed
-        context, line, _point, text = spec["layer"]
+        context, line, point, text = spec["layer"]
         # the other seven themes in light grey, for context; this one dark
         assert {v["series"] for v in context["data"]["values"]} == set(themes) - {name}
         assert context["mark"]["color"] == "#bbbbbb"
@@ -137,6 +138,8 @@ def test_progress_panels_are_small_multiples_one_per_theme() -> None:
         assert line["mark"]["color"] == charts.SHADES[3]
         assert [v["value"] for v in line["data"]["values"]] == [str(10 * i), str(10 * i + 5)]
         assert text["encoding"]["text"]["field"] == "value"
+        assert point["mark"]["filled"] is True
+        assert point["encoding"]["fillOpacity"]["condition"]["test"] == "datum.provisional"
         # same axes everywhere, years not rotated, the draft marked
         assert line["encoding"]["y"]["scale"]["domain"] == [0.0, 100.0]
         assert line["encoding"]["x"]["axis"]["labelAngle"] == 0
@@ -216,14 +219,13 @@ def test_peer_chart_draws_quartiles_median_and_own_score() -> None:
     ]
     spec = charts.peer_chart(52.0, groups).to_dict()
     assert spec["title"]["text"] == "Votre score et celui des groupes comparables"
-    assert _marks(spec) == ["bar", "tick", "text", "text", "rule", "point"]
-    box, _median, name, median_text, own_rule, own_point = _layers(spec)
+    assert _marks(spec) == ["bar", "tick", "text", "text", "point"]
+    box, _median, name, median_text, own_point = _layers(spec)
     values = spec["data"]["values"]
     assert values[0]["group"] == "Même région (12 org.)"
     assert values[1]["median_label"] == "médiane 35 · la moitié entre 20 et 50"
     assert box["encoding"]["x"]["field"] == "q1" and box["encoding"]["x2"]["field"] == "q3"
     assert own_point["mark"]["shape"] == "diamond"
-    assert own_rule["encoding"]["x"]["field"] == "own" and "y" not in own_rule["encoding"]
     # group names above their box, figures below it, both from the left edge: never cut
     # by an axis label limit (« (12 or… »), never printed on a mark
     assert box["encoding"]["y"]["axis"] is None
@@ -232,10 +234,7 @@ def test_peer_chart_draws_quartiles_median_and_own_score() -> None:
     for label in (name, median_text):
         assert label["encoding"]["x"] == {"value": 0} and label["mark"]["align"] == "left"
     # « Votre organisation » is named once, in the subtitle, not next to the median
-    assert (
-        spec["title"]["subtitle"][0]
-        == "Losange et pointillés\u00a0: votre organisation, 52 sur 100."
-    )
+    assert spec["title"]["subtitle"][0] == "Losange\u00a0: votre organisation, 52 sur 100."
     texts = [layer for layer in _layers(spec) if _marks({"layer": [layer]}) == ["text"]]
     assert all(t["encoding"]["text"]["field"] != "own_label" for t in texts)
 

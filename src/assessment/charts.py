@@ -356,7 +356,7 @@ def progress_chart(
             legend=legend,
         ),
     )
-    points = base.mark_point(size=70, stroke=INK, strokeWidth=1).encode(
+    points = base.mark_point(filled=True, size=70, stroke=INK, strokeWidth=1).encode(
         color=alt.Color("series:N", scale=shade, sort=series, legend=legend),
         shape=alt.Shape(
             "series:N",
@@ -432,7 +432,9 @@ def progress_panels(
         )
         layers += [
             base.mark_line(strokeWidth=2.5, color=SHADES[3]),
-            base.mark_point(size=60, shape="circle", color=SHADES[3], stroke=INK).encode(
+            base.mark_point(
+                filled=True, size=60, shape="circle", color=SHADES[3], stroke=INK
+            ).encode(
                 fillOpacity=alt.condition(alt.datum.provisional, alt.value(0.0), alt.value(1.0))
             ),
             base.mark_text(baseline="bottom", dy=-8, fontSize=10, color=INK).encode(text="value:N"),
@@ -526,8 +528,8 @@ def peer_chart(
     the chart only draws what it is given.  Each group is named above its
     box, its median and quartiles written below it (left-aligned: never cut,
     never on a mark).  The own score, the same for every group, is a dark
-    diamond on each row and a dashed line through all of them, named once in
-    the subtitle, never written over the median.
+    diamond on each row, named once in the subtitle, never written over the
+    median.
     """
     if not groups:
         return _empty(title, "Pas assez d'organisations comparables")
@@ -569,17 +571,11 @@ def peer_chart(
     layers: list[alt.Chart] = [box, median, name, median_text]
     subtitle = [typo("Boîte : du 1er au 3e quartile ; trait épais : médiane.")]
     if own is not None:
-        # one line through every row (drawn once per group, on top of each other)
-        own_rule = base.mark_rule(color=SHADES[3], strokeDash=[4, 3], strokeWidth=1.5).encode(
-            x=alt.X("own:Q", scale=x_scale)
-        )
         own_point = base.mark_point(
             shape="diamond", filled=True, size=150, color=SHADES[3], stroke=INK
         ).encode(y=y, x=alt.X("own:Q", scale=x_scale))
-        layers += [own_rule, own_point]
-        subtitle.insert(
-            0, typo(f"Losange et pointillés : {own_label.lower()}, {_fmt(own)} sur 100.")
-        )
+        layers.append(own_point)
+        subtitle.insert(0, typo(f"Losange : {own_label.lower()}, {_fmt(own)} sur 100."))
     chart = alt.layer(*layers).properties(width="container", height=alt.Step(76))
     description = (
         "Graphique : score d'ensemble de l'état des lieux de chaque groupe comparable "

@@ -54,18 +54,25 @@ def frame_table(frame: pd.DataFrame, caption: str, *, key: str | None = None) ->
         "table.ess-table--scores td { white-space: nowrap; }"
         "@media (max-width: 640px) {"
         " table.ess-table--scores th, table.ess-table--scores td {"
-        " padding: 0.4rem 0.35rem; font-size: 0.85rem; }"
-        " table.ess-table--scores td { white-space: normal; } }"
+        " padding: 0.4rem 0.3rem; font-size: 0.8rem; } }"
         "</style>"
     )
 
 
 def sticky_css(key: str) -> str:
-    """CSS keeping the container of ``key`` at the top while the page scrolls."""
+    """CSS keeping the container of ``key`` at the top while the page scrolls.
+
+    Streamlit wraps a keyed container in a ``stLayoutWrapper`` of its own size:
+    the wrapper is what sticks (within the page's column), the container draws.
+    """
+    box = f".st-key-{key}"
     return (
-        f".st-key-{key} {{ position: sticky; top: {STICKY_TOP}; z-index: 990; "
-        "background: var(--ess-background, #ffffff); padding: 0.35rem 0 0.25rem; "
-        "border-bottom: 1px solid var(--ess-border, #dddddd); }"
+        f'[data-testid="stLayoutWrapper"]:has(> {box}), {box} {{ position: sticky; '
+        f"top: {STICKY_TOP}; z-index: 990; }}"
+        f"{box} {{ background: var(--ess-background, #ffffff); padding: 0.35rem 0 0.25rem; "
+        "border-bottom: 1px solid var(--ess-border, #dddddd); gap: 0.35rem; }"
+        f"@media (max-width: 640px) {{ {box} p {{ font-size: 0.8rem; line-height: 1.35; }}"
+        f' {box} [data-testid="stHorizontalBlock"] {{ gap: 0.1rem; }} }}'
     )
 
 
@@ -136,7 +143,8 @@ def filling_style(sticky_key: str) -> None:
         ".ess-contents ul { display: flex; flex-wrap: wrap; gap: 0.1rem 0.9rem; margin: 0; "
         "padding: 0; list-style: none; }"
         ".ess-contents li { margin: 0; padding: 0; }"
-        ".ess-contents__title { color: var(--ess-muted, #3a3a3a); font-weight: 600; }"
+        ".ess-contents__title { color: var(--ess-muted, #3a3a3a); font-weight: 600; "
+        "white-space: nowrap; }"
         ".ess-contents__status { color: var(--ess-muted, #3a3a3a); font-size: 0.8rem; }"
         "@media (max-width: 640px) {"
         " .ess-contents ul { flex-wrap: nowrap; overflow-x: auto; white-space: nowrap; "
