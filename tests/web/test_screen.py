@@ -175,3 +175,9 @@ def test_history_of_each_theme_is_small_multiples_and_the_draft_is_provisional(
     panel = specs[titles.index(short[0])]
     axis = panel["layer"][1]["encoding"]["x"]["axis"]
     assert axis["labelAngle"] == 0 and f"'{env.year}'" in axis["labelExpr"]
+
+
+def test_contents_links_scroll_and_move_the_focus() -> None:
+    script = screen._RADIO_ENDS
+    assert """closest('nav.ess-contents a[href^="#"]')""" in script
+    assert "target.scrollIntoView" in script and "target.focus({ preventScroll: true })" in script

@@ -10,7 +10,9 @@ Public Streamlit APIs only, plus a little CSS and one script through
   read it as a table.
 * :func:`sticky` keeps a keyed container at the top of the page while it
   scrolls (``position: sticky``; the key gives it a ``st-key-…`` class).
-* :func:`radio_ends` stops the arrow keys at the ends of a radio group.  A
+* :func:`radio_ends` (the page script) stops the arrow keys at the ends of a
+  radio group, and makes the contents links scroll to their section and move
+  the focus there.  On the arrows: a
   browser's radio group (and React Aria's, which Streamlit uses) wraps around:
   the right arrow on the last option checks the first one, and the page saves
   each answer as it is checked, so « 4 – Exemplaire » became « 0 – Non
@@ -99,6 +101,19 @@ _RADIO_ENDS = """
       event.preventDefault();
       event.stopPropagation();
     }
+  }, true);
+  // « Aller à » : scroll to the section (clear of the sticky line, CSS scroll-margin)
+  // and move the focus there, without a change of URL that the app would react to
+  document.addEventListener("click", (event) => {
+    const link = event.target instanceof Element
+      ? event.target.closest('nav.ess-contents a[href^="#"]') : null;
+    if (link === null) { return; }
+    const target = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    if (target === null) { return; }
+    event.preventDefault();
+    target.scrollIntoView({ block: "start" });
+    if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+    target.focus({ preventScroll: true });
   }, true);
 })();
 </script>
