@@ -166,7 +166,8 @@ def filling_style(sticky_key: str) -> None:
         "padding-bottom: 0.25rem; } }"
         ".ess-answer-label { font-size: 0.875rem; margin: 0 0 0.25rem; "
         "color: var(--ess-text, #161616); }"
-        '[id^="theme-"], #vue-systemique, #soumettre, a[id^="q-"] { scroll-margin-top: 11rem; }'
+        '[id^="theme-"], #vue-systemique, #soumettre, a[id^="q-"] '
+        "{ scroll-margin-top: 11rem !important; }"
         "</style>"
     )
     radio_ends()
