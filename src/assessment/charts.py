@@ -9,14 +9,25 @@ Charts must stay readable when printed in black and white (a results page is
 often printed for the general assembly): horizons and series are told apart by
 **shade and** stroke pattern, point shape and text labels, never by colour
 alone.  Labels are French; items are named by their ``short_title``.
+
+They must also read on a phone (390 px wide): every chart is sized by its
+container (``width="container"``), legends sit below the plot in one column,
+names of groups are written above their marks rather than as long axis labels
+(which would eat the plot's width), and no value label is printed over another
+mark.  Axis labels are never rotated.  Titles say what is drawn, never repeat the
+page's section heading.  Every score shown goes through :func:`french.whole`
+(halves rounded up), the one rounding of the app.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, TypedDict
 
 import altair as alt
+
+from assessment.french import typo, whole
 
 # Grey-safe shades: light → dark, distinct in luminance (and colour-blind safe).
 SHADES: tuple[str, ...] = ("#c6dbef", "#6baed6", "#2171b5", "#08306b", "#9ecae1", "#4292c6")
@@ -87,7 +98,17 @@ def _cycle(values: Sequence[Any], n: int) -> list[Any]:
 
 
 def _fmt(score: float | None) -> str:
-    return "" if score is None else f"{score:.0f}".replace(".", ",")
+    return "" if score is None else str(whole(score))
+
+
+NEW_VERSION = "Nouvelle version de la grille"
+PROVISIONAL = "provisoire"
+"""Said of a campaign whose assessment is not submitted yet."""
+
+
+def _legend(title: str) -> alt.Legend:
+    """Below the plot, one entry per line: never cut on a narrow screen."""
+    return alt.Legend(title=title, orient="bottom", columns=1, symbolStrokeColor=INK, labelLimit=0)
 
 
 def styled(chart: alt.TopLevelMixin) -> Any:
@@ -138,11 +159,15 @@ def styled(chart: alt.TopLevelMixin) -> Any:
     )
 
 
-def _empty(title: str, message: str = "Pas encore de données") -> Any:
+def _empty(title: str | None, message: str = "Pas encore de données") -> Any:
     return styled(
-        alt.Chart(alt.Data(values=[{"message": message}]), title=title)
-        .mark_text(size=14, color=INK)
-        .encode(text="message:N")
+        _titled(
+            alt.Chart(alt.Data(values=[{"message": message}]))
+            .mark_text(size=14, color=INK)
+            .encode(text="message:N"),
+            title,
+            message,
+        )
     )
 
 
@@ -151,27 +176,27 @@ def goals_chart(
     horizons: Sequence[str],
     *,
     items: Sequence[str] | None = None,
-    title: str = "État des lieux et objectifs par thème",
+    title: str | None = "État des lieux et objectifs par thème",
     domain: tuple[float, float] = SCORE_DOMAIN,
     axis_title: str = SCORE_AXIS_TITLE,
 ) -> alt.LayerChart | alt.Chart:
     """Grouped horizontal bars: each item's current state and goals.
 
     ``horizons`` are horizon labels in grid order (current state first); each
-    gets a shade, a stroke pattern and its own value label, so the chart reads
-    the same in black and white.  ``items`` fixes the item order (grid order by
-    default: order of first appearance in ``rows``).  Missing scores
-    (``None``) draw no bar.
+    gets a shade and a stroke pattern (legend below), so the chart reads the
+    same in black and white; each bar ends with its value.  ``items`` fixes the
+    item order (grid order by default: order of first appearance in ``rows``).
+    Missing scores (``None``) draw no bar.
     """
     if not rows:
-        return _empty(title)
+        return _empty(title, "Pas encore de données")
     item_order = list(items) if items is not None else list(dict.fromkeys(r["item"] for r in rows))
     values = [
         {
             "item": r["item"],
             "horizon": r["horizon"],
             "score": r["score"],
-            "label": f"{r['horizon']} : {_fmt(r['score'])}",
+            "label": _fmt(r["score"]),
         }
         for r in rows
         if r["score"] is not None
@@ -180,15 +205,20 @@ def goals_chart(
     horizon_scale = alt.Scale(
         domain=list(horizons), range=_cycle(SHADES[1:] if n > 1 else SHADES, n)
     )
-    legend = alt.Legend(title="Horizon", orient="bottom", symbolStrokeColor=INK)
+    legend = _legend("Horizon")
     base = alt.Chart(alt.Data(values=values)).encode(
-        y=alt.Y("item:N", sort=item_order, title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("item:N", sort=item_order, title=None, axis=alt.Axis(labelLimit=150)),
         yOffset=alt.YOffset("horizon:N", sort=list(horizons), scale=alt.Scale(paddingInner=0.1)),
-        x=alt.X("score:Q", scale=alt.Scale(domain=list(domain)), title=axis_title),
+        x=alt.X(
+            "score:Q",
+            scale=alt.Scale(domain=list(domain)),
+            title=axis_title,
+            axis=alt.Axis(labelAngle=0),
+        ),
         tooltip=[
             alt.Tooltip("item:N", title="Thème"),
             alt.Tooltip("horizon:N", title="Horizon"),
-            alt.Tooltip("score:Q", title="Score", format=".0f"),
+            alt.Tooltip("label:N", title="Score"),
         ],
     )
     bars = base.mark_bar(stroke=INK, strokeWidth=1.2).encode(
@@ -202,53 +232,118 @@ def goals_chart(
     )
     labels = base.mark_text(align="left", dx=3, fontSize=10, color=INK).encode(text="label:N")
     return styled(
-        alt.layer(bars, labels).properties(
-            title=title, height=alt.Step(max(10, 36 // max(n, 1))), width="container"
+        _titled(
+            alt.layer(bars, labels).properties(
+                height=alt.Step(max(10, 36 // max(n, 1))), width="container"
+            ),
+            title,
+            "Graphique en barres : score de chaque thème à chaque horizon.",
         )
     )
+
+
+def _titled(chart: Any, title: str | None, description: str) -> Any:
+    """``chart`` with its title (none when the page's heading says it) and a
+    description (the chart's accessible name)."""
+    chart = chart.properties(description=typo(description))
+    return chart.properties(title=typo(title)) if title else chart
+
+
+def _campaign_axis(campaign_order: list[str], provisional: str | None) -> alt.X:
+    """Campaigns left to right, labels horizontal; the provisional one says so."""
+    expr = "datum.label"
+    if provisional is not None:
+        expr = (
+            f"datum.value === {_js(provisional)} ? [datum.label, '({PROVISIONAL})'] : datum.label"
+        )
+    return alt.X(
+        "campaign:O",
+        sort=campaign_order,
+        title="Campagne",
+        axis=alt.Axis(labelAngle=0, labelExpr=expr, labelOverlap=True),
+    )
+
+
+def _js(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _progress_values(
+    rows: Sequence[ProgressRow], campaign_order: list[str], provisional: str | None
+) -> list[dict[str, Any]]:
+    kept: list[dict[str, Any]] = [dict(r) for r in rows if r["score"] is not None]
+    rank = {c: i for i, c in enumerate(campaign_order)}
+    last: dict[str, dict[str, Any]] = {}
+    for r in kept:
+        r["provisional"] = r["campaign"] == provisional
+        r["value"] = _fmt(r["score"])
+        prev = last.get(r["series"])
+        if prev is None or rank.get(r["campaign"], -1) >= rank.get(prev["campaign"], -1):
+            last[r["series"]] = r
+    for r in kept:
+        r["is_last"] = r is last[r["series"]]
+        shown = f"{r['value']}, {PROVISIONAL}" if r["provisional"] else r["value"]
+        r["label"] = f"{r['series']} ({shown})"
+    return kept
+
+
+def _break_layers(version_breaks: Sequence[str], x: alt.X) -> list[Any]:
+    if not version_breaks:
+        return []
+    marks = alt.Chart(
+        alt.Data(
+            values=[
+                {"campaign": c, "note": "Nouvelle version de la grille"} for c in version_breaks
+            ]
+        )
+    ).encode(x=x)
+    return [
+        marks.mark_rule(strokeDash=[2, 3], color=INK, opacity=0.6),
+        marks.mark_text(align="left", baseline="top", dx=4, y=4, fontSize=10, color=INK).encode(
+            text="note:N"
+        ),
+    ]
 
 
 def progress_chart(
     rows: Sequence[ProgressRow],
     *,
     campaigns: Sequence[str] | None = None,
-    title: str = "Progression d'une campagne à l'autre",
+    title: str | None = "Score de l'état des lieux par campagne",
     domain: tuple[float, float] = SCORE_DOMAIN,
     axis_title: str = SCORE_AXIS_TITLE,
     version_breaks: Sequence[str] = (),
+    provisional: str | None = None,
 ) -> alt.LayerChart | alt.Chart:
-    """One line per series (an item, or « Ensemble ») across campaigns.
+    """One line per series (« Ensemble », a question, or a few items) across campaigns.
 
-    Series differ by shade, stroke pattern and point shape, and each line is
-    labelled with its name at its last point.  ``version_breaks``: campaigns
-    answered on another grid version than the one before; each gets a dashed
-    rule labelled « Nouvelle version de la grille ».
+    Series differ by shade, stroke pattern and point shape (legend below);
+    every point carries its value, above it.  ``provisional``: the campaign
+    whose assessment is not submitted yet: its point is hollow, its value and
+    its axis label say « provisoire ».  ``version_breaks``: campaigns answered
+    on another grid version than the one before; each gets a dashed rule
+    labelled « Nouvelle version de la grille ».  For many series, draw
+    :func:`progress_panels` instead (one small chart per series).
     """
-    kept: list[dict[str, Any]] = [dict(r) for r in rows if r["score"] is not None]
-    if not kept:
-        return _empty(title)
     campaign_order: list[str] = (
-        list(campaigns) if campaigns is not None else sorted({r["campaign"] for r in kept})
+        list(campaigns)
+        if campaigns is not None
+        else sorted({r["campaign"] for r in rows if r["score"] is not None})
     )
+    kept = _progress_values(rows, campaign_order, provisional)
+    if not kept:
+        return _empty(title, "Pas encore de données")
     series: list[str] = list(dict.fromkeys(r["series"] for r in kept))
     n = len(series)
-    last: dict[str, dict[str, Any]] = {}
-    rank = {c: i for i, c in enumerate(campaign_order)}
-    for r in kept:
-        r["label"] = f"{r['series']} ({_fmt(r['score'])})"
-        prev = last.get(r["series"])
-        if prev is None or rank.get(r["campaign"], -1) >= rank.get(prev["campaign"], -1):
-            last[r["series"]] = r
-    for r in kept:
-        r["is_last"] = r is last[r["series"]]
-    legend = alt.Legend(title="Série", orient="bottom", symbolStrokeColor=INK)
+    legend = _legend("Série")
+    x = _campaign_axis(campaign_order, provisional)
     base = alt.Chart(alt.Data(values=kept)).encode(
-        x=alt.X("campaign:O", sort=campaign_order, title="Campagne"),
+        x=x,
         y=alt.Y("score:Q", scale=alt.Scale(domain=list(domain)), title=axis_title),
         tooltip=[
             alt.Tooltip("series:N", title="Série"),
             alt.Tooltip("campaign:O", title="Campagne"),
-            alt.Tooltip("score:Q", title="Score", format=".0f"),
+            alt.Tooltip("value:N", title="Score"),
         ],
     )
     shade = alt.Scale(domain=series, range=_cycle(SHADES[1:4], n))
@@ -269,38 +364,112 @@ def progress_chart(
             sort=series,
             legend=legend,
         ),
+        # hollow for the provisional campaign: « not final yet », in black and white too
+        fillOpacity=alt.condition(alt.datum.provisional, alt.value(0.0), alt.value(1.0)),
     )
-    labels = (
-        base.mark_text(align="left", dx=7, fontSize=10, color=INK)
-        .encode(text="label:N")
-        .transform_filter(alt.datum.is_last)
+    values = base.mark_text(baseline="bottom", dy=-8, fontSize=10, color=INK).encode(
+        text=alt.Text("value:N")
     )
-    layers: list[Any] = [lines, points, labels]
-    if version_breaks:
-        marks = alt.Chart(
-            alt.Data(
-                values=[
-                    {"campaign": c, "note": "Nouvelle version de la grille"} for c in version_breaks
-                ]
+    layers: list[Any] = [lines, points, values, *_break_layers(version_breaks, x)]
+    return styled(
+        _titled(
+            alt.layer(*layers).properties(width="container", height=300),
+            title,
+            "Graphique en courbe : score de l'état des lieux, campagne par campagne.",
+        )
+    )
+
+
+def progress_panels(
+    rows: Sequence[ProgressRow],
+    *,
+    campaigns: Sequence[str] | None = None,
+    domain: tuple[float, float] = SCORE_DOMAIN,
+    axis_title: str = "Score",
+    version_breaks: Sequence[str] = (),
+    provisional: str | None = None,
+) -> list[tuple[str, Any]]:
+    """Small multiples: one small chart per series (e.g. each item), in series order.
+
+    Each panel draws its own series as a dark line with its values, over the
+    other series in light grey (for context), on the same axes as every other
+    panel; its title is the series' name.  Eight near-identical lines with
+    labels on top of each other become eight charts that each read alone (and
+    that the page lays out in columns, stacked on a phone).
+    """
+    campaign_order: list[str] = (
+        list(campaigns)
+        if campaigns is not None
+        else sorted({r["campaign"] for r in rows if r["score"] is not None})
+    )
+    kept = _progress_values(rows, campaign_order, provisional)
+    series: list[str] = list(dict.fromkeys(r["series"] for r in kept))
+    x = _campaign_axis(campaign_order, provisional)
+    y = alt.Y(
+        "score:Q",
+        scale=alt.Scale(domain=list(domain)),
+        title=axis_title,
+        axis=alt.Axis(tickCount=5),
+    )
+    panels: list[tuple[str, Any]] = []
+    for name in series:
+        own = [r for r in kept if r["series"] == name]
+        others = [dict(r, other=r["series"]) for r in kept if r["series"] != name]
+        layers: list[Any] = []
+        if others:
+            layers.append(
+                alt.Chart(alt.Data(values=others))
+                .mark_line(strokeWidth=1, color="#bbbbbb")
+                .encode(x=x, y=y, detail="other:N")
             )
-        ).encode(x=alt.X("campaign:O", sort=campaign_order))
-        layers.append(marks.mark_rule(strokeDash=[2, 3], color=INK, opacity=0.6))
-        layers.append(
-            marks.mark_text(align="left", baseline="top", dx=4, y=4, fontSize=10, color=INK).encode(
-                text="note:N"
+        base = alt.Chart(alt.Data(values=own)).encode(
+            x=x,
+            y=y,
+            tooltip=[
+                alt.Tooltip("campaign:O", title="Campagne"),
+                alt.Tooltip("value:N", title="Score"),
+            ],
+        )
+        layers += [
+            base.mark_line(strokeWidth=2.5, color=SHADES[3]),
+            base.mark_point(
+                filled=True, size=60, shape="circle", color=SHADES[3], stroke=INK
+            ).encode(
+                fillOpacity=alt.condition(alt.datum.provisional, alt.value(0.0), alt.value(1.0))
+            ),
+            base.mark_text(baseline="bottom", dy=-8, fontSize=10, color=INK).encode(text="value:N"),
+            *_break_layers(version_breaks, x)[:1],
+        ]
+        chart = alt.layer(*layers).properties(width="container", height=170)
+        panels.append(
+            (
+                name,
+                styled(
+                    _titled(
+                        chart,
+                        name,
+                        f"Graphique en courbe : score de l'état des lieux de « {name} », "
+                        "campagne par campagne.",
+                    )
+                ),
             )
         )
-    return styled(alt.layer(*layers).properties(title=title, width="container", height=320))
+    return panels
 
 
 def priorities_chart(
     rows: Sequence[GapRow],
     *,
-    title: str = "Priorités : écart entre l'état des lieux et l'objectif",
+    title: str | None = "Écart à l'objectif, en points",
     axis_title: str = "Écart (points sur 100)",
     limit: int | None = None,
 ) -> alt.LayerChart | alt.Chart:
-    """Horizontal bars of each item's gap to its goal, largest first, labelled."""
+    """Horizontal bars of each item's gap to its goal, largest first, labelled.
+
+    The axis always reaches past the longest bar and its label (``gap`` is the
+    difference of the two rounded scores the page shows, see
+    :func:`french.points_between`).
+    """
     kept: list[dict[str, Any]] = sorted(
         (dict(r) for r in rows if r["gap"] is not None), key=lambda r: -float(r["gap"])
     )
@@ -311,19 +480,37 @@ def priorities_chart(
     for r in kept:
         r["label"] = f"{_fmt(r['gap'])} pts"
     order: list[str] = [str(r["item"]) for r in kept]
+    longest = max(float(r["gap"]) for r in kept)
+    top = axis_top(longest)
     base = alt.Chart(alt.Data(values=kept)).encode(
-        y=alt.Y("item:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
-        x=alt.X("gap:Q", title=axis_title, scale=alt.Scale(domainMin=0)),
+        y=alt.Y("item:N", sort=order, title=None, axis=alt.Axis(labelLimit=150)),
+        x=alt.X(
+            "gap:Q",
+            title=axis_title,
+            scale=alt.Scale(domain=[0, top], nice=False),
+            axis=alt.Axis(labelAngle=0),
+        ),
         tooltip=[
             alt.Tooltip("item:N", title="Thème"),
-            alt.Tooltip("gap:Q", title="Écart", format=".0f"),
+            alt.Tooltip("label:N", title="Écart"),
         ],
     )
     bars = base.mark_bar(fill=SHADES[2], stroke=INK, strokeWidth=1)
     labels = base.mark_text(align="left", dx=3, fontSize=10, color=INK).encode(text="label:N")
     return styled(
-        alt.layer(bars, labels).properties(title=title, width="container", height=alt.Step(24))
+        _titled(
+            alt.layer(bars, labels).properties(width="container", height=alt.Step(26)),
+            title,
+            "Graphique en barres : écart entre l'état des lieux et l'objectif, thème par "
+            "thème, du plus grand au plus petit.",
+        )
     )
+
+
+def axis_top(longest: float) -> float:
+    """The end of a gap axis: past ``longest`` by at least a fifth (room for its
+    « NN pts » label), on a multiple of 10, never below 10."""
+    return float(max(10, math.ceil(longest * 1.2 / 10) * 10))
 
 
 def peer_chart(
@@ -331,16 +518,18 @@ def peer_chart(
     groups: Sequence[PeerGroup],
     *,
     own_label: str = "Votre organisation",
-    title: str = "Comparaison avec des organisations comparables",
+    title: str | None = "Votre score et celui des groupes comparables",
     domain: tuple[float, float] = SCORE_DOMAIN,
     axis_title: str = SCORE_AXIS_TITLE,
 ) -> alt.LayerChart | alt.Chart:
     """Own score against each peer group's quartiles (box from Q1 to Q3, median tick).
 
     ``groups`` must already be k-anonymous (see :mod:`assessment.privacy`);
-    the chart only draws what it is given.  The own score is a dark diamond
-    with its value, the median a black tick, the interquartile range a light
-    box: distinct by shape and shade.
+    the chart only draws what it is given.  Each group is named above its
+    box, its median and quartiles written below it (left-aligned: never cut,
+    never on a mark).  The own score, the same for every group, is a dark
+    diamond on each row, named once in the subtitle, never written over the
+    median.
     """
     if not groups:
         return _empty(title, "Pas assez d'organisations comparables")
@@ -350,42 +539,51 @@ def peer_chart(
             "q1": g["q1"],
             "median": g["median"],
             "q3": g["q3"],
-            "median_label": f"médiane {_fmt(g['median'])}",
+            "median_label": (
+                f"médiane {_fmt(g['median'])} · la moitié entre {_fmt(g['q1'])} et {_fmt(g['q3'])}"
+            ),
             "own": own,
-            "own_label": f"{own_label} : {_fmt(own)}" if own is not None else "",
         }
         for g in groups
     ]
     order: list[str] = [str(v["group"]) for v in values]
-    y = alt.Y("group:N", sort=order, title=None, axis=alt.Axis(labelLimit=240))
+    y = alt.Y("group:N", sort=order, title=None, axis=None)
     x_scale = alt.Scale(domain=list(domain))
     base = alt.Chart(alt.Data(values=values))
-    box = base.mark_bar(fill=SHADES[0], stroke=INK, strokeWidth=1, height=18).encode(
+    box = base.mark_bar(fill=SHADES[0], stroke=INK, strokeWidth=1, height=16).encode(
         y=y,
-        x=alt.X("q1:Q", scale=x_scale, title=axis_title),
+        x=alt.X("q1:Q", scale=x_scale, title=axis_title, axis=alt.Axis(labelAngle=0)),
         x2="q3:Q",
         tooltip=[
             alt.Tooltip("group:N", title="Groupe"),
-            alt.Tooltip("q1:Q", title="1er quartile", format=".0f"),
-            alt.Tooltip("median:Q", title="Médiane", format=".0f"),
-            alt.Tooltip("q3:Q", title="3e quartile", format=".0f"),
+            alt.Tooltip("median_label:N", title="Répartition"),
         ],
     )
-    median = base.mark_tick(color=INK, thickness=3, size=26).encode(
+    median = base.mark_tick(color=INK, thickness=3, size=24).encode(
         y=y, x=alt.X("median:Q", scale=x_scale)
     )
-    median_text = base.mark_text(dy=-16, fontSize=10, color=INK).encode(
-        y=y, x=alt.X("median:Q", scale=x_scale), text="median_label:N"
-    )
-    layers: list[alt.Chart] = [box, median, median_text]
+    name = base.mark_text(
+        align="left", baseline="bottom", dy=-12, fontSize=12, fontWeight=600, color=INK
+    ).encode(y=y, x=alt.value(0), text="group:N")
+    median_text = base.mark_text(
+        align="left", baseline="top", dy=14, fontSize=10, color=INK
+    ).encode(y=y, x=alt.value(0), text="median_label:N")
+    layers: list[alt.Chart] = [box, median, name, median_text]
+    subtitle = [typo("Boîte : du 1er au 3e quartile ; trait épais : médiane.")]
     if own is not None:
         own_point = base.mark_point(
-            shape="diamond", filled=True, size=160, color=SHADES[3], stroke=INK
+            shape="diamond", filled=True, size=150, color=SHADES[3], stroke=INK
         ).encode(y=y, x=alt.X("own:Q", scale=x_scale))
-        own_text = base.mark_text(dy=18, fontSize=10, color=INK, fontWeight="bold").encode(
-            y=y, x=alt.X("own:Q", scale=x_scale), text="own_label:N"
-        )
-        layers += [own_point, own_text]
-    return styled(
-        alt.layer(*layers).properties(title=title, width="container", height=alt.Step(56))
+        layers.append(own_point)
+        subtitle.insert(0, typo(f"Losange : {own_label.lower()}, {_fmt(own)} sur 100."))
+    chart = alt.layer(*layers).properties(width="container", height=alt.Step(76))
+    description = (
+        "Graphique : score d'ensemble de l'état des lieux de chaque groupe comparable "
+        "(quartiles et médiane)"
+        + (f", et le vôtre ({_fmt(own)} sur 100)." if own is not None else ".")
     )
+    chart = chart.properties(description=typo(description))
+    chart = chart.properties(
+        title=alt.TitleParams(text=typo(title or ""), subtitle=subtitle, subtitleFontSize=11)
+    )
+    return styled(chart)

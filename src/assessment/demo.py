@@ -40,12 +40,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from assessment import demo_mark, score_store
 from assessment.accounts import AccountError, create_user
 from assessment.answers import not_applicable_ids
 from assessment.db import read_session, write_connection, write_session
+from assessment.french import typo
 from assessment.grid import (
     ChoiceQuestion,
     Grid,
@@ -64,6 +65,7 @@ from assessment.tables import (
     ActionPlanAction,
     Assessment,
     Campaign,
+    GridVersion,
     Organisation,
     User,
     utcnow,
@@ -175,26 +177,71 @@ FIRST_NAMES = ("Marie", "Jean", "Louise", "Henri", "Simone", "Paul", "Germaine",
                "Odette", "René", "Suzanne", "Marcel")  # fmt: skip
 LAST_NAMES = ("Martin", "Bernard", "Durand", "Lefèvre", "Moreau", "Laurent", "Garnier",
               "Chevalier", "Rousseau", "Fontaine", "Mercier", "Blanchard")  # fmt: skip
-ACTION_TITLES = (
-    "Réviser les statuts et le règlement intérieur",
-    "Former les administrateurs à leur mandat",
-    "Organiser un séminaire stratégique avec les salariés et bénévoles",
-    "Mettre en place un baromètre de satisfaction des usagers",
-    "Réaliser un bilan carbone simplifié",
-    "Privilégier les fournisseurs locaux pour les achats courants",
-    "Publier l'écart des rémunérations dans le rapport annuel",
-    "Rédiger une charte éthique et un dispositif d'alerte",
-    "Présenter l'auto-évaluation à l'assemblée générale",
-    "Ouvrir le conseil d'administration à des usagers",
-)
-ISSUE_TEXTS = (
-    "Renforcer la participation des membres à la vie démocratique.",
-    "Associer davantage les salariés et les bénévoles aux décisions.",
-    "Mieux mesurer et faire connaître notre utilité sociale.",
-    "Réduire notre empreinte environnementale sans renoncer à notre activité.",
-    "Consolider les emplois et les parcours de formation.",
+ACTION_TITLES: dict[str, tuple[str, ...]] = {
+    # item id → actions that belong to that theme (a plan's action sits under its theme)
+    "gouvernance": (
+        "Réviser les statuts et le règlement intérieur",
+        "Former les administrateurs à leur mandat",
+        "Ouvrir le conseil d'administration à des usagers",
+        "Mettre en place le vote à distance pour l'assemblée générale",
+    ),
+    "concertation": (
+        "Organiser un séminaire stratégique avec les salariés et bénévoles",
+        "Réunir chaque trimestre un comité de suivi de la stratégie",
+    ),
+    "territorialisation": (
+        "Cartographier nos partenaires sur le territoire",
+        "Privilégier les fournisseurs locaux pour les achats courants",
+    ),
+    "politique-salariale": (
+        "Publier l'écart des rémunérations dans le rapport annuel",
+        "Construire un plan de formation pluriannuel avec les salariés",
+    ),
+    "usagers": (
+        "Mettre en place un baromètre de satisfaction des usagers",
+        "Créer un comité d'usagers consulté deux fois par an",
+    ),
+    "diversite": (
+        "Mesurer la part des femmes dans les instances et l'encadrement",
+        "Diffuser nos offres d'emploi auprès de réseaux d'insertion",
+    ),
+    "environnement": (
+        "Réaliser un bilan carbone simplifié",
+        "Réduire la consommation d'énergie des locaux",
+    ),
+    "ethique": (
+        "Rédiger une charte éthique et un dispositif d'alerte",
+        "Publier chaque année la liste des partenaires financiers",
+    ),
+}
+GENERAL_ACTIONS: tuple[str, ...] = ("Présenter l'auto-évaluation à l'assemblée générale",)
+"""Actions of no particular theme (and of a theme with none listed above)."""
+ISSUE_TEXTS: dict[str, tuple[str, ...]] = {
+    # item id → issues (« Enjeux et axes de progrès ») fitting that theme
+    "gouvernance": ("Renforcer la participation des membres à la vie démocratique.",),
+    "concertation": ("Associer davantage les salariés et les bénévoles aux décisions.",),
+    "territorialisation": ("Mieux ancrer nos activités dans les besoins du territoire.",),
+    "politique-salariale": ("Consolider les emplois et les parcours de formation.",),
+    "usagers": ("Mieux mesurer et faire connaître notre utilité sociale.",),
+    "diversite": ("Ouvrir nos recrutements et nos instances à des profils plus variés.",),
+    "environnement": ("Réduire notre empreinte environnementale sans renoncer à notre activité.",),
+    "ethique": ("Formaliser nos pratiques pour qu'elles ne reposent plus sur quelques personnes.",),
+}
+GENERAL_TEXTS: tuple[str, ...] = (
     "Formaliser nos pratiques pour qu'elles ne reposent plus sur quelques personnes.",
 )
+"""Texts for a question of no particular theme (the systemic view)."""
+
+
+def demo_text(item_id: str | None, question_id: str, rng: random.Random) -> str:
+    """A demo text that fits its question: planned actions for « Actions prévues »,
+    issues of the question's theme otherwise."""
+    if question_id.endswith("-actions"):
+        pool = ACTION_TITLES.get(item_id or "", GENERAL_ACTIONS)
+        return typo(rng.choice(pool) + ".")
+    return typo(rng.choice(ISSUE_TEXTS.get(item_id or "", GENERAL_TEXTS)))
+
+
 COMMENT_TEXTS = (
     "Point discuté en bureau ; à revoir l'an prochain.",
     "Estimation faite avec le trésorier.",
@@ -535,7 +582,7 @@ class AnswerGenerator:
                         )
             elif isinstance(question, TextQuestion) and rng.random() < 0.08:
                 for horizon in horizons:
-                    text_value = rng.choice(ISSUE_TEXTS)[: question.max_length]
+                    text_value = demo_text(item_id, question.id, rng)[: question.max_length]
                     cells.append((question.id, horizon, text_value, None))
         history.levels = levels
         return GeneratedAssessment(
@@ -595,6 +642,11 @@ class SeedReport:
 
 class SeedError(RuntimeError):
     """The database is not in a state where demo data can be added (French message)."""
+
+
+def grid_published_at(first_year: int) -> datetime:
+    """When the demo shows its grid as published: 1 December before the first campaign."""
+    return datetime(first_year - 1, 12, 1, 9, tzinfo=UTC)
 
 
 def campaign_years(count: int, today: date) -> list[int]:
@@ -753,6 +805,18 @@ def seed_demo(
         if not demo_mark.claim(conn) or _has_data(conn):
             raise SeedError(_NOT_EMPTY)
         conn.execute(insert(Campaign), campaign_rows)
+        # the grid the past campaigns were answered on was published before them
+        # (a grid shown as published today under a 2024 campaign would be absurd)
+        published = grid_published_at(years[0])
+        conn.execute(
+            update(GridVersion)
+            .where(
+                GridVersion.grid_id == grid_id,
+                GridVersion.version == version,
+                GridVersion.published_at > published,
+            )
+            .values(created_at=published, updated_at=published, published_at=published)
+        )
     answers_total = 0
     assessments_total = 0
     actions_total = 0
@@ -875,13 +939,14 @@ def _demo_action(
     addressed = [item.id for item in grid.items if item.id not in generated.not_addressed]
     goals = grid.goal_horizons
     status = rng.choices(["todo", "in_progress", "done", "dropped"], [45, 35, 15, 5])[0]
+    item_id = rng.choice(addressed or [grid.items[0].id])
     return {
         "id": action_id,
         "organisation_id": organisation_id,
         "campaign_id": campaign["id"],
-        "item_id": rng.choice(addressed or [grid.items[0].id]),
+        "item_id": item_id,
         "horizon_id": rng.choice(goals) if goals else None,
-        "title": rng.choice(ACTION_TITLES),
+        "title": typo(rng.choice(ACTION_TITLES.get(item_id, GENERAL_ACTIONS))),
         "owner": rng.choice(("Bureau", "Direction", "Conseil d'administration", "Équipe salariée")),
         "due_on": date(campaign["year"] + 1, rng.randint(1, 12), 1),
         "status": status,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel import Locale
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
@@ -222,3 +222,25 @@ def saved_at(moment: _dt.datetime, *, now: _dt.datetime | None = None) -> str:
     if local.date() == today:
         return f"à {clock}"
     return f"le {local.strftime('%d/%m/%Y')} à {clock}"
+
+
+# ---------------------------------------------------------------------------
+# scores shown as whole numbers
+# ---------------------------------------------------------------------------
+
+
+def whole(value: float | int) -> int:
+    """A score as shown: the nearest whole number, halves away from zero
+    (``62.5`` → ``63``, ``87.5`` → ``88``; Python's ``round`` would give 62 and 88).
+
+    The one rounding of every score the pages, charts and reports show, so that
+    the same score never reads differently in two places.
+    """
+    exact = Decimal(str(value))
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def points_between(start: float | int, end: float | int) -> int:
+    """The difference the reader sees: ``whole(end) − whole(start)``, so that
+    « de 63 à 88 » always says « +25 », whatever the decimals behind."""
+    return whole(end) - whole(start)

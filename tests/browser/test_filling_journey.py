@@ -360,11 +360,11 @@ def test_admin_fills_every_item_reloads_submits_and_reads_results(
     assert box is not None and box["width"] > 100 and box["height"] > 100, box
     overall = [format_score(report.overall.get(h)) for h in horizons]
     assert all(value.endswith(" / 100") for value in overall), overall
-    # st.dataframe draws on a canvas; its cells are also in a hidden accessible table
-    table = page.get_by_test_id("stDataFrame").first
-    row = table.locator('tr[role="row"]').filter(has_text="Ensemble").first
-    row.wait_for(state="attached")
-    cells = row.locator('td[role="gridcell"]').all_text_contents()
+    # an HTML table (every column fits a phone), the theme as the row header
+    table = page.locator("table.ess-table--scores").first
+    row = table.locator("tbody tr").filter(has_text="Ensemble").first
+    row.wait_for()
+    cells = row.locator("th, td").all_text_contents()
     assert cells == ["Ensemble", *overall], (cells, overall)
     optional = report.completion.optional_expected
     page.get_by_text(

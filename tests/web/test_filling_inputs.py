@@ -237,9 +237,7 @@ def _follow_up_shown(at: AppTest) -> bool:
 
 def _expected_progress(env: Env) -> str:
     state = stored(env)
-    report = score(
-        env.grid, state.answers, state.not_addressed, state.not_applicable_ids(env.grid)
-    )
+    report = score(env.grid, state.answers, state.not_addressed, state.not_applicable_ids(env.grid))
     counts = report.completion.counts
     return typo(filling.progress_text(counts))  # as drawn: every text goes through typo
 

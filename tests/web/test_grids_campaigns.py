@@ -136,7 +136,7 @@ def test_fix_preview_diff_dry_run_publish(
     # preview: the filling page's form, as an enterprise sees it
     at.radio(key=grid_editor.PANEL_KEY).set_value("Aperçu").run()
     assert any("Les règles de fonctionnement" in m.value for m in at.markdown)
-    assert "État des lieux" in [r.label for r in at.radio]
+    assert any(r.label.startswith("État des lieux — ") for r in at.radio)
     assert "Soumettre" not in [b.label for b in at.button]
     # diff against the shipped version
     at.radio(key=grid_editor.PANEL_KEY).set_value("Différences").run()

@@ -14,6 +14,7 @@ from assessment import assessments, campaigns, privacy
 from assessment.campaigns import create_campaign
 from assessment.scoring import score
 
+from .html_tables import table_with
 from .test_filling import SYSTEM, Env, fill_required, make_env, new_org
 
 RESULTS = "resultats"
@@ -37,6 +38,11 @@ def _charts(at) -> list[dict]:  # type: ignore[no-untyped-def]
     return out
 
 
+def _title(spec: dict) -> str:  # type: ignore[type-arg]
+    title = spec.get("title", "")
+    return str(title.get("text", "") if isinstance(title, dict) else title)
+
+
 def _answers(env: Env) -> tuple[dict[str, Any], frozenset[str]]:
     stored = assessments.find_assessment(env.engine, SYSTEM, env.org, env.campaign)
     assert stored is not None
@@ -51,11 +57,11 @@ def test_scores_table_and_goals_chart(env: Env) -> None:
     fill_required(env.engine, env.grid, env.org, env.campaign, level=2)
     at = env.app(RESULTS).run()
     assert not at.exception
-    table = at.dataframe[0].value
-    row = table[table["Thème"] == "Gouvernance"].iloc[0]
+    table = {r["Thème"]: r for r in table_with(at, "Score de chaque thème")["records"]}
+    row = table["Gouvernance"]
     assert row["État des lieux"] == "50 / 100"
     assert row["Objectif à 1 an"] == "75 / 100"
-    assert table[table["Thème"] == "Environnement"].iloc[0]["État des lieux"] == "Non traité"
+    assert table["Environnement"]["État des lieux"] == "Non traité"
     assert "Résultats provisoires" in _info(at)  # not submitted yet
     specs = _charts(at)
     goals = specs[0]
@@ -95,16 +101,16 @@ def test_peer_comparison_only_from_ten_organisations(env: Env) -> None:
         fill_required(env.engine, env.grid, new_org(env.engine), env.campaign, submit=True)
     at = env.app(RESULTS).run()
     assert "Comparaison indisponible" in _info(at)
-    assert not [s for s in _charts(at) if s.get("title", "").startswith("Comparaison")]
+    assert not [s for s in _charts(at) if _title(s).startswith("Votre score")]
 
     # 12: even the perturbed count (±2) of the group reaches 10
     for _ in range(3):
         fill_required(env.engine, env.grid, new_org(env.engine), env.campaign, level=3, submit=True)
     at = env.app(RESULTS).run()
     assert "Comparaison indisponible" not in _info(at)
-    peers = next(s for s in _charts(at) if s.get("title", "").startswith("Comparaison"))
+    peers = next(s for s in _charts(at) if _title(s).startswith("Votre score"))
     # theme by theme, never the overall score (it stands on the themes each one addressed)
-    assert peers["title"].replace("\u00a0", " ").endswith(" : Gouvernance")
+    assert _title(peers).replace("\u00a0", " ").endswith(" : Gouvernance")
     said = "\n".join(str(m.value) for m in at.markdown).replace("\u00a0", " ")
     assert "Le score d'ensemble n'est pas comparé" in said.replace("’", "'")
     assert "sur 1 thème traité sur 8" in said
@@ -130,15 +136,15 @@ def test_progress_and_last_years_goals(env: Env) -> None:
     fill_required(env.engine, env.grid, env.org, env.campaign, level=2)  # now: 2
     at = env.app(RESULTS).run()
     assert not at.exception
-    progress = next(s for s in _charts(at) if s.get("title", "").startswith("Progression"))
+    progress = next(s for s in _charts(at) if _title(s).startswith("Score de l’état des lieux"))
     assert [(v["campaign"], v["score"]) for v in progress["data"]["values"]] == [
         (str(env.year - 1), 25.0),
         (str(env.year), 50.0),
     ]
-    attained = at.dataframe[1].value
-    row = attained[attained["Thème"] == "Gouvernance"].iloc[0]
+    attained = table_with(at, f"Objectifs {env.year - 1}")["records"]
+    row = next(r for r in attained if r["Thème"] == "Gouvernance")
     assert row["Résultat"] == "Atteint"  # words in the table cells: no emoji font needed
-    assert set(attained["Résultat"]) <= {"Atteint", "Non atteint", "—"}
+    assert {r["Résultat"] for r in attained} <= {"Atteint", "Non atteint", "—"}
 
 
 def test_action_plan_coverage(env: Env) -> None:

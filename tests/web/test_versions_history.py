@@ -20,6 +20,7 @@ from assessment.web import auth_routes
 from assessment.web.views import filling
 
 from .conftest import GUIDE, new_app, open_page
+from .html_tables import table_with
 from .test_filling import PASSWORD, SYSTEM, Env, fill_required, make_env, session_cookie
 from .test_results import RESULTS
 
@@ -114,8 +115,8 @@ def test_old_campaign_keeps_opening_and_scoring_on_its_version(env: Env) -> None
     assert not at.exception
     at.selectbox(key="results:year").set_value(env.year).run()
     assert not at.exception
-    table = at.dataframe[0].value
-    assert table[table["Thème"] == "Gouvernance"].iloc[0]["État des lieux"] != "—"
+    table = {r["Thème"]: r for r in table_with(at, "Score de chaque thème")["records"]}
+    assert table["Gouvernance"]["État des lieux"] != "—"
 
 
 def test_a_renamed_question_keeps_its_history_in_the_progress_chart(env: Env) -> None:
@@ -139,7 +140,7 @@ def test_a_renamed_question_keeps_its_history_in_the_progress_chart(env: Env) ->
     at.radio(key="results:series").set_value("Une question").run()
     at.selectbox(key="results:question").set_value(new_grid.question("gouv-regles-ecrites")).run()
     assert not at.exception
-    progress = next(s for s in _charts(at) if s.get("title", "").startswith("Progression"))
+    progress = next(s for s in _charts(at) if str(s.get("title", "")).startswith("Score de l’"))
     assert [(v["campaign"], v["score"]) for v in progress["values"] if "score" in v] == [
         (str(env.year - 1), 25.0),
         (str(env.year), 50.0),
@@ -155,13 +156,13 @@ def test_a_renamed_question_keeps_its_history_in_the_progress_chart(env: Env) ->
     assert f"{CURRENT} → 2027.1" in captions
     # the renamed item too, and last year's goal is compared with this year's state
     at.radio(key="results:series").set_value("Chaque thème").run()
-    progress = next(s for s in _charts(at) if s.get("title", "").startswith("Progression"))
+    progress = next(s for s in _charts(at) if s.get("title") == "Gouvernance")  # its panel
     governance = [
         (v["campaign"], v["score"]) for v in progress["values"] if v.get("series") == "Gouvernance"
     ]
     assert [c for c, _ in governance] == [str(env.year - 1), str(env.year), str(env.year + 1)]
-    attained = next(d.value for d in at.dataframe if "Résultat" in d.value.columns)
-    assert attained[attained["Thème"] == "Gouvernance"].iloc[0]["Résultat"] == "Atteint"
+    attained = table_with(at, "Objectifs")["records"]
+    assert next(r for r in attained if r["Thème"] == "Gouvernance")["Résultat"] == "Atteint"
 
 
 def test_starting_from_last_years_answers_follows_replaces_and_says_so(env: Env) -> None:

@@ -31,7 +31,7 @@ from assessment.answers import is_visible
 from assessment.assessments import AssessmentState
 from assessment.campaigns import CampaignInfo
 from assessment.french import date as french_date
-from assessment.french import number, plural, typo
+from assessment.french import number, plural, points_between, typo, whole
 from assessment.grid import (
     ChoiceQuestion,
     Grid,
@@ -56,14 +56,15 @@ DEBATE_QUESTIONS = 8
 
 def score_text(value: float | None) -> str:
     """``62 / 100``; ``—`` without a score."""
-    return NO_SCORE if value is None else typo(f"{number(round(value), 0)} / 100")
+    return NO_SCORE if value is None else typo(f"{number(whole(value), 0)} / 100")
 
 
 def points_text(value: float | None) -> str:
-    """``+6 points``, ``−3 points``, ``0 point``."""
+    """``+6 points``, ``−3 points``, ``0 point`` (``value``: a difference of shown
+    scores, :func:`~assessment.french.points_between`)."""
     if value is None:
         return NO_SCORE
-    shown = round(value)
+    shown = whole(value)
     sign = "+" if shown > 0 else "−" if shown < 0 else ""
     return sign + plural(abs(shown), "point")
 
@@ -370,7 +371,8 @@ def _debate(
     for priority in [p for p in priorities(grid, report) if p.gap > 0][:3]:
         questions.append(
             f"« {_label(grid, priority.item_id)} » : de {score_text(priority.current)} "
-            f"aujourd'hui à {score_text(priority.goal)} dans un an ({points_text(priority.gap)}) ; "
+            f"aujourd'hui à {score_text(priority.goal)} dans un an "
+            f"({points_text(points_between(priority.current, priority.goal))}) ; "
             "cet objectif est-il réaliste, et les actions prévues suffisent-elles ?"
         )
     live = {(a.item_id, a.horizon_id) for a in actions if a.status != "dropped"}
@@ -476,7 +478,7 @@ def build_report(inputs: ReportInputs) -> Report:
     to_work_on = [
         typo(
             f"{_label(grid, p.item_id)} : de {score_text(p.current)} à {score_text(p.goal)} "
-            f"({points_text(p.gap)})"
+            f"({points_text(points_between(p.current, p.goal))})"
         )
         for p in gaps
     ]
@@ -517,7 +519,9 @@ def build_report(inputs: ReportInputs) -> Report:
                 ProgressRow(
                     theme, score_text(before),
                     score_text(result.target if result else None), score_text(now),
-                    points_text(None if before is None or now is None else now - before),
+                    points_text(
+                        None if before is None or now is None else points_between(before, now)
+                    ),
                     verdict,
                 )
             )  # fmt: skip
@@ -530,7 +534,7 @@ def build_report(inputs: ReportInputs) -> Report:
             f"à {score_text(overall_now)} ("
             + points_text(
                 None if overall_before is None or overall_now is None
-                else overall_now - overall_before
+                else points_between(overall_before, overall_now)
             )
             + f"), {covered.text()}"
             + _coverage_before(previous.grid, previous_report, previous.year, covered.count)
@@ -552,7 +556,8 @@ def build_report(inputs: ReportInputs) -> Report:
     all_gaps = [p for p in priorities(grid, report) if p.gap > 0]
     if all_gaps:
         gap_rows: list[dict[str, Any]] = [
-            {"item": _label(grid, p.item_id), "gap": p.gap} for p in all_gaps
+            {"item": _label(grid, p.item_id), "gap": float(points_between(p.current, p.goal))}
+            for p in all_gaps
         ]
         charts.append(
             ChartData(

@@ -40,7 +40,8 @@ def main() -> None:
         page_title=APP_TITLE,
         page_icon=PAGE_ICON,
         layout="wide",
-        initial_sidebar_state="expanded",
+        # open beside the page on a desktop, closed over it on a phone (< 768 px)
+        initial_sidebar_state="auto",
         # no menu at all (client.toolbarMode = "minimal" shows only these items):
         # Streamlit's « About » box says « Made with Streamlit » in English
         menu_items={"Get help": None, "Report a bug": None, "About": None},

@@ -63,7 +63,7 @@ from assessment.grid_store import DEFAULT_GRID_ID
 from assessment.permissions import Action, Actor, PermissionDenied, Target, can
 from assessment.profiles import PROFILE_FIELDS, UNKNOWN_PROFILE, Profile
 from assessment.scoring import Scorer, ScoreReport, SectionCompletion
-from assessment.web import state
+from assessment.web import screen, state
 from assessment.web.safe import md_escape
 
 PREFIX = "fill"
@@ -763,17 +763,29 @@ def _init(key: str, value: Any) -> None:
         st.session_state[key] = value
 
 
+def answer_name(shown: str, question_label: str) -> str:
+    """An answer widget's accessible name: what it shows (the horizon), then its
+    question, so that a screen reader never hears three « État des lieux » in a row."""
+    return f"{shown} — {question_label}"
+
+
 def _answer_widget(view: QuestionView, horizon: str, label: str, disabled: bool) -> None:
     question = view.question
     key = widget_key(question.id, horizon)
     draft = _draft()
     stored = draft.answers.get(question.id, {}).get(horizon) if draft else None
     _init(key, _to_widget(view, stored))
+    if isinstance(question, NumberQuestion) and view.unit:
+        label = f"{label} ({view.unit})"
+    # shown: the horizon; named (aria-label): the horizon and the question
+    screen.shown_label(label)
+    label = answer_name(label, view.label)
     common: dict[str, Any] = {
         "key": key,
         "on_change": _on_change,
         "args": (question.id, horizon),
         "disabled": disabled,
+        "label_visibility": "collapsed",
     }
     if isinstance(question, LevelQuestion):
         names = view.level_names
@@ -799,7 +811,7 @@ def _answer_widget(view: QuestionView, horizon: str, label: str, disabled: bool)
         # a text field: French users type decimal commas (« 45,5 »), which a
         # browser's number field drops; read by french.parse_number on change
         st.text_input(
-            f"{label} ({view.unit})" if view.unit else label,
+            label,
             placeholder="Non renseigné",
             autocomplete="off",
             **common,
@@ -1181,6 +1193,33 @@ def _progress(report: ScoreReport, draft: Draft) -> None:
             st.markdown(line)
 
 
+PROGRESS_KEY = f"{PREFIX}:progress"
+"""The sticky container of the progress line and the contents (``st-key-fill-progress``)."""
+
+
+def contents_links(plan: FormPlan, draft: Draft, report: ScoreReport) -> list[tuple[str, str, str]]:
+    """The page's contents: (short title, anchor, « 3/12 » or « non traité ») per section,
+    then the submission."""
+    links: list[tuple[str, str, str]] = []
+    completion = report.completion
+    for section in plan.sections:
+        title = plan.short_titles.get(section, "")
+        target = "vue-systemique" if section == SYSTEMIC else f"theme-{section}"
+        if section in draft.not_addressed:
+            links.append((title, target, "non traité"))
+            continue
+        counts = completion.section(None if section == SYSTEMIC else section)
+        status = (
+            f"{counts.required_answered}/{counts.required_expected}"
+            if counts.required_expected
+            else f"{counts.optional_answered}/{counts.optional_expected}"
+        )
+        links.append((title, target, status))
+    if not draft.preview:
+        links.append(("Soumettre", "soumettre", ""))
+    return links
+
+
 def _status_body() -> None:
     """The progress and « Enregistré » lines, from the session's draft (a fragment
     of their own: an answer's callback reruns them with its item)."""
@@ -1188,7 +1227,9 @@ def _status_body() -> None:
     draft = _draft()
     if grid is None or draft is None:
         return
-    _progress(_derived(grid, draft)[0], draft)
+    report = _derived(grid, draft)[0]
+    _progress(report, draft)
+    screen.contents(contents_links(plan_for(grid), draft, report))
 
 
 _status_fragment: Callable[[], None] = state.fragment(_status_body, key=STATUS_KEY)
@@ -1640,7 +1681,9 @@ def render_form(
     (not in a preview) the submission."""
     grid = plan.grid
     draft.full_rerun = False
-    _status_fragment()
+    screen.filling_style(PROGRESS_KEY)
+    with st.container(key=PROGRESS_KEY):  # stays on top while the page scrolls
+        _status_fragment()
     _grid_intro(plan, draft)
     _themes_step(plan, draft)
     if not preview and actor is not None and year is not None:

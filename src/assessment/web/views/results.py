@@ -16,7 +16,7 @@ import streamlit as st
 
 from assessment import action_plan, assessments, charts, exchange, exports, privacy, reports
 from assessment.comparisons import GroupStats, ThemeComparison, standing, theme_comparisons
-from assessment.french import plural, typo
+from assessment.french import plural, points_between, typo, whole
 from assessment.grid import Grid, LevelQuestion, text
 from assessment.gridtools.lineage import (
     Lineage,
@@ -38,7 +38,7 @@ from assessment.scoring import (
 )
 from assessment.scoring import coverage as score_coverage
 from assessment.settings import get_settings
-from assessment.web import chart_cache, state
+from assessment.web import chart_cache, screen, state
 from assessment.web.safe import md_escape
 
 PREFIX = "results"
@@ -50,15 +50,22 @@ NOT_REACHED = "Non atteint"
 
 
 def format_score(value: float | None) -> str:
-    """``62 / 100``; ``—`` when there is no score."""
-    return NO_SCORE if value is None else f"{round(value):d} / 100"
+    """``62 / 100``; ``—`` when there is no score (halves rounded up: :func:`whole`)."""
+    return NO_SCORE if value is None else f"{whole(value):d} / 100"
 
 
 def format_points(value: float | None) -> str:
+    """``+25``, ``-3``, ``0`` (a difference already computed from shown scores)."""
     if value is None:
         return NO_SCORE
-    shown = round(value)
+    shown = whole(value)
     return f"+{shown}" if shown > 0 else str(shown)
+
+
+def shown_gap(start: float | None, end: float | None) -> int | None:
+    """The difference between two scores as the page shows them (« de 63 à 88 »
+    says « +25 »): computed from the rounded scores, never rounded apart."""
+    return None if start is None or end is None else points_between(start, end)
 
 
 def completion_text(report: ScoreReport) -> str:
@@ -195,12 +202,11 @@ def _peer_value_label(dimension: str, value: Any) -> str:
 def _scores_section(current: Scored) -> None:
     grid, report = current.grid, current.report
     st.subheader("Scores par thème et par horizon")
-    st.dataframe(
+    # an HTML table: every column fits a phone (headers wrap), read as a table
+    screen.frame_table(
         score_table(grid, report),
-        hide_index=True,
-        width="stretch",
-        # wide enough for « Approche systémique et transversale » (cut off otherwise)
-        column_config={"Thème": st.column_config.TextColumn(width="large")},
+        "Score de chaque thème à chaque horizon",
+        key=f"{PREFIX}:scores",
     )
     st.caption(f"Scores sur 100. {completion_text(report)}")
     covered = score_coverage(grid, report)
@@ -261,7 +267,7 @@ def _choices_section(current: Scored) -> None:
 def _priorities_section(current: Scored) -> None:
     grid, report = current.grid, current.report
     st.subheader("Priorités")
-    ranked = [p for p in priorities(grid, report) if p.gap > 0]
+    ranked = [p for p in priorities(grid, report) if (shown_gap(p.current, p.goal) or 0) > 0]
     if not ranked:
         st.info("Aucun écart entre l'état des lieux et l'objectif à 1 an pour l'instant.")
         return
@@ -273,12 +279,13 @@ def _priorities_section(current: Scored) -> None:
     st.markdown(
         "\n".join(
             f"{p.rank}. **{item_label(grid, p.item_id)}** : de {format_score(p.current)} "
-            f"à {format_score(p.goal)} ({format_points(p.gap)} points)"
+            f"à {format_score(p.goal)} ({format_points(shown_gap(p.current, p.goal))} points)"
             for p in ranked
         )
     )
     rows: list[charts.GapRow] = [
-        {"item": item_label(grid, p.item_id), "gap": p.gap} for p in ranked
+        {"item": item_label(grid, p.item_id), "gap": float(shown_gap(p.current, p.goal) or 0)}
+        for p in ranked
     ]
     chart_cache.show(charts.priorities_chart, rows)
 
@@ -343,7 +350,31 @@ def _progress_section(history: list[Scored], current: Scored) -> None:
     ordered = sorted([*earlier, current], key=lambda s: s.summary.year)
     keys = [(str(s.summary.year), s.grid.key) for s in ordered]
     breaks = [keys[i][0] for i in version_breaks(keys)]
-    chart_cache.show(charts.progress_chart, rows, campaigns=campaigns_order, version_breaks=breaks)
+    provisional = str(current.summary.year) if current.state.status != "submitted" else None
+    if series == "Chaque thème":
+        # small multiples: one chart per theme, two by two (stacked on a phone)
+        panels = charts.progress_panels(
+            rows, campaigns=campaigns_order, version_breaks=breaks, provisional=provisional
+        )
+        for start in range(0, len(panels), 2):
+            pair = panels[start : start + 2]
+            for column, (_name, chart) in zip(st.columns(2), pair, strict=False):
+                column.altair_chart(chart, width="stretch", theme=None)
+    else:
+        chart_cache.show(
+            charts.progress_chart,
+            rows,
+            campaigns=campaigns_order,
+            version_breaks=breaks,
+            provisional=provisional,
+        )
+    if provisional is not None:
+        st.caption(
+            typo(
+                f"Campagne {provisional} provisoire (point creux) : l'auto-évaluation "
+                "n'est pas encore soumise."
+            )
+        )
     if breaks:
         changes = ", ".join(
             f"{keys[i - 1][0]} → {keys[i][0]} (version {ordered[i - 1].grid.version} → "
@@ -383,12 +414,16 @@ def _progress_section(history: list[Scored], current: Scored) -> None:
                 else item_label(grid, key),
                 f"Objectif {last.summary.year}": format_score(result.target),
                 f"État des lieux {current.summary.year}": format_score(result.achieved),
-                "Écart": format_points(result.delta),
+                "Écart": format_points(shown_gap(result.target, result.achieved)),
                 "Résultat": verdict,
             }
         )
     if table:
-        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+        screen.frame_table(
+            pd.DataFrame(table),
+            f"Objectifs {last.summary.year} et état des lieux {current.summary.year}",
+            key=f"{PREFIX}:attainment",
+        )
 
 
 def peer_groups(tables: list[privacy.ProtectedTable]) -> dict[str, list[GroupStats]]:
