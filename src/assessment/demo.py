@@ -55,7 +55,7 @@ from assessment.grid import (
     TextQuestion,
     YesNoQuestion,
 )
-from assessment.grid_store import DEFAULT_GRID_ID, get_grid, latest_version
+from assessment.grid_store import DEFAULT_GRID_ID, get_grid, latest_version, published_grids
 from assessment.organisations import siren_with_key
 from assessment.permissions import Actor, Role
 from assessment.profiles import Profile
@@ -800,6 +800,7 @@ def seed_demo(
         }
         for index, year in enumerate(years)
     ]
+    older = [g.version for g in published_grids(engine, grid_id) if g.version != version]
     with write_connection(engine) as conn:
         # checked again and marked in the transaction of the first rows: no race
         if not demo_mark.claim(conn) or _has_data(conn):
@@ -807,16 +808,19 @@ def seed_demo(
         conn.execute(insert(Campaign), campaign_rows)
         # the grid the past campaigns were answered on was published before them
         # (a grid shown as published today under a 2024 campaign would be absurd)
+        # (an earlier version of it, a month earlier for each version back)
         published = grid_published_at(years[0])
-        conn.execute(
-            update(GridVersion)
-            .where(
-                GridVersion.grid_id == grid_id,
-                GridVersion.version == version,
-                GridVersion.published_at > published,
+        for back, shown in enumerate([version, *reversed(older)]):
+            moment = published - timedelta(days=30 * back)
+            conn.execute(
+                update(GridVersion)
+                .where(
+                    GridVersion.grid_id == grid_id,
+                    GridVersion.version == shown,
+                    GridVersion.published_at > moment,
+                )
+                .values(created_at=moment, updated_at=moment, published_at=moment)
             )
-            .values(created_at=published, updated_at=published, published_at=published)
-        )
     answers_total = 0
     assessments_total = 0
     actions_total = 0

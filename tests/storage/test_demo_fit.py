@@ -60,9 +60,14 @@ def test_demo_grid_is_published_before_its_first_campaign(engine: Engine) -> Non
     with read_session(engine) as session:
         row = session.execute(
             select(GridVersion.published_at, GridVersion.created_at).where(
-                GridVersion.grid_id == DEFAULT_GRID_ID
+                GridVersion.grid_id == DEFAULT_GRID_ID, GridVersion.version == first.grid_version
             )
         ).one()
+        earlier = session.scalars(
+            select(GridVersion.published_at).where(
+                GridVersion.grid_id == DEFAULT_GRID_ID, GridVersion.version != first.grid_version
+            )
+        ).all()
         earliest_answer = session.scalar(
             select(Assessment.created_at).order_by(Assessment.created_at).limit(1)
         )
@@ -71,3 +76,5 @@ def test_demo_grid_is_published_before_its_first_campaign(engine: Engine) -> Non
     assert row.created_at <= row.published_at
     assert earliest_answer is not None and row.published_at < earliest_answer
     assert row.published_at == demo.grid_published_at(first.year)
+    # the versions before it (kept in guide/) were published before it
+    assert earlier and all(moment < row.published_at for moment in earlier)
