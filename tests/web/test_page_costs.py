@@ -16,6 +16,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from assessment import action_plan, exports
+from assessment.french import typo
 from assessment.web import chart_cache
 
 from .test_filling import Env, fill_required, make_env
@@ -63,8 +64,9 @@ def deferred(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], Any]]:
 def _download(
     at: AppTest, label: str, deferred: dict[str, Callable[[], Any]], file_name: str
 ) -> bytes:
-    """What clicking the download button ``label`` sends (its data built now)."""
-    button = next(d for d in at.get("download_button") if d.label == label)
+    """What clicking the download button ``label`` (as written by the page, before
+    the drawn typography) sends (its data built now)."""
+    button = next(d for d in at.get("download_button") if d.label == typo(label))
     assert button.proto.HasField("deferred_file_id"), f"{label}: built on every run"
     data = deferred[file_name]()
     return data.encode("utf-8") if isinstance(data, str) else bytes(data)

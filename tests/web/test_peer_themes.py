@@ -16,6 +16,7 @@ from assessment.scoring import score
 from assessment.web.views import results
 
 from .test_filling import SYSTEM, Env, make_env, new_org
+from .test_results import PEER_TITLE, _title
 
 STRONGEST = "gouvernance"
 SYSTEMIC_LEVEL = 2
@@ -80,8 +81,8 @@ def test_rating_only_the_strongest_theme_does_not_rank_above_peers(env: Env) -> 
     said = "\n".join(str(m.value) for m in at.markdown).replace(NBSP, " ").replace(NNBSP, " ")
     assert f"pour 1 thème sur {len(themes)}" in said
     assert "Le score d’ensemble n’est pas comparé" in said
-    titles = [s.get("title", "") for s in _chart_specs(at)]
-    peer_titles = [t for t in titles if t.startswith("Comparaison")]
+    titles = [_title(s) for s in _chart_specs(at)]
+    peer_titles = [t for t in titles if t.startswith(PEER_TITLE)]
     assert peer_titles and all(t.replace(NBSP, " ").endswith(" : Gouvernance") for t in peer_titles)
 
 

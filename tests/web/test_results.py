@@ -17,6 +17,8 @@ from assessment.scoring import score
 from .html_tables import table_with
 from .test_filling import SYSTEM, Env, fill_required, make_env, new_org
 
+PEER_TITLE = "Comparaison avec des organisations comparables"
+"""How the results page titles its peer chart, theme by theme (« … : Gouvernance »)."""
 RESULTS = "resultats"
 
 
@@ -101,14 +103,14 @@ def test_peer_comparison_only_from_ten_organisations(env: Env) -> None:
         fill_required(env.engine, env.grid, new_org(env.engine), env.campaign, submit=True)
     at = env.app(RESULTS).run()
     assert "Comparaison indisponible" in _info(at)
-    assert not [s for s in _charts(at) if _title(s).startswith("Votre score")]
+    assert not [s for s in _charts(at) if _title(s).startswith(PEER_TITLE)]
 
     # 12: even the perturbed count (±2) of the group reaches 10
     for _ in range(3):
         fill_required(env.engine, env.grid, new_org(env.engine), env.campaign, level=3, submit=True)
     at = env.app(RESULTS).run()
     assert "Comparaison indisponible" not in _info(at)
-    peers = next(s for s in _charts(at) if _title(s).startswith("Votre score"))
+    peers = next(s for s in _charts(at) if _title(s).startswith(PEER_TITLE))
     # theme by theme, never the overall score (it stands on the themes each one addressed)
     assert _title(peers).replace("\u00a0", " ").endswith(" : Gouvernance")
     said = "\n".join(str(m.value) for m in at.markdown).replace("\u00a0", " ")

@@ -61,7 +61,8 @@ def test_every_answer_group_is_named_by_its_question_and_horizon(env: Env) -> No
     # what is shown: the horizon (and an indicator's unit), hidden from screen readers
     body = _html(at)
     assert '<p class="ess-answer-label" aria-hidden="true">État des lieux</p>' in body
-    number = at.number_input(key=filling.widget_key("soc-ecart-remunerations", "current"))
+    # a number is typed in a text field (French decimal commas)
+    number = at.text_input(key=filling.widget_key("soc-ecart-remunerations", "current"))
     question = grid.question("soc-ecart-remunerations")
     assert isinstance(question, NumberQuestion)
     assert number.label.startswith("État des lieux (") and number.label.endswith(
@@ -94,7 +95,9 @@ def test_the_progress_line_and_contents_stay_on_top(env: Env) -> None:
     nav = re.search(r'<nav class="ess-contents"[^>]*>(.*?)</nav>', _html(at))
     assert nav is not None
     assert re.search(r'href="#theme-gouvernance">[^<]+</a> <span[^>]*>1/\d+<', nav[1])
-    # an optional theme left out says so
+    # an optional theme left out says so (the answer reran its item and the progress
+    # only: a full run shows the rest of the page again)
+    at.run()
     at.checkbox(key=filling.theme_key("ethique")).uncheck().run()
     assert 'href="#theme-ethique">Éthique</a> <span class="ess-contents__status">non traité' in (
         _html(at)
