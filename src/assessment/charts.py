@@ -521,8 +521,11 @@ def peer_chart(
     title: str | None = "Votre score et celui des groupes comparables",
     domain: tuple[float, float] = SCORE_DOMAIN,
     axis_title: str = SCORE_AXIS_TITLE,
+    subject: str = "score d'ensemble de l'état des lieux",
 ) -> alt.LayerChart | alt.Chart:
     """Own score against each peer group's quartiles (box from Q1 to Q3, median tick).
+
+    ``subject`` names the compared score in the screen readers' description.
 
     ``groups`` must already be k-anonymous (see :mod:`assessment.privacy`);
     the chart only draws what it is given.  Each group is named above its
@@ -577,10 +580,8 @@ def peer_chart(
         layers.append(own_point)
         subtitle.insert(0, typo(f"Losange : {own_label.lower()}, {_fmt(own)} sur 100."))
     chart = alt.layer(*layers).properties(width="container", height=alt.Step(76))
-    description = (
-        "Graphique : score d'ensemble de l'état des lieux de chaque groupe comparable "
-        "(quartiles et médiane)"
-        + (f", et le vôtre ({_fmt(own)} sur 100)." if own is not None else ".")
+    description = f"Graphique : {subject} de chaque groupe comparable (quartiles et médiane)" + (
+        f", et le vôtre ({_fmt(own)} sur 100)." if own is not None else "."
     )
     chart = chart.properties(description=typo(description))
     chart = chart.properties(

@@ -525,6 +525,7 @@ def _peers_section(engine: Any, actor: Actor, current: Scored) -> None:
         chosen.own,
         groups,
         title=typo(f"Comparaison avec des organisations comparables : {theme}"),
+        subject=f"état des lieux du thème « {theme} »",
     )
     note = next((t.note_fr for t in tables if t.measure == chosen.item_id), "")
     st.caption(
