@@ -201,6 +201,7 @@ def test_action_plan_crud_and_export(world: World) -> None:
     assert rows == [
         {
             "id": first,
+            "number": 1,  # numbered per organisation, not the database id
             "item": "Gouvernance démocratique",
             "horizon": "Objectif à 1 an",
             "title": "Réviser les statuts",
@@ -218,11 +219,11 @@ def test_action_plan_crud_and_export(world: World) -> None:
 @pytest.mark.parametrize(
     ("changes", "words"),
     [
-        ({"title": " "}, "titre"),
+        ({"title": " "}, "^Action"),  # the page's label of the field
         ({"status": "fini"}, "statut"),
         ({"item_id": "inconnu"}, "n'est pas un thème"),
         ({"horizon_id": "current"}, "horizon d'objectif"),
-        ({"due_on": "demain"}, "échéance"),
+        ({"due_on": "demain"}, "Échéance"),
     ],
 )
 def test_invalid_actions(world: World, changes: dict, words: str) -> None:

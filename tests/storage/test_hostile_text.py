@@ -298,7 +298,7 @@ def test_unusual_but_harmless_text_round_trips(world: World, value: str) -> None
 @corpus
 @pytest.mark.parametrize(
     ("field", "label"),
-    [("title", "titre"), ("owner", "responsable"), ("notes", "notes"), ("item_id", "thème")],
+    [("title", "Action"), ("owner", "Responsable"), ("notes", "Notes"), ("item_id", "Thème")],
 )
 def test_actions_refuse_hostile_text(world: World, hostile: str, field: str, label: str) -> None:
     values = {"item_id": "gouvernance", "title": "Réviser les statuts"}
@@ -315,7 +315,7 @@ def test_actions_refuse_hostile_text(world: World, hostile: str, field: str, lab
 
 
 def test_action_title_length(world: World) -> None:
-    with pytest.raises(action_plan.ActionPlanError, match=r"^titre\u00a0: 300 caractères au plus"):
+    with pytest.raises(action_plan.ActionPlanError, match=r"^Action\u00a0: 300 caractères au plus"):
         action_plan.add_action(
             world.engine, world.member, world.org_a, item_id="gouvernance", title=TOO_LONG
         )
