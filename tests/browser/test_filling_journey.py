@@ -82,8 +82,14 @@ def org_admin(filling_server: LiveServer) -> Iterator[OrgAdmin]:
 
 @pytest.fixture(scope="module")
 def inputs_admin(filling_server: LiveServer) -> Iterator[OrgAdmin]:
-    """Another organisation, for the journey through numbers, conflicts and texts."""
-    yield from _new_org_admin(filling_server, "Association Saisie à la Française")
+    """Another organisation, for the journey through numbers, conflicts and texts: its
+    assessment opened with every theme worked on (the theme step has its own journey)."""
+    for admin in _new_org_admin(filling_server, "Association Saisie à la Française"):
+        assert admin.actor.organisation_id is not None
+        assessments.open_assessment(
+            admin.engine, admin.actor, admin.actor.organisation_id, admin.campaign.id
+        )
+        yield admin
 
 
 # ---------------------------------------------------------------------------
@@ -435,8 +441,10 @@ def _status(page):  # type: ignore[no-untyped-def]
 
 def _expected_progress(admin: OrgAdmin):  # type: ignore[no-untyped-def]
     state = _stored(admin)
-    counts = score(admin.grid, state.answers, state.not_addressed).completion.counts
-    return filling.progress_text(counts)
+    report = score(
+        admin.grid, state.answers, state.not_addressed, state.not_applicable_ids(admin.grid)
+    )
+    return filling.progress_text(report.completion.counts)
 
 
 def _type_number(page, question_id: str, horizon_id: str, typed: str):  # type: ignore[no-untyped-def]
@@ -509,17 +517,17 @@ def test_numbers_a_refused_save_a_follow_up_and_long_text_at_desktop_width(
     _shot(page, "inputs-04-follow-up-gone")
 
     # -- long text: committed after a pause in typing, kept across a reload
-    area = page.locator(f".{_key_class(LONG_TEXT, 'goal_1y')} textarea")
+    area = page.locator(f".{_key_class(LONG_TEXT, 'current')} textarea")
     area.scroll_into_view_if_needed()
     area.click()
     words = "Ouvrir le conseil d’administration aux salariés et aux usagers."
     area.press_sequentially(words, delay=5)
-    _wait_stored(page, admin, LONG_TEXT, "goal_1y", words)  # with the focus still there
+    _wait_stored(page, admin, LONG_TEXT, "current", words)  # with the focus still there
     assert area.evaluate("(el) => el === document.activeElement")
     page.reload()
     wait_for_app(page)
     heading(page, "Mon auto-évaluation").wait_for()
-    area = page.locator(f".{_key_class(LONG_TEXT, 'goal_1y')} textarea")
+    area = page.locator(f".{_key_class(LONG_TEXT, 'current')} textarea")
     assert area.input_value() == words
     assert page.locator(f".{_key_class(PERCENT, 'current')} input").input_value() == "45,5"
     page.get_by_text(FOLLOW_UP_LABEL).first.wait_for(state="detached")  # after a reload too
@@ -561,7 +569,7 @@ def test_numbers_a_refused_save_a_follow_up_and_long_text_at_desktop_width(
     _shot(page, "inputs-06-after-reload")
 
     # -- text typed and not yet committed: the browser asks before leaving
-    area = page.locator(f".{_key_class(LONG_TEXT, 'goal_3y')} textarea")
+    area = page.locator(f".{_key_class(LONG_TEXT, 'current')} textarea")
     area.scroll_into_view_if_needed()
     area.click()
     area.press_sequentially("Pas encore enregistré", delay=5)

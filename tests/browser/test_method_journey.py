@@ -149,7 +149,7 @@ def test_theme_reason_evidence_and_typed_actions(
     page.goto(f"{method_server.url}/plan-action")
     wait_for_app(page)
     _close_sidebar_on_a_phone(page, width)
-    heading(page, "Plan d'action").wait_for()
+    heading(page, "Plan d’action").wait_for()
     page.get_by_text("Former les nouveaux élus").first.wait_for()
     screenshot(page, f"method-{width}-03-plan")
 

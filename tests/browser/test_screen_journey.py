@@ -342,7 +342,7 @@ def test_desktop_filling_and_history(
         )
         _check_fits(page, DESKTOP["width"])
         page.get_by_role("heading", name="Progression d’une campagne à l’autre").or_(
-            page.get_by_role("heading", name="Progression d'une campagne à l'autre")
+            page.get_by_role("heading", name="Progression d’une campagne à l’autre")
         ).first.scroll_into_view_if_needed()
         _shot(page, "desktop-02-history-small-multiples")
         _shot(page, "desktop-03-results", full=True)
