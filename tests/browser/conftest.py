@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from assessment import accounts, campaigns, db, demo, grid_store, organisations
+from assessment import accounts, assessments, campaigns, db, demo, grid_store, organisations
 from assessment.grid import Grid
 from assessment.permissions import Actor, Role
 from assessment.tables import Organisation
@@ -236,10 +236,19 @@ class OrgAdmin:
 
 
 def fictional_org_admin(
-    database_url: str, *, name: str, region: str, size_band: str, domain: str
+    database_url: str,
+    *,
+    name: str,
+    region: str,
+    size_band: str,
+    domain: str,
+    themes_chosen: bool = True,
 ) -> OrgAdmin:
-    """A new organisation (no earlier assessment) and its admin account (password
-    :data:`DEMO_PASSWORD`) on a demo database; the caller disposes of ``engine``.
+    """A new organisation and its admin account (password :data:`DEMO_PASSWORD`) on a
+    demo database; the caller disposes of ``engine``.  With ``themes_chosen``, its
+    assessment of the current campaign is opened with every theme worked on (the
+    page itself starts a new one with the optional themes unticked: the journey of
+    that step passes ``False``, leaving no assessment yet).
 
     A demo database takes no organisation through the core (``demo_mark``): this
     one is fictional test data, written as the demo seed writes its own."""
@@ -271,6 +280,8 @@ def fictional_org_admin(
     actor = Actor(
         user_id=user_id, email=email, role=Role.ORG_ADMIN, organisation_id=organisation_id
     )
+    if themes_chosen:
+        assessments.open_assessment(engine, actor, organisation_id, campaign.id)
     return OrgAdmin(email, actor, engine, grid, campaign)
 
 

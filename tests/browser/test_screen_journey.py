@@ -101,6 +101,8 @@ def _new_org(engine: Engine) -> Org:
     actor = Actor(
         user_id=user_id, email=email, role=Role.ORG_ADMIN, organisation_id=organisation_id
     )
+    # every theme worked on (the themes step has its own journey)
+    assessments.open_assessment(engine, actor, organisation_id, campaign.id)
     return Org(email, actor, engine, grid, campaign)
 
 
