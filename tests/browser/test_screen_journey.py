@@ -207,7 +207,7 @@ def _check_sticky(page: Any) -> dict[str, float]:
     )
     box = bar.bounding_box()
     assert box is not None and 0 <= box["y"] <= 90, box  # still on top of the screen
-    assert bar.get_by_text(re.compile(r"^Progression : \d+ / \d+")).is_visible()
+    assert bar.get_by_text(re.compile(r"^Progression\s:\s\d+ / \d+")).is_visible()
     assert bar.get_by_role("navigation", name="Sommaire de l’auto-évaluation").is_visible()
     return box
 
