@@ -341,3 +341,27 @@ def sign_out(page) -> None:  # type: ignore[no-untyped-def]
     page.get_by_text("Vous êtes déconnecté.").wait_for()
     heading(page, "Connexion").wait_for()
     wait_for_app(page)
+
+
+def choose(page, label: str, option: str, *, exact: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Pick ``option`` in the select box labelled ``label``, as a user would.
+
+    A rerun that arrives while the list is open (a component sending its value late,
+    on a loaded machine) redraws the select box and closes its list: open it again,
+    as a user would, until the option can be clicked."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label)
+    item = page.get_by_role("option", name=option, exact=exact)
+    for _ in range(5):
+        wait_for_app(page)
+        box.click()
+        try:
+            item.wait_for(timeout=10_000)
+            item.click(timeout=10_000)
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+            continue
+        wait_for_app(page)
+        return
+    raise AssertionError(f"« {option} » never offered in « {label} »")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import DEMO_EMAILS, LiveServer, heading, screenshot, sign_in, wait_for_app
+from .conftest import DEMO_EMAILS, LiveServer, choose, heading, screenshot, sign_in, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -76,9 +76,7 @@ def test_national_body_journey(
     screenshot(page, "dashboard-06-national-participation")
 
     _tab(page, "Une région")
-    page.get_by_test_id("stSelectbox").filter(has_text="Région").click()
-    page.get_by_role("option", name="Bretagne", exact=True).click()
-    wait_for_app(page)
+    choose(page, "Région", "Bretagne", exact=True)
     heading(page, "Bretagne").wait_for()
     _charts_drawn(page, 4)
     screenshot(page, "dashboard-07-national-drill-down")

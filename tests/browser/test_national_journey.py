@@ -23,6 +23,7 @@ from .conftest import (
     SCREENSHOTS,
     LiveServer,
     _start_server,
+    choose,
     screenshot,
     sign_in,
     wait_for_app,
@@ -107,8 +108,7 @@ def test_national_edits_publishes_and_opens_a_campaign(page, national_server: Li
     year = date.today().year + 1
     page.get_by_label("Année").fill(str(year))
     page.get_by_label("Intitulé").fill(f"Campagne {year}")
-    page.get_by_label("Version de la grille").click()
-    page.get_by_role("option", name=f"version {NEW_VERSION}", exact=False).click()
+    choose(page, "Version de la grille", f"version {NEW_VERSION}")
     page.get_by_role("button", name="Créer la campagne").click()
     page.get_by_text(f"Campagne {year} créée sur la version {NEW_VERSION}").first.wait_for()
     wait_for_app(page)

@@ -81,6 +81,14 @@ def _edit(at: AppTest, source: str) -> AppTest:
     return at
 
 
+def test_a_new_draft_starts_from_the_latest_published_version(
+    app_as: Callable[[Role], SignedIn],
+) -> None:
+    """The older 2026.1 stays published, but a new version starts from the latest one."""
+    at, _ = _page(app_as)
+    assert at.selectbox(key="grids:from").value == f"{GUIDE_ID}@{GUIDE_VERSION}"
+
+
 def test_errors_are_shown_beside_the_editor_and_publishing_is_refused(
     app_as: Callable[[Role], SignedIn], demo_db: Engine
 ) -> None:

@@ -106,7 +106,14 @@ def _new_draft_section(engine: Engine, actor: Actor, versions: list[Any]) -> Non
         with left:
             st.markdown("**À partir d'une version**")
             keys = [v.key for v in versions]
-            source = st.selectbox("Version de départ", keys, key=f"{PREFIX}:from")
+            # a new version usually starts from the latest published one
+            published = [i for i, v in enumerate(versions) if v.status == "published"]
+            source = st.selectbox(
+                "Version de départ",
+                keys,
+                index=published[-1] if published else 0,
+                key=f"{PREFIX}:from",
+            )
             new_version = st.text_input(
                 "Numéro de la nouvelle version", key=f"{PREFIX}:new_version", placeholder="2027.1"
             )
