@@ -94,7 +94,7 @@ def _prepare_database(folder: Path) -> tuple[int, str]:
     os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
     os.environ["ASSESSMENT_GRIDS_DIR"] = str(ROOT / "guide")
     os.environ["ASSESSMENT_DATA_DIR"] = str(folder)
-    from assessment import accounts
+    from assessment import accounts, assessments
     from assessment.campaigns import create_campaign
     from assessment.organisations import create_organisation, siren_with_key
     from assessment.permissions import Actor, Role
@@ -114,7 +114,7 @@ def _prepare_database(folder: Path) -> tuple[int, str]:
         size_band="1-9",
     )
     today = date.today()
-    create_campaign(
+    campaign = create_campaign(
         engine,
         system,
         year=today.year,
@@ -131,6 +131,8 @@ def _prepare_database(folder: Path) -> tuple[int, str]:
         organisation_id=org,
     )
     admin = Actor(user_id=user_id, email=email, role=Role.ORG_ADMIN, organisation_id=org)
+    # every theme worked on (a page-created assessment starts with them unticked)
+    assessments.open_assessment(engine, admin, org, campaign)
     token = accounts.open_web_session(engine, admin)
     return org, auth_routes.session_cookie_value(engine, token)
 
