@@ -29,7 +29,7 @@ from typing import Any
 
 from assessment.action_plan import STATUSES, SYSTEMIC_ITEM
 from assessment.french import typo
-from assessment.grid import ChoiceQuestion, Grid, text
+from assessment.grid import ChoiceQuestion, Grid, Question, text
 from assessment.scoring import ScoreReport, coverage
 
 CSV_DELIMITER = ";"
@@ -252,22 +252,25 @@ def results_table(
                     format_number(report.systemic.get(horizon)),
                 ]
             )
+
+    def question_row(
+        kind: str, item_id: str | None, question: Question, horizon: str, shown: str
+    ) -> list[str]:
+        return [
+            kind,
+            item_id or "",
+            _item_label(grid, item_id),
+            question.id,
+            text(question.label, lang),
+            horizon,
+            labels[horizon] if horizon else "",
+            shown,
+        ]
+
     for owner, question in grid.questions():
-        if question.id not in report.not_applicable:
-            continue
-        item_id = owner.id if owner is not None else None
-        rows.append(
-            [
-                "Réponse",
-                item_id or "",
-                _item_label(grid, item_id),
-                question.id,
-                text(question.label, lang),
-                "",
-                "",
-                NOT_APPLICABLE,
-            ]
-        )
+        if question.id in report.not_applicable:
+            item_id = owner.id if owner is not None else None
+            rows.append(question_row("Réponse", item_id, question, "", NOT_APPLICABLE))
     if answers or comments:
         answers = answers or {}
         for owner, question in grid.questions():
@@ -277,53 +280,18 @@ def results_table(
             if owner is not None and owner.id in report.not_addressed:
                 continue
             if question.id in report.not_addressed:
-                rows.append(
-                    [
-                        "Réponse",
-                        item_id or "",
-                        _item_label(grid, item_id),
-                        question.id,
-                        text(question.label, lang),
-                        "",
-                        "",
-                        NOT_ADDRESSED,
-                    ]
-                )
+                rows.append(question_row("Réponse", item_id, question, "", NOT_ADDRESSED))
                 continue
             per_horizon = answers.get(question.id) or {}
             noted = (comments or {}).get(question.id) or {}
             for horizon in grid.question_horizons(question):
                 value = per_horizon.get(horizon)
+                if value is not None:
+                    shown = _answer_text(grid, question.id, value)
+                    rows.append(question_row("Réponse", item_id, question, horizon, shown))
                 evidence = noted.get(horizon)
                 if evidence:
-                    evidence_row = [
-                        EVIDENCE_TYPE,
-                        item_id or "",
-                        _item_label(grid, item_id),
-                        question.id,
-                        text(question.label, lang),
-                        horizon,
-                        labels[horizon],
-                        evidence,
-                    ]
-                if value is None:
-                    if evidence:
-                        rows.append(evidence_row)
-                    continue
-                rows.append(
-                    [
-                        "Réponse",
-                        item_id or "",
-                        _item_label(grid, item_id),
-                        question.id,
-                        text(question.label, lang),
-                        horizon,
-                        labels[horizon],
-                        _answer_text(grid, question.id, value),
-                    ]
-                )
-                if evidence:
-                    rows.append(evidence_row)
+                    rows.append(question_row(EVIDENCE_TYPE, item_id, question, horizon, evidence))
     return header, rows
 
 
