@@ -122,6 +122,20 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 SYSTEM = Actor.system()
 
 
+def create_org_a(engine: Engine, **profile: str) -> int:
+    """The small association of region 84 that most storage tests work with."""
+    return create_organisation(
+        engine,
+        SYSTEM,
+        name="Association Les Jardins de Bellevue",
+        siren=SIREN_A,
+        region="84",
+        legal_family="association",
+        size_band="1-9",
+        **profile,
+    )
+
+
 @dataclass(frozen=True)
 class World:
     """Two organisations of one region, one of another, an open campaign, one actor per role."""
@@ -142,16 +156,7 @@ class World:
 @pytest.fixture
 def world(engine: Engine) -> World:
     sync_grids_from_dir(engine, GRIDS_V1)
-    org_a = create_organisation(
-        engine,
-        SYSTEM,
-        name="Association Les Jardins de Bellevue",
-        siren=SIREN_A,
-        region="84",
-        legal_family="association",
-        size_band="1-9",
-        sector="Q",
-    )
+    org_a = create_org_a(engine, sector="Q")
     org_b = create_organisation(
         engine,
         SYSTEM,

@@ -15,11 +15,10 @@ from assessment import assessments as svc
 from assessment.campaigns import create_campaign
 from assessment.grid import Grid
 from assessment.grid_store import DEFAULT_GRID_ID, get_grid, latest_version, sync_grids_from_dir
-from assessment.organisations import create_organisation
 from assessment.permissions import Actor, Role
 from assessment.scoring import score
 
-from .conftest import SIREN_A, SYSTEM
+from .conftest import SYSTEM, create_org_a
 
 GUIDE = Path(__file__).resolve().parents[2] / "guide"
 
@@ -36,15 +35,7 @@ class Guide:
 @pytest.fixture
 def guide(engine: Engine) -> Guide:
     sync_grids_from_dir(engine, GUIDE)
-    org = create_organisation(
-        engine,
-        SYSTEM,
-        name="Association Les Jardins de Bellevue",
-        siren=SIREN_A,
-        region="84",
-        legal_family="association",
-        size_band="1-9",
-    )
+    org = create_org_a(engine)
     today = date.today()
     campaign = create_campaign(
         engine,
