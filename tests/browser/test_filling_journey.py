@@ -86,10 +86,11 @@ def org_admin(filling_server: LiveServer) -> Iterator[OrgAdmin]:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def inputs_admin(filling_server: LiveServer) -> Iterator[OrgAdmin]:
-    """Another organisation, for the journey through numbers, conflicts and texts: its
-    assessment opened with every theme worked on (the theme step has its own journey)."""
+    """Another organisation (one per screen width), for the journey through numbers,
+    conflicts and texts: its assessment opened with every theme worked on (the theme
+    step has its own journey)."""
     yield from _new_org_admin(filling_server, "Association Saisie à la Française")
 
 
@@ -463,17 +464,30 @@ def _type_number(page, question_id: str, horizon_id: str, typed: str):  # type: 
     return field
 
 
-def test_numbers_a_refused_save_a_follow_up_and_long_text_at_desktop_width(
+def _close_sidebar_on_a_phone(page, width: int) -> None:  # type: ignore[no-untyped-def]
+    """At 390 px the sidebar may cover the form: close it as a user would."""
+    if width >= 640:
+        return
+    close = page.get_by_test_id("stSidebarCollapseButton")
+    if close.count() and close.first.is_visible():
+        close.first.locator("button").click()
+        wait_for_app(page)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_numbers_a_refused_save_a_follow_up_and_long_text(
     filling_server: LiveServer,
     inputs_admin: OrgAdmin,
     context,  # type: ignore[no-untyped-def]
     page,  # type: ignore[no-untyped-def]
+    width: int,
 ) -> None:
+    """On a desktop and at 390 px (the goals' columns stacked)."""
     admin = inputs_admin
-    page.set_viewport_size(VIEWPORT)
-    sign_in(page, filling_server, admin.email)
-    _sidebar_link(page, "Mon auto-évaluation").click()
+    page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
+    sign_in(page, filling_server, admin.email)  # an organisation's home: its assessment
     heading(page, "Mon auto-évaluation").wait_for()
+    _close_sidebar_on_a_phone(page, width)
     wait_for_app(page)
     _progress(page, 0).wait_for()
 
@@ -482,7 +496,7 @@ def test_numbers_a_refused_save_a_follow_up_and_long_text_at_desktop_width(
     _wait_stored(page, admin, PERCENT, "current", 45.5)
     assert field.input_value() == "45,5"
     _status(page).filter(has_text="Enregistré à").wait_for()
-    _shot(page, "inputs-01-decimal-comma")
+    _shot(page, f"inputs-{width}-01-decimal-comma")
 
     # -- « 150 » in a 0–100 field: refused next to the field, and said so beside the bar
     box = page.locator(f".{_key_class(PERCENT, 'goal_1y')}")
@@ -498,9 +512,9 @@ def test_numbers_a_refused_save_a_follow_up_and_long_text_at_desktop_width(
     status.filter(has_text=re.compile(r"1\sréponse non enregistrée")).wait_for()
     assert status.filter(has_text="Enregistré à").count() == 0
     assert field.input_value() == "150"  # kept, to be corrected
-    _shot(page, "inputs-02-out-of-range")
+    _shot(page, f"inputs-{width}-02-out-of-range")
     status.first.scroll_into_view_if_needed()
-    _shot(page, "inputs-02b-out-of-range-status")
+    _shot(page, f"inputs-{width}-02b-out-of-range-status")
     _type_number(page, PERCENT, "goal_1y", "60")
     _wait_stored(page, admin, PERCENT, "goal_1y", 60)
     refusal.wait_for(state="detached")
@@ -514,13 +528,13 @@ def test_numbers_a_refused_save_a_follow_up_and_long_text_at_desktop_width(
     page.get_by_text(FOLLOW_UP_LABEL).first.wait_for()
     _wait_stored(page, admin, VOTE, "current", True)
     page.get_by_text(_text(_expected_progress(admin))).wait_for()
-    _shot(page, "inputs-03-follow-up-asked")
+    _shot(page, f"inputs-{width}-03-follow-up-asked")
     vote.get_by_test_id("stRadioOption").nth(1).click()  # Non
     page.get_by_text(FOLLOW_UP_LABEL).first.wait_for(state="detached")
     _wait_stored(page, admin, VOTE, "current", False)
     page.get_by_text(_text(_expected_progress(admin))).wait_for()
     assert page.locator(f'[class*="{_key_class(VOTE + "-precisions", "current")}"]').count() == 0
-    _shot(page, "inputs-04-follow-up-gone")
+    _shot(page, f"inputs-{width}-04-follow-up-gone")
 
     # -- long text: committed after a pause in typing, kept across a reload
     area = page.locator(f".{_key_class(LONG_TEXT, 'current')} textarea")
@@ -533,6 +547,7 @@ def test_numbers_a_refused_save_a_follow_up_and_long_text_at_desktop_width(
     page.reload()
     wait_for_app(page)
     heading(page, "Mon auto-évaluation").wait_for()
+    _close_sidebar_on_a_phone(page, width)
     area = page.locator(f".{_key_class(LONG_TEXT, 'current')} textarea")
     assert area.input_value() == words
     assert page.locator(f".{_key_class(PERCENT, 'current')} input").input_value() == "45,5"
@@ -540,9 +555,11 @@ def test_numbers_a_refused_save_a_follow_up_and_long_text_at_desktop_width(
 
     # -- a save refused because another tab changed the answers: shown at the question
     other = context.new_page()
+    other.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
     other.goto(page.url)
     wait_for_app(other)
     heading(other, "Mon auto-évaluation").wait_for()
+    _close_sidebar_on_a_phone(other, width)
     other_box = other.locator(f".{_key_class('gouv-regles', 'current')}")
     other_box.get_by_test_id("stRadioOption").nth(1).click()
     _wait_stored(other, admin, "gouv-regles", "current", 1)
@@ -564,7 +581,7 @@ def test_numbers_a_refused_save_a_follow_up_and_long_text_at_desktop_width(
     _status(page).filter(has_text="Non enregistré").wait_for()
     assert _status(page).filter(has_text="Enregistré à").count() == 0
     conflict.scroll_into_view_if_needed()
-    _shot(page, "inputs-05-refused-save")
+    _shot(page, f"inputs-{width}-05-refused-save")
     reload_button.click()
     conflict.wait_for(state="detached")
     wait_for_app(page)
@@ -572,7 +589,7 @@ def test_numbers_a_refused_save_a_follow_up_and_long_text_at_desktop_width(
     box.get_by_test_id("stRadioOption").nth(3).click()
     _wait_stored(page, admin, "gouv-regles", "current", 3)
     _status(page).filter(has_text="Enregistré à").wait_for()
-    _shot(page, "inputs-06-after-reload")
+    _shot(page, f"inputs-{width}-06-after-reload")
 
     # -- text typed and not yet committed: the browser asks before leaving
     area = page.locator(f".{_key_class(LONG_TEXT, 'current')} textarea")

@@ -15,26 +15,23 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
-from assessment import accounts, assessments, campaigns, db, grid_store, organisations
-from assessment.grid import Grid, text
-from assessment.permissions import Actor, Role
-from assessment.tables import Organisation
+from assessment import assessments
+from assessment.grid import text
 
 from .conftest import (
     DEMO_EMAILS,
     DEMO_PASSWORD,
     STEP_TIMEOUT_MS,
     LiveServer,
+    OrgAdmin,
     _start_server,
+    fictional_org_admin,
     heading,
     sign_in,
     wait_for_app,
@@ -48,62 +45,26 @@ DESKTOP = {"width": 1280, "height": 900}
 QUESTION = "gouv-regles"
 
 
-@dataclass(frozen=True)
-class Org:
-    email: str
-    actor: Actor
-    engine: Engine
-    grid: Grid
-    campaign: campaigns.CampaignInfo
-
-
 @pytest.fixture(scope="module")
 def screen_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     yield from _start_server(tmp_path_factory.mktemp("screen"), seeded=True)
 
 
-@pytest.fixture(scope="module")
-def engine(screen_server: LiveServer) -> Iterator[Engine]:
-    engine = db.create_database_engine(screen_server.database_url)
+@pytest.fixture
+def org(screen_server: LiveServer) -> Iterator[OrgAdmin]:
+    """A new organisation and its admin, its assessment open with every theme worked on
+    (the themes step has its own journey)."""
+    admin = fictional_org_admin(
+        screen_server.database_url,
+        name="Association Écran Étroit",
+        region="53",
+        size_band="10-49",
+        domain="ecran.test",
+    )
     try:
-        yield engine
+        yield admin
     finally:
-        engine.dispose()
-
-
-def _new_org(engine: Engine) -> Org:
-    """A new organisation and its admin (fictional test data, written as the demo seed
-    writes its own: a demo database takes no organisation through the core)."""
-    token = uuid.uuid4()
-    with db.write_session(engine) as session:
-        row = Organisation(
-            name="Association Écran Étroit",
-            region="53",
-            legal_family="association",
-            size_band="10-49",
-            siren=organisations.siren_with_key(f"{token.int % 10**8:08d}"),
-        )
-        session.add(row)
-        session.flush()
-        organisation_id = row.id
-    email = f"ecran-{token.hex[:10]}@ecran.test"
-    user_id = accounts.create_user(
-        engine,
-        Actor.system(),
-        email=email,
-        password=DEMO_PASSWORD,
-        role=Role.ORG_ADMIN,
-        organisation_id=organisation_id,
-    )
-    campaign = campaigns.current_campaign(engine)
-    assert campaign is not None
-    grid = grid_store.get_grid(engine, campaign.grid_id, campaign.grid_version)
-    actor = Actor(
-        user_id=user_id, email=email, role=Role.ORG_ADMIN, organisation_id=organisation_id
-    )
-    # every theme worked on (the themes step has its own journey)
-    assessments.open_assessment(engine, actor, organisation_id, campaign.id)
-    return Org(email, actor, engine, grid, campaign)
+        admin.engine.dispose()
 
 
 def _context(browser: Any, viewport: dict[str, int], *, phone: bool) -> Any:
@@ -157,14 +118,14 @@ def _sign_in_phone(page: Any, server: LiveServer, email: str) -> None:
     wait_for_app(page)
 
 
-def _stored(org: Org, question: str, horizon: str) -> Any:
+def _stored(org: OrgAdmin, question: str, horizon: str) -> Any:
     found = assessments.find_assessment(
         org.engine, org.actor, org.actor.organisation_id or 0, org.campaign.id
     )
     return None if found is None else found.answers.get(question, {}).get(horizon)
 
 
-def _wait_stored(org: Org, question: str, horizon: str, value: int) -> None:
+def _wait_stored(org: OrgAdmin, question: str, horizon: str, value: int) -> None:
     """Until the database holds ``value`` (the save is asynchronous to the click)."""
     deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
     while _stored(org, question, horizon) != value:
@@ -184,7 +145,7 @@ _GROUP_NAMES = """() => [...document.querySelectorAll('[data-testid="stMain"] [r
   .map((g) => g.getAttribute('aria-label'))"""
 
 
-def _check_names(page: Any, org: Org) -> None:
+def _check_names(page: Any, org: OrgAdmin) -> None:
     """Every answer group named by its horizon and question (accessibility tree)."""
     question = org.grid.question(QUESTION)
     label = " ".join(text(question.label, org.grid.language).split())
@@ -226,7 +187,7 @@ def _go_to_theme(page: Any, bar: dict[str, float], item_id: str, title: str) -> 
     assert title in target.inner_text()
 
 
-def _check_arrows(page: Any, org: Org) -> None:
+def _check_arrows(page: Any, org: OrgAdmin) -> None:
     """Level 4, right arrow: still 4 (no wrap to 0, nothing saved); left arrow: 3."""
     box = _box(page, QUESTION, "goal_3y")
     box.scroll_into_view_if_needed()
@@ -247,8 +208,7 @@ def _check_arrows(page: Any, org: Org) -> None:
     wait_for_app(page)
 
 
-def test_phone_filling_page(screen_server: LiveServer, engine: Engine, browser: Any) -> None:
-    org = _new_org(engine)
+def test_phone_filling_page(screen_server: LiveServer, org: OrgAdmin, browser: Any) -> None:
     context = _context(browser, PHONE, phone=True)
     try:
         page = context.new_page()
@@ -307,9 +267,8 @@ def test_phone_results(screen_server: LiveServer, browser: Any) -> None:
 
 
 def test_desktop_filling_and_history(
-    screen_server: LiveServer, engine: Engine, browser: Any
+    screen_server: LiveServer, org: OrgAdmin, browser: Any
 ) -> None:
-    org = _new_org(engine)
     context = _context(browser, DESKTOP, phone=False)
     try:
         page = context.new_page()

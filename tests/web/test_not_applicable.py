@@ -13,9 +13,10 @@ from sqlalchemy import Engine
 from assessment import accounts, assessments, campaigns, grid_store, privacy
 from assessment.answers import missing_required
 from assessment.campaigns import create_campaign
-from assessment.french import NBSP, NNBSP
+from assessment.french import NBSP, NNBSP, typo
 from assessment.permissions import Actor, Role
 from assessment.web.views import filling
+from assessment.web.views.results import not_applicable_note
 
 from .html_tables import table_with
 from .markdown_text import shown
@@ -243,3 +244,12 @@ def test_the_transfer_file_carries_the_non_applicable_marks(env: Env) -> None:
     assert [(p.cell, "ne peut pas être marquée" in p.message) for p in refused.value.problems] == [
         ("not_applicable[0]", True)
     ]
+
+
+def test_the_results_note_ends_once_after_a_question() -> None:
+    """No « ?. » when the last question « non applicable » is a question."""
+    note = not_applicable_note(["Les locaux", "Les bénévoles sont-ils accueillis ?"])
+    assert note == typo(
+        "Non applicable (hors des scores) : Les locaux ; Les bénévoles sont-ils accueillis ?"
+    )
+    assert not_applicable_note(["Les locaux"]).endswith("Les locaux.")

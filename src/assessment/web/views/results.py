@@ -160,6 +160,14 @@ def not_applicable_labels(grid: Grid, report: ScoreReport) -> list[str]:
     ]
 
 
+def not_applicable_note(labels: list[str]) -> str:
+    """« Non applicable (hors des scores) : A ; B. », with no full stop after a label
+    that ends a question (« … organisés ? », not « … organisés ?. »)."""
+    listed = " ; ".join(label.rstrip() for label in labels)
+    end = "" if listed.endswith(("?", "!", ".", "…")) else "."
+    return typo(f"{NOT_APPLICABLE} (hors des scores) : {listed}{end}")
+
+
 def goal_rows(grid: Grid, report: ScoreReport) -> list[charts.GoalRow]:
     rows: list[charts.GoalRow] = []
     for item in grid.items:
@@ -220,9 +228,7 @@ def _scores_section(current: Scored) -> None:
         )
     not_applicable = not_applicable_labels(grid, report)
     if not_applicable:
-        st.caption(
-            typo(f"{NOT_APPLICABLE} (hors des scores) : " + " ; ".join(not_applicable) + ".")
-        )
+        st.caption(not_applicable_note(not_applicable))
     horizons = [text(h.label, grid.language) for h in grid.horizons]
     chart_cache.show(charts.goals_chart, goal_rows(grid, report), horizons)
 
