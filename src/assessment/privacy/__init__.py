@@ -56,7 +56,7 @@ from assessment.privacy.store import (
     CampaignData,
     campaign_data,
 )
-from assessment.scoring import OVERALL
+from assessment.scoring import OVERALL, goal_reached
 from assessment.settings import get_settings
 
 __all__ = [
@@ -902,7 +902,10 @@ def attainment(
             target[found] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
         keys[found] = (keys[found] + before.keys[rows[found]]) % protect.KEY_RANGE
         both = ~np.isnan(achieved) & ~np.isnan(target)
-        values[both] = np.where(achieved[both] - target[both] >= -1e-9, 100.0, 0.0)
+        # the organisation's own verdict (its results page, its report): on the
+        # scores as shown, never on their decimals
+        reached = [goal_reached(g, a) for g, a in zip(target[both], achieved[both], strict=True)]
+        values[both] = np.where(np.array(reached, dtype=bool), 100.0, 0.0)
     name = f"{measure}:attainment:{previous_year}"
     view: _View = _memo(
         ("attainment", data.campaign_id, data.content, before.content, name),
