@@ -24,7 +24,7 @@ campaign is closed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal
@@ -994,11 +994,13 @@ def save_cells(
     *,
     not_addressed: Iterable[str] | None = None,
     not_applicable: Iterable[str] | None = None,
+    choice_reasons: Mapping[str, str] | None = None,
     expected_revision: int,
     kind: str = "import",
 ) -> int:
-    """Many answers and comments (and the "not addressed" and « non applicable » lists)
-    in ONE transaction.
+    """Many answers and comments (and the "not addressed" and « non applicable » lists,
+    and reasons for choosing themes: ``{item_id: reason}``, each replacing that theme's,
+    the others kept) in ONE transaction.
 
     Used by imports (spreadsheet, JSON): every value is checked against the
     grid before anything is written, the revision moves by one, and every
@@ -1037,6 +1039,21 @@ def save_cells(
                 raise refused[0]
             if wanted_na == sorted(ctx.not_applicable or ()):
                 wanted_na = None
+        reasons_before: dict[str, str] = dict(
+            session.scalar(select(Assessment.choice_reasons).where(Assessment.id == assessment_id))
+            or {}
+        )
+        reasons = dict(reasons_before)
+        item_ids = {item.id for item in grid.items}
+        for item_id, reason in (choice_reasons or {}).items():
+            if item_id not in item_ids:
+                raise AssessmentError(f"« {item_id} » n'est pas un thème de la grille.")
+            cleaned_reason = clean_text(
+                reason, CHOICE_REASON_LABEL, SHORT_TEXT, error=AssessmentError
+            )
+            if cleaned_reason:
+                reasons[item_id] = cleaned_reason
+        reason_edits = [i for i in reasons if reasons[i] != reasons_before.get(i)]
         edits: list[tuple[CellChange, dict[str, Any], Any, Any]] = []
         for change, clean, comment in cleaned:
             cell = session.get(Answer, (assessment_id, change.question_id, change.horizon_id))
@@ -1049,12 +1066,25 @@ def save_cells(
                 values["comment"] = comment
             if values:
                 edits.append((change, values, old_value, old_comment))
-        if not edits and wanted is None and wanted_na is None:
+        if not edits and wanted is None and wanted_na is None and not reason_edits:
             return expected_revision
         extra: dict[str, Any] = {"not_addressed": wanted} if wanted is not None else {}
         if wanted_na is not None:
             extra["not_applicable"] = wanted_na
+        if reason_edits:
+            extra["choice_reasons"] = reasons
         revision = _bump(session, assessment_id, expected_revision, **extra)
+        for item_id in reason_edits:
+            _record_audit(
+                session,
+                actor,
+                assessment_id,
+                "choice_reason",
+                revision,
+                question_id=item_id,
+                old_value=reasons_before.get(item_id),
+                new_value=reasons[item_id],
+            )
         if wanted_na is not None:
             _record_audit(
                 session,
