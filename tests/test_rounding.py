@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from assessment import privacy
 from assessment.assessments import AssessmentState
 from assessment.campaigns import CampaignInfo
 from assessment.french import points_between, typo, whole
@@ -134,3 +136,18 @@ def test_the_reports_verdict_agrees_with_the_scores_it_shows(
     assert content.progress_summary.endswith(typo(f"atteints : {met}."))
     unmet = [q for q in content.debate if typo("n'est pas atteint") in q]
     assert bool(unmet) is (verdict == "Non atteint")
+
+
+@given(st.lists(st.tuples(SCORES, SCORES), min_size=1, max_size=20))
+def test_the_dashboards_share_of_goals_reached_uses_the_same_verdict(
+    pairs: list[tuple[float, float]],
+) -> None:
+    target = np.array([t for t, _ in pairs])
+    achieved = np.array([a for _, a in pairs])
+    assert [int(v) for v in privacy.shown_scores(target)] == [whole(t) for t in target]
+    assert list(privacy.goals_reached(target, achieved)) == [goal_reached(t, a) for t, a in pairs]
+
+
+def test_array_rounding_at_the_halves() -> None:
+    values = np.array([62.5, 0.5, 1.5, 2.5, 0.49999999999999994, 99.49, 63.4999999, -2.5])
+    assert [int(v) for v in privacy.shown_scores(values)] == [whole(v) for v in values]

@@ -655,7 +655,8 @@ def goal_reached(target: float, achieved: float) -> bool:
     « objectif 63, atteint 63 » always reads « Atteint », even when the scores
     behind are 63.4 and 62.6, and « objectif 63, atteint 62 » never does.  The
     one rule of attainment: the results page, the report and the dashboards'
-    shares of goals reached all stand on it.
+    shares of goals reached (:func:`assessment.privacy.goals_reached`, over arrays)
+    all stand on it.
     """
     return points_between(target, achieved) >= 0
 
