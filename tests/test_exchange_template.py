@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from assessment.exchange import ExchangeError, ImportRefused, read_template, template_xlsx
 from assessment.exchange import template as layout
+from assessment.french import typo
 from assessment.grid import Grid
 from assessment.gridfile import load_grid
 from exchange_helpers import cell_of, edit, fill
@@ -225,3 +226,41 @@ def test_any_answers_typed_in_the_template_come_back_the_same(data: st.DataObjec
             workbook[sheet][cell] = shown
 
     assert read_template(grid, edit(template_xlsx(grid), type_in)).values == wanted
+
+
+def _theme_sheets(grid: Grid) -> list[layout.Section]:
+    return [s for s in layout.sections(grid) if s.item is not None]
+
+
+def test_each_theme_sheet_has_a_reason_cell_read_back_cleaned(grid: Grid) -> None:
+    workbook = load_workbook(io.BytesIO(template_xlsx(grid)))
+    for section in layout.sections(grid):
+        label = workbook[section.sheet][layout.REASON_LABEL_CELL].value
+        assert label == (layout.REASON_LABEL if section.item is not None else None)
+    first, second = _theme_sheets(grid)[:2]
+
+    def reasons(workbook):  # type: ignore[no-untyped-def]
+        workbook[first.sheet][layout.REASON_CELL] = "  Notre priorité de l'année  "
+        workbook[second.sheet][layout.REASON_CELL] = "   "  # blank: nothing to say
+
+    incoming = read_template(grid, edit(template_xlsx(grid), reasons))
+    assert incoming.reasons == {first.id: "Notre priorité de l'année"}
+    assert incoming.reason_where == {first.id: f"{first.sheet}!{layout.REASON_CELL}"}
+    assert incoming.values == {} and incoming.marks == {}
+
+
+def test_a_reason_that_does_not_fit_is_refused_with_its_sheet_and_cell(grid: Grid) -> None:
+    first, second = _theme_sheets(grid)[:2]
+
+    def reasons(workbook):  # type: ignore[no-untyped-def]
+        workbook[first.sheet][layout.REASON_CELL] = "x" * 201
+        workbook[second.sheet][layout.REASON_CELL] = "Texte \u202eà l'envers"
+
+    refused = _refusal(grid, edit(template_xlsx(grid), reasons))
+    places = {(p.sheet, p.cell) for p in refused.problems}
+    assert places == {(first.sheet, layout.REASON_CELL), (second.sheet, layout.REASON_CELL)}
+    long = next(p for p in refused.problems if p.sheet == first.sheet)
+    assert str(long) == typo(
+        f"Feuille « {first.sheet} », cellule {layout.REASON_CELL} : la raison du choix du "
+        "thème ne convient pas — 200 caractères au plus (201 donnés)"
+    )

@@ -24,7 +24,7 @@ campaign is closed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal
@@ -835,6 +835,64 @@ def save_comment(
         return revision
 
 
+_Update = Callable[[Session, Any, Grid], tuple[str, Any, Any, Any] | None]
+"""What an assessment-level write changes, from the assessment's context and grid:
+``(column, stored value, old, new)`` for the audit trail, ``None`` when unchanged;
+raises when refused."""
+
+
+def _write_assessment(
+    engine: Engine,
+    actor: Actor,
+    assessment_id: int,
+    kind: str,
+    update: _Update,
+    *,
+    expected_revision: int,
+    question_id: str | None = None,
+) -> int:
+    """The shape every assessment-level write shares: the permission and editability
+    checks, ``update``, then the new revision and its audit event (``kind``); the same
+    revision when nothing changes."""
+    with write_session(engine) as session:
+        ctx = _context(session, assessment_id)
+        require(actor, Action.EDIT_ASSESSMENT, _target(ctx))
+        _require_editable(ctx, expected_revision)
+        found = update(session, ctx, _grid_of(engine, ctx))
+        if found is None:
+            return expected_revision
+        column, stored, old, new = found
+        revision = _bump(session, assessment_id, expected_revision, **{column: stored})
+        _record_audit(
+            session,
+            actor,
+            assessment_id,
+            kind,
+            revision,
+            question_id=question_id,
+            old_value=old,
+            new_value=new,
+        )
+        return revision
+
+
+def _replace_ids(
+    column: str, ids: Iterable[str], check: Callable[[Grid, list[str]], Sequence[Exception]]
+) -> _Update:
+    """Replace the id list ``column`` (``not_addressed``, ``not_applicable``) by ``ids``,
+    refused with the first of ``check``'s errors."""
+    wanted = sorted(set(ids))
+
+    def update(_session: Session, ctx: Any, grid: Grid) -> tuple[str, Any, Any, Any] | None:
+        errors = check(grid, wanted)
+        if errors:
+            raise errors[0]
+        old = sorted(getattr(ctx, column) or ())
+        return None if old == wanted else (column, wanted, old, wanted)
+
+    return update
+
+
 def set_not_addressed(
     engine: Engine,
     actor: Actor,
@@ -844,28 +902,14 @@ def set_not_addressed(
     expected_revision: int,
 ) -> int:
     """Replace the set of optional items/questions "not addressed this year"."""
-    wanted = sorted(set(ids))
-    with write_session(engine) as session:
-        ctx = _context(session, assessment_id)
-        require(actor, Action.EDIT_ASSESSMENT, _target(ctx))
-        _require_editable(ctx, expected_revision)
-        errors = check_not_addressed(_grid_of(engine, ctx), wanted)
-        if errors:
-            raise errors[0]
-        old = sorted(ctx.not_addressed or ())
-        if old == wanted:
-            return expected_revision
-        revision = _bump(session, assessment_id, expected_revision, not_addressed=wanted)
-        _record_audit(
-            session,
-            actor,
-            assessment_id,
-            "not_addressed",
-            revision,
-            old_value=old,
-            new_value=wanted,
-        )
-        return revision
+    return _write_assessment(
+        engine,
+        actor,
+        assessment_id,
+        "not_addressed",
+        _replace_ids("not_addressed", ids, check_not_addressed),
+        expected_revision=expected_revision,
+    )
 
 
 CHOICE_REASON_LABEL = "Raison du choix"
@@ -883,11 +927,8 @@ def set_choice_reason(
     """Store why the organisation works on theme ``item_id`` this year (one line, at most
     200 characters; blank clears it); returns the new revision (the same when unchanged)."""
     text = clean_text(reason, CHOICE_REASON_LABEL, SHORT_TEXT, error=AssessmentError) or None
-    with write_session(engine) as session:
-        ctx = _context(session, assessment_id)
-        require(actor, Action.EDIT_ASSESSMENT, _target(ctx))
-        _require_editable(ctx, expected_revision)
-        grid = _grid_of(engine, ctx)
+
+    def update(session: Session, _ctx: Any, grid: Grid) -> tuple[str, Any, Any, Any] | None:
         if item_id not in {item.id for item in grid.items}:
             raise AssessmentError(f"« {item_id} » n'est pas un thème de la grille.")
         reasons = dict(
@@ -896,23 +937,22 @@ def set_choice_reason(
         )
         old = reasons.get(item_id)
         if old == text:
-            return expected_revision
+            return None
         if text is None:
             reasons.pop(item_id, None)
         else:
             reasons[item_id] = text
-        revision = _bump(session, assessment_id, expected_revision, choice_reasons=reasons)
-        _record_audit(
-            session,
-            actor,
-            assessment_id,
-            "choice_reason",
-            revision,
-            question_id=item_id,
-            old_value=old,
-            new_value=text,
-        )
-        return revision
+        return "choice_reasons", reasons, old, text
+
+    return _write_assessment(
+        engine,
+        actor,
+        assessment_id,
+        "choice_reason",
+        update,
+        expected_revision=expected_revision,
+        question_id=item_id,
+    )
 
 
 def set_not_applicable(
@@ -925,28 +965,14 @@ def set_not_applicable(
 ) -> int:
     """Replace the set of questions the organisation marks « non applicable » (they do
     not concern it; only questions with ``may_not_apply``); the new revision."""
-    wanted = sorted(set(ids))
-    with write_session(engine) as session:
-        ctx = _context(session, assessment_id)
-        require(actor, Action.EDIT_ASSESSMENT, _target(ctx))
-        _require_editable(ctx, expected_revision)
-        errors = check_not_applicable(_grid_of(engine, ctx), wanted)
-        if errors:
-            raise errors[0]
-        old = sorted(ctx.not_applicable or ())
-        if old == wanted:
-            return expected_revision
-        revision = _bump(session, assessment_id, expected_revision, not_applicable=wanted)
-        _record_audit(
-            session,
-            actor,
-            assessment_id,
-            "not_applicable",
-            revision,
-            old_value=old,
-            new_value=wanted,
-        )
-        return revision
+    return _write_assessment(
+        engine,
+        actor,
+        assessment_id,
+        "not_applicable",
+        _replace_ids("not_applicable", ids, check_not_applicable),
+        expected_revision=expected_revision,
+    )
 
 
 def _sync_actions(
@@ -994,11 +1020,13 @@ def save_cells(
     *,
     not_addressed: Iterable[str] | None = None,
     not_applicable: Iterable[str] | None = None,
+    choice_reasons: Mapping[str, str] | None = None,
     expected_revision: int,
     kind: str = "import",
 ) -> int:
-    """Many answers and comments (and the "not addressed" and « non applicable » lists)
-    in ONE transaction.
+    """Many answers and comments (and the "not addressed" and « non applicable » lists,
+    and reasons for choosing themes: ``{item_id: reason}``, each replacing that theme's,
+    the others kept) in ONE transaction.
 
     Used by imports (spreadsheet, JSON): every value is checked against the
     grid before anything is written, the revision moves by one, and every
@@ -1037,6 +1065,21 @@ def save_cells(
                 raise refused[0]
             if wanted_na == sorted(ctx.not_applicable or ()):
                 wanted_na = None
+        reasons_before: dict[str, str] = dict(
+            session.scalar(select(Assessment.choice_reasons).where(Assessment.id == assessment_id))
+            or {}
+        )
+        reasons = dict(reasons_before)
+        item_ids = {item.id for item in grid.items}
+        for item_id, reason in (choice_reasons or {}).items():
+            if item_id not in item_ids:
+                raise AssessmentError(f"« {item_id} » n'est pas un thème de la grille.")
+            cleaned_reason = clean_text(
+                reason, CHOICE_REASON_LABEL, SHORT_TEXT, error=AssessmentError
+            )
+            if cleaned_reason:
+                reasons[item_id] = cleaned_reason
+        reason_edits = [i for i in reasons if reasons[i] != reasons_before.get(i)]
         edits: list[tuple[CellChange, dict[str, Any], Any, Any]] = []
         for change, clean, comment in cleaned:
             cell = session.get(Answer, (assessment_id, change.question_id, change.horizon_id))
@@ -1049,12 +1092,25 @@ def save_cells(
                 values["comment"] = comment
             if values:
                 edits.append((change, values, old_value, old_comment))
-        if not edits and wanted is None and wanted_na is None:
+        if not edits and wanted is None and wanted_na is None and not reason_edits:
             return expected_revision
         extra: dict[str, Any] = {"not_addressed": wanted} if wanted is not None else {}
         if wanted_na is not None:
             extra["not_applicable"] = wanted_na
+        if reason_edits:
+            extra["choice_reasons"] = reasons
         revision = _bump(session, assessment_id, expected_revision, **extra)
+        for item_id in reason_edits:
+            _record_audit(
+                session,
+                actor,
+                assessment_id,
+                "choice_reason",
+                revision,
+                question_id=item_id,
+                old_value=reasons_before.get(item_id),
+                new_value=reasons[item_id],
+            )
         if wanted_na is not None:
             _record_audit(
                 session,

@@ -37,7 +37,7 @@ from math import fsum
 from typing import Any
 
 from assessment.answers import GridCache, QuestionPlan, plan_for
-from assessment.french import plural
+from assessment.french import plural, points_between
 from assessment.grid import (
     ChoiceQuestion,
     Grid,
@@ -59,6 +59,7 @@ __all__ = [
     "attainment",
     "coverage",
     "gaps",
+    "goal_reached",
     "priorities",
     "score",
     "score_function",
@@ -646,20 +647,43 @@ def priorities(grid: Grid, report: ScoreReport, horizon: str | None = None) -> l
     ]
 
 
+def goal_reached(target: float, achieved: float) -> bool:
+    """Is a goal reached, as the reader sees it?
+
+    Decided on the two scores as every page and report shows them
+    (:func:`assessment.french.whole`, halves up), never on their decimals:
+    « objectif 63, atteint 63 » always reads « Atteint », even when the scores
+    behind are 63.4 and 62.6, and « objectif 63, atteint 62 » never does.  The
+    one rule of attainment: the results page, the report and the dashboards'
+    shares of goals reached (:func:`assessment.privacy.goals_reached`, over arrays)
+    all stand on it.
+    """
+    return points_between(target, achieved) >= 0
+
+
 @dataclass(frozen=True, slots=True)
 class Attainment:
     """A goal set in an earlier campaign against what a later campaign measured.
 
     ``target``: the earlier campaign's score at its first goal horizon;
     ``achieved``: the later campaign's current score; ``delta = achieved -
-    target`` and ``reached = achieved >= target`` are ``None`` when either score
-    is missing.
+    target`` (unrounded) and ``reached`` (:func:`goal_reached`: on the scores as
+    shown) are ``None`` when either score is missing; :attr:`gap` is the
+    difference as shown.
     """
 
     target: float | None
     achieved: float | None
     delta: float | None
     reached: bool | None
+
+    @property
+    def gap(self) -> int | None:
+        """The difference the reader sees (``whole(achieved) − whole(target)``):
+        ``reached`` is exactly ``gap >= 0``."""
+        if self.target is None or self.achieved is None:
+            return None
+        return points_between(self.target, self.achieved)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -670,14 +694,10 @@ class Attainment:
         }
 
 
-_REACHED_TOLERANCE = 1e-9
-
-
 def _attain(target: float | None, achieved: float | None) -> Attainment:
     if target is None or achieved is None:
         return Attainment(target, achieved, None, None)
-    delta = achieved - target
-    return Attainment(target, achieved, delta, delta >= -_REACHED_TOLERANCE)
+    return Attainment(target, achieved, achieved - target, goal_reached(target, achieved))
 
 
 def attainment(grid: Grid, earlier: ScoreReport, later: ScoreReport) -> dict[str, Attainment]:
@@ -685,7 +705,8 @@ def attainment(grid: Grid, earlier: ScoreReport, later: ScoreReport) -> dict[str
 
     For each item of ``grid`` (in order; matched by id, so the two reports may
     come from two versions of a grid), the later report's *current* score is
-    compared with the earlier report's *first goal* score.  The overall score
+    compared with the earlier report's *first goal* score, as both are shown
+    (:func:`goal_reached`).  The overall score
     is compared the same way and added last under the key :data:`OVERALL`.
     Returns ``{}`` for a grid with a single horizon (no goals).
     """

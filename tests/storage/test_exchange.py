@@ -19,6 +19,7 @@ from assessment import assessments, exchange
 from assessment.campaigns import create_campaign
 from assessment.cli import main
 from assessment.db import NotFound, create_database_engine, dispose_engines, migrate
+from assessment.exchange import template as layout
 from assessment.french import typo
 from assessment.grid import Grid
 from assessment.grid_store import (
@@ -287,3 +288,86 @@ def test_cli_refuses_a_malformed_template_listing_every_cell(
     assert result.exit_code == 1
     assert typo(f"Feuille « {sheet} », cellule {cell} :") in result.output
     assert "rien n’a été importé" in result.output
+
+
+def test_reasons_for_choosing_themes_import_like_answers(engine: Engine) -> None:
+    """A reason given online and another in the file: a conflict, kept unless asked;
+    a theme without a reason online gets the file's; a blank cell clears nothing."""
+    org, grid = _setup(engine, "mini")
+    campaign = exchange.import_target(engine, SYSTEM, org, YEAR).campaign
+    state = assessments.open_assessment(engine, SYSTEM, org, campaign.id)
+    assessments.set_choice_reason(
+        engine, SYSTEM, state.id, "gouvernance", "Choisi en ligne", expected_revision=0
+    )
+    sheets = {s.id: s.sheet for s in layout.sections(grid)}
+
+    def reasons(workbook):  # type: ignore[no-untyped-def]
+        workbook[sheets["gouvernance"]][layout.REASON_CELL] = "Choisi dans le fichier"
+        workbook[sheets["emploi"]][layout.REASON_CELL] = "  Nos salariés d'abord "
+
+    data = edit(exchange.template_xlsx(grid), reasons)
+    plan = exchange.plan_file(engine, SYSTEM, org, YEAR, data, kind="xlsx")
+    changes = {c.where: c for c in plan.changes}
+    conflict = changes[f"{sheets['gouvernance']}!{layout.REASON_CELL}"]
+    assert (conflict.field, conflict.question, conflict.conflict) == (
+        "raison du choix",
+        "Raison du choix",
+        True,
+    )
+    assert (conflict.old, conflict.new) == ("Choisi en ligne", "Choisi dans le fichier")
+    added = changes[f"{sheets['emploi']}!{layout.REASON_CELL}"]
+    assert (added.old, added.new, added.conflict) == ("—", "Nos salariés d'abord", False)
+    assert plan.conflicts == [conflict]
+    exchange.apply_import(engine, SYSTEM, plan, overwrite=False)  # keep what is online
+    kept = _stored(engine, org)
+    assert kept.choice_reasons == {
+        "gouvernance": "Choisi en ligne",
+        "emploi": "Nos salariés d'abord",
+    }
+    assert kept.revision == 2  # one transaction
+    trail = assessments.audit_trail(engine, SYSTEM, state.id)
+    assert [(e.kind, e.question_id) for e in trail if e.revision == 2] == [
+        ("choice_reason", "emploi")
+    ]
+    plan = exchange.plan_file(engine, SYSTEM, org, YEAR, data, kind="xlsx")
+    assert [c.field for c in plan.changes] == ["raison du choix"]
+    exchange.apply_import(engine, SYSTEM, plan, overwrite=True)
+    assert _stored(engine, org).choice_reasons["gouvernance"] == "Choisi dans le fichier"
+    blank = exchange.plan_file(engine, SYSTEM, org, YEAR, exchange.template_xlsx(grid), kind="xlsx")
+    assert blank.is_empty
+
+
+def test_json_carries_the_reasons_and_refuses_those_that_do_not_fit(
+    engine: Engine, tmp_path: Path
+) -> None:
+    org, _ = _setup(engine, "mini")
+    campaign = exchange.import_target(engine, SYSTEM, org, YEAR).campaign
+    state = assessments.open_assessment(engine, SYSTEM, org, campaign.id)
+    assessments.set_choice_reason(
+        engine, SYSTEM, state.id, "emploi", "Nos salariés d'abord", expected_revision=0
+    )
+    exported = exchange.export_answers(engine, SYSTEM, org, YEAR)
+    fresh = create_database_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    try:
+        migrate(fresh)
+        other_org, _ = _setup(fresh, "mini")
+        plan = exchange.plan_file(fresh, SYSTEM, other_org, YEAR, exported, kind="json")
+        [change] = plan.changes
+        assert (change.where, change.field) == ("choice_reasons.emploi", "raison du choix")
+        exchange.apply_import(fresh, SYSTEM, plan, overwrite=False)
+        assert _stored(fresh, other_org).choice_reasons == {"emploi": "Nos salariés d'abord"}
+    finally:
+        fresh.dispose()
+    document = json.loads(exported)
+    document["choice_reasons"] = {
+        "emploi": "x" * 201,
+        "inconnu": "Pourquoi pas",
+        "gouvernance": 3,
+        "environnement": "Texte \u202eà l'envers",
+    }
+    with pytest.raises(exchange.ImportRefused) as refused:
+        exchange.plan_file(engine, SYSTEM, org, YEAR, json.dumps(document).encode(), kind="json")
+    assert {p.cell for p in refused.value.problems} == {
+        f"choice_reasons.{item}" for item in ("emploi", "inconnu", "gouvernance", "environnement")
+    }
+    assert any("200 caractères au plus" in p.message for p in refused.value.problems)

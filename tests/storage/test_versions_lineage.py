@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from assessment import assessments, dashboards, exchange, organisations, privacy
 from assessment.assessments import CellChange
 from assessment.campaigns import create_campaign
+from assessment.exchange import template as layout
 from assessment.french import plural, typo
 from assessment.grid import Grid
 from assessment.grid_store import publish, save_draft
@@ -562,3 +563,38 @@ def test_a_merged_theme_is_hidden_when_one_of_its_former_themes_is(versions: Ver
             engine, CRESS, campaign_year=YEAR - 1, grid=versions.v2, measure="ressources",
             region="11",
         )  # fmt: skip
+
+
+def test_reasons_for_choosing_themes_follow_the_themes_they_became(versions: Versions) -> None:
+    """Two themes merged into one: their reasons together when they differ, once when
+    they are the same; too long together: refused where they are in the file."""
+    engine = versions.engine
+    org = _org(engine, 7)
+    sheets = {s.id: s.sheet for s in layout.sections(versions.v1)}
+
+    def reasons(values: dict[str, str]) -> bytes:
+        def fill(workbook):  # type: ignore[no-untyped-def]
+            for item_id, reason in values.items():
+                workbook[sheets[item_id]][layout.REASON_CELL] = reason
+
+        return edit(exchange.template_xlsx(versions.v1), fill)
+
+    same = reasons({"gouvernance": "Le conseil", "energie": "Nos factures", "eau": "Nos factures"})
+    incoming = exchange.plan_file(engine, SYSTEM, org, YEAR, same, kind="xlsx")
+    assert incoming.reasons == {
+        "gouvernance-democratique": (False, "Le conseil"),
+        "ressources": (False, "Nos factures"),
+    }
+    both = reasons({"energie": "L'énergie", "eau": "L'eau"})
+    plan = exchange.plan_file(engine, SYSTEM, org, YEAR, both, kind="xlsx")
+    assert plan.reasons == {"ressources": (False, "L'énergie ; L'eau")}
+    exchange.apply_import(engine, SYSTEM, plan, overwrite=False)
+    stored = assessments.find_assessment(engine, SYSTEM, org, versions.this_year)
+    assert stored is not None and stored.choice_reasons == {"ressources": "L'énergie ; L'eau"}
+    too_long = reasons({"energie": "e" * 150, "eau": "a" * 150})
+    with pytest.raises(exchange.ImportRefused) as refused:
+        exchange.plan_file(engine, SYSTEM, org, YEAR, too_long, kind="xlsx")
+    [problem] = refused.value.problems
+    cell = layout.REASON_CELL
+    assert problem.cell == f"{sheets['energie']}!{cell}, {sheets['eau']}!{cell}"
+    assert "200 caractères au plus (" in problem.message

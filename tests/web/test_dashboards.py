@@ -24,6 +24,7 @@ from assessment.organisations import LEGAL_FAMILIES
 from assessment.permissions import Actor, Role
 from assessment.regions import REGIONS, REGIONS_BY_CODE
 from assessment.settings import get_settings
+from assessment.web import chart_cache
 
 from .conftest import SignedIn, open_page, warnings_text
 from .test_results import _charts
@@ -253,3 +254,51 @@ def test_other_roles_cannot_open_the_dashboards(app_as: Callable[[Role], SignedI
         open_page(at, url).run()
         assert "n'est pas accessible" in warnings_text(at).replace("’", "'")
         assert not at.get("vega_lite_chart")
+
+
+# ---------------------------------------------------------------------------
+# reruns draw the charts from their cached specifications
+# ---------------------------------------------------------------------------
+
+
+def _drawn(at: AppTest) -> list[str]:
+    return [c.proto.spec for c in at.get("vega_lite_chart")]
+
+
+def test_dashboard_charts_are_built_once_per_data_and_parameters(
+    app_as: Callable[[Role], SignedIn],
+) -> None:
+    chart_cache.clear()
+    at, _ = _page(app_as, Role.REGIONAL, REGIONAL)
+    first = chart_cache.stats()
+    specs = _drawn(at)
+    assert len(specs) >= 9 and first["built"] == len(specs)
+    at.run()
+    again = chart_cache.stats()
+    assert again["built"] == first["built"]  # nothing built nor validated again
+    assert again["reused"] - first["reused"] == len(specs)
+    assert _drawn(at) == specs  # the same charts, alt text included
+    # another parameter: only the chart it changes is built
+    dims = list(dashboards.GROUP_DIMS)
+    at.radio(key="cress_heat_dim").set_value(dims[1]).run()
+    assert not at.exception
+    assert chart_cache.stats()["built"] == again["built"] + 1
+    changed = [s for s in _drawn(at) if s not in specs]
+    assert len(changed) == 1 and dashboards.GROUP_DIMS[dims[1]].lower() in changed[0].lower()
+    # a chamber's other browser session: the same data, the same specifications
+    other, _ = _page(app_as, Role.REGIONAL, REGIONAL)
+    assert chart_cache.stats()["built"] == again["built"] + 1
+    assert _drawn(other) == specs
+
+
+def test_national_overview_reruns_reuse_its_charts(app_as: Callable[[Role], SignedIn]) -> None:
+    chart_cache.clear()
+    at, _ = _page(app_as, Role.NATIONAL, NATIONAL)
+    first = chart_cache.stats()
+    specs = _drawn(at)
+    assert specs and first["built"] == len(specs)
+    at.run()
+    assert chart_cache.stats()["built"] == first["built"]
+    assert _drawn(at) == specs
+    for spec in _charts(at):
+        assert spec.get("description"), spec.get("title")

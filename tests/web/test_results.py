@@ -153,3 +153,64 @@ def test_action_plan_coverage(env: Env) -> None:
     fill_required(env.engine, env.grid, env.org, env.campaign)
     at = env.app(RESULTS).run()
     assert "Objectifs sans action" in "\n".join(str(w.value) for w in at.warning)
+
+
+def _gouvernance(env: Env, campaign: int, levels: dict[str, list[int | None]]) -> int:
+    """Gouvernance alone addressed, its required questions at ``levels[horizon][k]``
+    (``None``: left unanswered); returns the revision."""
+    state = assessments.open_assessment(env.engine, SYSTEM, env.org, campaign)
+    others = [i.id for i in env.grid.items if i.optional and i.id != "gouvernance"]
+    rev = state.revision
+    if set(others) - state.not_addressed:
+        rev = assessments.set_not_addressed(
+            env.engine, SYSTEM, state.id, others, expected_revision=rev
+        )
+    required = [
+        q for it, q in env.grid.questions() if it is not None and it.id == "gouvernance"
+        and q.is_required
+    ]  # fmt: skip
+    for horizon, values in levels.items():
+        assert len(values) == len(required)
+        for question, value in zip(required, values, strict=True):
+            if value is not None:
+                rev = assessments.save_answer(
+                    env.engine, SYSTEM, state.id, question.id, horizon, value,
+                    expected_revision=rev,
+                )  # fmt: skip
+    return rev
+
+
+def test_last_years_goal_is_decided_on_the_scores_shown(env: Env) -> None:
+    """Goal 20 / 28 (71.4) last year, 17 / 24 (70.8) now: both read « 71 / 100 », so the
+    table says « Atteint » with a gap of 0 (on the decimals it said « Non atteint »)."""
+    today = date.today()
+    last = create_campaign(
+        env.engine,
+        SYSTEM,
+        year=env.year - 1,
+        opens_on=today - timedelta(days=400),
+        closes_on=today + timedelta(days=1),
+    )
+    required = [
+        q for it, q in env.grid.questions() if it is not None and it.id == "gouvernance"
+        and q.is_required
+    ]  # fmt: skip
+    assert len(required) == 7 and all(q.type == "level" for q in required)
+    fill_required(env.engine, env.grid, env.org, last)  # the systemic questions too
+    rev = _gouvernance(
+        env, last,
+        {"current": [2] * 7, "goal_1y": [3, 3, 3, 3, 3, 3, 2], "goal_3y": [3] * 7},
+    )  # fmt: skip
+    stored = assessments.find_assessment(env.engine, SYSTEM, env.org, last)
+    assert stored is not None
+    assessments.submit(env.engine, SYSTEM, stored.id, expected_revision=rev)
+    campaigns.close_campaign(env.engine, SYSTEM, last)
+    _gouvernance(env, env.campaign, {"current": [3, 3, 3, 3, 3, 2, None]})
+    at = env.app(RESULTS).run()
+    assert not at.exception
+    attained = table_with(at, f"Objectifs {env.year - 1}")["records"]
+    assert len(attained) == 2  # the theme, then the overall row (the same theme alone)
+    for row in attained:
+        assert row[f"Objectif {env.year - 1}"] == "71 / 100"
+        assert row[f"État des lieux {env.year}"] == "71 / 100"
+        assert (row["Écart"], row["Résultat"]) == ("0", "Atteint")

@@ -14,7 +14,7 @@ instead of overwriting it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
@@ -41,7 +41,8 @@ class Change:
     question: str
     horizon: str
     field: str
-    """« réponse », « commentaire » or « non traité cette année »."""
+    """« réponse », « commentaire », « non traité cette année », « non applicable » or
+    « raison du choix »."""
     old: str
     new: str
     conflict: bool
@@ -67,6 +68,9 @@ class ImportPlan:
     of it the version no longer asks."""
     not_applicable: tuple[str, ...] | None = None
     """The questions « non applicable » after the import, when the file changes them."""
+    reasons: dict[str, tuple[bool, str]] = field(default_factory=dict)
+    """Theme id → (conflict, reason) for each reason for choosing a theme that changes;
+    a conflict: the theme has another reason given online."""
 
     @property
     def conflicts(self) -> list[Change]:
@@ -108,6 +112,13 @@ def describe_value(grid: Grid, question_id: str, value: Any) -> str:
     if isinstance(value, str):
         return value if len(value) <= 80 else value[:79] + "…"
     return format_value(value)
+
+
+def describe_reason(reason: str | None) -> str:
+    """A theme's reason for the list of changes (``—`` when none)."""
+    if not reason:
+        return "—"
+    return reason if len(reason) <= 80 else reason[:79] + "…"
 
 
 def _section_of(grid: Grid, question_id: str) -> str:
@@ -291,6 +302,22 @@ def plan_import(target: Target, incoming: IncomingAnswers) -> ImportPlan:
                     "Non applicable" if now_na else "Applicable", False,
                 )
             )  # fmt: skip
+    stored_reasons = state.choice_reasons if state else {}
+    reasons: dict[str, tuple[bool, str]] = {}
+    for item in grid.items:
+        reason = incoming.reasons.get(item.id)
+        old_reason = stored_reasons.get(item.id)
+        if reason is None or reason == old_reason:
+            continue
+        reasons[item.id] = (bool(old_reason), reason)
+        name = text(item.short_title or item.title, lang)
+        changes.append(
+            Change(
+                incoming.reason_where.get(item.id, ""), name, assessments.CHOICE_REASON_LABEL,
+                "", "raison du choix",
+                describe_reason(old_reason), describe_reason(reason), bool(old_reason),
+            )
+        )  # fmt: skip
     return ImportPlan(
         organisation_id=organisation_id,
         campaign_id=campaign.id,
@@ -304,6 +331,7 @@ def plan_import(target: Target, incoming: IncomingAnswers) -> ImportPlan:
         changes=tuple(changes),
         notes=tuple(notes),
         not_applicable=not_applicable,
+        reasons=reasons,
     )
 
 
@@ -336,6 +364,11 @@ def apply_import(engine: Engine, actor: Actor, plan: ImportPlan, *, overwrite: b
         cells,
         not_addressed=sorted(not_addressed) if plan.marks else None,
         not_applicable=plan.not_applicable,
+        choice_reasons={
+            item_id: reason
+            for item_id, (conflict, reason) in plan.reasons.items()
+            if overwrite or not conflict
+        },
         expected_revision=revision,
     )
 

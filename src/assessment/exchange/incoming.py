@@ -20,7 +20,7 @@ from assessment.exchange.problems import ImportRefused, Problem, answer_problem_
 from assessment.french import plural, typo
 from assessment.grid import Grid, text
 from assessment.gridtools.lineage import MERGE_RULE_FR, Lineage, carry
-from assessment.text_input import COMMENT
+from assessment.text_input import COMMENT, SHORT_TEXT, TextInputError, clean_text
 
 Key = tuple[str, str]
 COMMENT_MAX_LENGTH = COMMENT.max_length
@@ -48,6 +48,24 @@ class IncomingAnswers:
     """French: answers of the file to questions that the version no longer has."""
     not_applicable: frozenset[str] | None = None
     """Questions the file marks « non applicable » (``None``: the file does not say)."""
+    reasons: dict[str, str] = field(default_factory=dict)
+    """Theme id → why the organisation works on it this year (cleaned; blanks left out)."""
+    reason_where: dict[str, str] = field(default_factory=dict)
+    """Where each reason is in the file."""
+
+
+def clean_reason(raw: str) -> str:
+    """A theme's reason as stored (:func:`assessment.text_input.clean_text`, one line of
+    at most 200 characters); :class:`~assessment.text_input.TextInputError` otherwise."""
+    from assessment.assessments import CHOICE_REASON_LABEL
+
+    return clean_text(raw, CHOICE_REASON_LABEL, SHORT_TEXT)
+
+
+def reason_problem(refused: TextInputError) -> str:
+    """French, for a :class:`Problem`: « la raison du choix du thème ne convient pas —
+    200 caractères au plus (250 donnés) »."""
+    return f"la raison du choix du thème ne convient pas — {refused.problem}"
 
 
 def campaign_for_year(engine: Engine, year: int) -> CampaignInfo:
@@ -173,6 +191,27 @@ class VersionBridge:
                         ),
                     )
                 )
+        item_links = self.lineage.bridge(source, target, "item")
+        for item in target.items:
+            origins = [o for o in item_links.get(item.id, []) if o in incoming.reasons]
+            found = list(dict.fromkeys(incoming.reasons[o] for o in origins))
+            if not found:
+                continue
+            where = ", ".join(dict.fromkeys(incoming.reason_where.get(o, "") for o in origins))
+            try:
+                out.reasons[item.id] = clean_reason(" ; ".join(found))
+            except TextInputError as refused:
+                problems.append(
+                    _located(
+                        where,
+                        typo(
+                            f"ces raisons du choix vont dans un seul thème de la version {new}, "
+                            f"« {text(item.title, target.language)} » : {refused.problem}"
+                        ),
+                    )
+                )
+                continue
+            out.reason_where[item.id] = where
         for question_id, horizon_id in carried.orphans:
             out.left_out.append(
                 typo(

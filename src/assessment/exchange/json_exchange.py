@@ -10,14 +10,15 @@ Export (:func:`export_answers`)::
      "answers": {question: {horizon: value}},
      "comments": {question: {horizon: comment}},                # the evidence
      "not_addressed": [item or question ids],
-     "choice_reasons": {item: why this theme this year}}       # for the reader only
+     "choice_reasons": {item: why this theme this year}}
 
 Import (:func:`read_answers_json`) checks everything as the spreadsheet
 import does, with the place of each problem as a path
 (``answers.gouv-regles.current``), then goes through the same plan
 (:mod:`assessment.exchange.importing`).  The organisation's identifiers in
-the file are informational: the target is the one named on import; so are
-the reasons for the choice of themes (not imported).
+the file are informational: the target is the one named on import.  The
+reasons for the choice of themes are imported like answers (checked as typed
+online; one that differs from the reason given online is a conflict).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ from assessment.exchange.incoming import (
     ExchangeError,
     IncomingAnswers,
     campaign_for_year,
+    clean_reason,
+    reason_problem,
     require_same_grid,
 )
 from assessment.exchange.problems import ImportRefused, Problem, answer_problem_text
@@ -48,6 +51,7 @@ from assessment.french import typo
 from assessment.grid import Grid
 from assessment.organisations import get_organisation
 from assessment.permissions import Action, Actor, require
+from assessment.text_input import TextInputError
 
 FORMAT = "ess-assessment-answers"
 FORMAT_VERSION = 1
@@ -195,6 +199,27 @@ def read_answers_json(grid: Grid, data: bytes, versions: Sequence[Grid] = ()) ->
             for index, refused in enumerate(check_not_applicable(grid, chosen)):
                 problems.append(Problem(refused.message, cell=f"not_applicable[{index}]"))
             incoming.not_applicable = frozenset(c for c in chosen if isinstance(c, str))
+    reasons = document.get("choice_reasons", {})
+    if not isinstance(reasons, Mapping):
+        problems.append(Problem("un tableau thème → raison est attendu", cell="choice_reasons"))
+        reasons = {}
+    item_ids = {item.id for item in grid.items}
+    for item_id, raw in reasons.items():
+        where = f"choice_reasons.{item_id}"
+        if item_id not in item_ids:
+            problems.append(Problem(f"« {item_id} » n'est pas un thème de la grille", cell=where))
+            continue
+        if not isinstance(raw, str):
+            problems.append(Problem("un texte est attendu", cell=where))
+            continue
+        try:
+            reason = clean_reason(raw)
+        except TextInputError as refused:
+            problems.append(Problem(reason_problem(refused), cell=where))
+            continue
+        if reason:
+            incoming.reasons[item_id] = reason
+            incoming.reason_where[item_id] = where
     if problems:
         raise ImportRefused(problems)
     return incoming

@@ -25,7 +25,13 @@ from assessment.answers import AnswerError, normalize_value
 from assessment.assessments import COMMENT_MAX_LENGTH
 from assessment.errors import UserError
 from assessment.exchange import template as layout
-from assessment.exchange.incoming import IncomingAnswers, VersionBridge, require_same_grid
+from assessment.exchange.incoming import (
+    IncomingAnswers,
+    VersionBridge,
+    clean_reason,
+    reason_problem,
+    require_same_grid,
+)
 from assessment.exchange.problems import ImportRefused, Problem, answer_problem_text
 from assessment.french import NumberParseError, number, parse_number, typo
 from assessment.grid import (
@@ -38,6 +44,7 @@ from assessment.grid import (
     YesNoQuestion,
     text,
 )
+from assessment.text_input import TextInputError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
@@ -265,6 +272,18 @@ def _read_section(
             else:
                 incoming.marks[item.id] = not addressed
                 incoming.where[item.id] = f"{name}!{layout.ADDRESSED_CELL}"
+    if item is not None:
+        raw = sheet[layout.REASON_CELL].value
+        if not _blank(raw):
+            try:
+                reason = clean_reason(_text(raw))
+            except TextInputError as refused:
+                problems.append(
+                    Problem(reason_problem(refused), sheet=name, cell=layout.REASON_CELL)
+                )
+            else:
+                incoming.reasons[item.id] = reason
+                incoming.reason_where[item.id] = f"{name}!{layout.REASON_CELL}"
     cols = layout.columns(grid)
     expected_rows = {q.id: row for row, q in layout.question_rows(section)}
     questions = {q.id: q for q in section.questions}

@@ -68,6 +68,9 @@ LABEL_COLUMN = 2
 EXPECTED_COLUMN = 3
 FIRST_HORIZON_COLUMN = 4
 ADDRESSED_CELL = "C2"
+REASON_LABEL_CELL = "D2"
+REASON_CELL = "E2"
+"""Why the organisation works on this theme this year (one line, every theme's sheet)."""
 YES, NO = "Oui", "Non"
 NOT_ADDRESSED_MARK = "Non traité"
 HEADER_ID = "Identifiant"
@@ -78,6 +81,7 @@ HEADER_HELP = "Aide (niveaux, consignes)"
 COMMENT_HEADER = "Commentaire, justificatif ({horizon})"
 THEME_ADDRESSED_LABEL = "Thème traité cette année ?"
 THEME_REQUIRED_LABEL = "Thème obligatoire"
+REASON_LABEL = "Raison du choix de ce thème (une ligne)"
 SECTION_SYSTEMIC = "_systemic"
 """Section id of the systemic view (never an item id)."""
 
@@ -330,6 +334,8 @@ def _write_readme(sheet: Worksheet, grid: Grid) -> None:
         "Les cellules jaunes sont à remplir ; les cellules grises ne sont pas demandées.",
         "Les niveaux, Oui / Non et les options se choisissent dans la liste de la cellule ; "
         "la colonne « Aide » décrit chaque niveau.",
+        "En haut de chaque feuille de thème, dites en une ligne pourquoi vous le "
+        "travaillez cette année (« Raison du choix »).",
         "La colonne « Commentaire, justificatif » garde les éléments qui fondent la "
         "réponse (documents, faits) : ils figureront dans le rapport.",
         "Une cellule vide ne change rien à ce qui est déjà saisi en ligne.",
@@ -368,6 +374,10 @@ def _write_section(sheet: Worksheet, grid: Grid, section: Section, lists: _Lists
         dv.add(cell)
     elif item is not None:
         string_cell(sheet, THEME_ROW, LABEL_COLUMN, THEME_REQUIRED_LABEL)
+    if item is not None:
+        label_cell = sheet[REASON_LABEL_CELL]
+        string_cell(sheet, label_cell.row, label_cell.column, REASON_LABEL).font = Font(bold=True)
+        sheet[REASON_CELL].fill = _INPUT
     for index, header in enumerate(header_row(grid), start=1):
         cell = string_cell(sheet, HEADER_ROW, index, header)
         cell.font = Font(bold=True)

@@ -847,6 +847,22 @@ def _merged(
     return ProtectedTable(found[0].dims, measure, horizon, tuple(cells), sum(hidden.values()), note)
 
 
+def shown_scores(values: np.ndarray) -> np.ndarray:
+    """:func:`assessment.french.whole` over an array (halves away from zero), exactly:
+    ``floor(|x| + 0.5)``, and the values within a hair of a half decided by ``whole``
+    itself (a float's sum can round where the decimal does not)."""
+    out = np.sign(values) * np.floor(np.abs(values) + 0.5)
+    near = np.abs(np.abs(values) % 1.0 - 0.5) < 1e-6
+    for index in np.flatnonzero(near):
+        out[index] = french.whole(float(values[index]))
+    return out
+
+
+def goals_reached(target: np.ndarray, achieved: np.ndarray) -> np.ndarray:
+    """:func:`assessment.scoring.goal_reached` over arrays (no missing values)."""
+    return np.asarray(shown_scores(achieved) >= shown_scores(target), dtype=bool)
+
+
 def attainment(
     engine: Engine,
     actor: Actor,
@@ -902,7 +918,10 @@ def attainment(
             target[found] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
         keys[found] = (keys[found] + before.keys[rows[found]]) % protect.KEY_RANGE
         both = ~np.isnan(achieved) & ~np.isnan(target)
-        values[both] = np.where(achieved[both] - target[both] >= -1e-9, 100.0, 0.0)
+        # the organisation's own verdict (its results page, its report): on the
+        # scores as shown, never on their decimals
+        reached = goals_reached(target[both], achieved[both])
+        values[both] = np.where(reached, 100.0, 0.0)
     name = f"{measure}:attainment:{previous_year}"
     view: _View = _memo(
         ("attainment", data.campaign_id, data.content, before.content, name),

@@ -8,7 +8,9 @@ XLSX downloads, made from the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -17,7 +19,28 @@ import streamlit as st
 from assessment import campaigns, exports
 from assessment.dashboards import Figure
 from assessment.french import typo
-from assessment.web import state
+from assessment.web import chart_cache, state
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of :mod:`assessment.network_charts` not built yet: its builder and
+    arguments, so that :func:`show` draws it from the specification cached for that
+    data (:mod:`assessment.web.chart_cache`) instead of building and validating it
+    again on every rerun."""
+
+    build: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def spec(self) -> dict[str, Any]:
+        """The Vega-Lite specification (shared: copy it before changing it)."""
+        return chart_cache.spec_for(self.build, *self.args, **self.kwargs)
+
+
+def chart(build: Callable[..., Any], *args: Any, **kwargs: Any) -> Chart:
+    """``build(*args, **kwargs)``, to be drawn by :func:`show` (see :class:`Chart`)."""
+    return Chart(build, args, kwargs)
 
 
 def choose_campaign(key: str) -> campaigns.CampaignInfo | None:
@@ -74,19 +97,22 @@ def protection_note(figure: Figure) -> None:
 
 def show(
     figure: Figure,
-    chart: Any | None,
+    drawn: Chart | None,
     *,
     prefix: str,
     table_open: bool = False,
     stretch: bool = True,
 ) -> None:
     """Title, chart, caption, protection note, then the table and its downloads
-    (``stretch``: the chart takes the page's width; else its own, e.g. a map)."""
+    (``stretch``: the chart takes the page's width; else its own, e.g. a map).  The
+    chart is drawn from its cached specification, keyed on its builder and data (the
+    figure's rows, read at the current data version, and the page's parameters)."""
     st.subheader(figure.title)
-    if chart is not None:
-        if not isinstance(chart.to_dict().get("description"), str):
-            chart = chart.properties(description=figure.alt_text())
-        st.altair_chart(chart, width="stretch" if stretch else "content", theme=None)
+    if drawn is not None:
+        spec = copy.deepcopy(drawn.spec())
+        if not isinstance(spec.get("description"), str):
+            spec["description"] = figure.alt_text()
+        st.vega_lite_chart(spec=spec, width="stretch" if stretch else "content", theme=None)
     st.caption(figure.caption)
     if figure.version_note:
         st.caption(f":material/history: {figure.version_note}")

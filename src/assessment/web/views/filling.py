@@ -629,6 +629,32 @@ EVIDENCE_HORIZON = "_evidence"
 REASON_QUESTION = "_reason"
 
 
+def _save_text(
+    draft: Draft,
+    actor: Actor,
+    error_key: tuple[str, str],
+    value: str,
+    save: Callable[[Draft, Actor, str | None], int],
+) -> bool:
+    """Save one text of the draft (an evidence, a theme's reason) as answers are saved:
+    ``save(draft, actor, value or None)`` returns the new revision (``actor``: the one
+    the write callback has just checked); nothing is written in a preview.  ``False``
+    when refused: the draft marked stale or read-only, or the French error kept under
+    ``error_key`` for the field."""
+    if not draft.preview:
+        try:
+            draft.revision = save(draft, actor, value or None)
+        except (assessments.StaleRevision, assessments.ReadOnly) as error:
+            _saved_elsewhere(draft, error)
+            return False
+        except (assessments.AssessmentError, PermissionDenied, DatabaseBusy) as error:
+            draft.errors[error_key] = error.message
+            return False
+        draft.saved_at = datetime.now(TZ)
+    draft.errors.pop(error_key, None)
+    return True
+
+
 @state.write_callback
 def _on_evidence_change(actor: Actor, question_id: str) -> None:
     """Save the evidence of a question's current state (the answer's comment)."""
@@ -639,26 +665,15 @@ def _on_evidence_change(actor: Actor, question_id: str) -> None:
     horizon = grid.current_horizon
     raw = st.session_state.get(evidence_key(question_id))
     text_ = raw.strip() if isinstance(raw, str) else ""
-    error_key = (question_id, EVIDENCE_HORIZON)
-    if not draft.preview:
-        try:
-            draft.revision = assessments.save_comment(
-                state.engine(),
-                actor,
-                draft.assessment_id,
-                question_id,
-                horizon,
-                text_ or None,
-                expected_revision=draft.revision,
-            )
-        except (assessments.StaleRevision, assessments.ReadOnly) as error:
-            _saved_elsewhere(draft, error)
-            return
-        except (assessments.AssessmentError, PermissionDenied, DatabaseBusy) as error:
-            draft.errors[error_key] = error.message
-            return
-        draft.saved_at = datetime.now(TZ)
-    draft.errors.pop(error_key, None)
+
+    def save(draft: Draft, actor: Actor, value: str | None) -> int:
+        return assessments.save_comment(
+            state.engine(), actor, draft.assessment_id, question_id, horizon, value,
+            expected_revision=draft.revision,
+        )  # fmt: skip
+
+    if not _save_text(draft, actor, (question_id, EVIDENCE_HORIZON), text_, save):
+        return
     if text_:
         draft.comments.setdefault(question_id, {})[horizon] = text_
     else:
@@ -686,25 +701,15 @@ def _on_reason_change(actor: Actor, item_id: str) -> None:
         return
     raw = st.session_state.get(reason_key(item_id))
     text_ = " ".join(raw.split()) if isinstance(raw, str) else ""
-    error_key = (REASON_QUESTION, item_id)
-    if not draft.preview:
-        try:
-            draft.revision = assessments.set_choice_reason(
-                state.engine(),
-                actor,
-                draft.assessment_id,
-                item_id,
-                text_ or None,
-                expected_revision=draft.revision,
-            )
-        except (assessments.StaleRevision, assessments.ReadOnly) as error:
-            _saved_elsewhere(draft, error)
-            return
-        except (assessments.AssessmentError, PermissionDenied, DatabaseBusy) as error:
-            draft.errors[error_key] = error.message
-            return
-        draft.saved_at = datetime.now(TZ)
-    draft.errors.pop(error_key, None)
+
+    def save(draft: Draft, actor: Actor, value: str | None) -> int:
+        return assessments.set_choice_reason(
+            state.engine(), actor, draft.assessment_id, item_id, value,
+            expected_revision=draft.revision,
+        )  # fmt: skip
+
+    if not _save_text(draft, actor, (REASON_QUESTION, item_id), text_, save):
+        return
     if text_:
         draft.choice_reasons[item_id] = text_
     else:

@@ -28,12 +28,18 @@ def regions_side_by_side(
     engine = state.engine()
     shown = []
     figure = state.call(dashboards.regions_overall, engine, actor, campaign_year=campaign.year)
-    chart = nc.tile_map(list(figure.chart_rows), title=figure.title, highlight=drilled)
+    chart = _dashboard.chart(
+        nc.tile_map, list(figure.chart_rows), title=figure.title, highlight=drilled
+    )
     _dashboard.show(figure, chart, prefix=PREFIX, stretch=False)
     shown.append(figure)
     figure = dashboards.regions_heatmap(engine, actor, grid, campaign_year=campaign.year)
-    chart = nc.heatmap(
-        list(figure.chart_rows), title=figure.title, row_title="Région", column_title="Thème"
+    chart = _dashboard.chart(
+        nc.heatmap,
+        list(figure.chart_rows),
+        title=figure.title,
+        row_title="Région",
+        column_title="Thème",
     )
     _dashboard.show(figure, chart, prefix=PREFIX)
     shown.append(figure)
@@ -44,8 +50,11 @@ def participation_by_region(campaign: campaigns.CampaignInfo) -> dashboards.Figu
     actor = state.require_actor()
     rows = state.call(campaigns.participation, state.engine(), actor, campaign.id)
     figure = dashboards.participation_figure(rows, "region")
-    chart = nc.participation_chart(
-        list(figure.chart_rows), list(campaigns.STATUS_LABELS_FR.values()), title=figure.title
+    chart = _dashboard.chart(
+        nc.participation_chart,
+        list(figure.chart_rows),
+        list(campaigns.STATUS_LABELS_FR.values()),
+        title=figure.title,
     )
     _dashboard.show(figure, chart, prefix=PREFIX)
     return figure
@@ -55,8 +64,12 @@ def trends(campaign: campaigns.CampaignInfo) -> dashboards.Figure:
     engine = state.engine()
     years = [c.year for c in campaigns.list_campaigns(engine) if c.year <= campaign.year]
     figure = dashboards.regions_trends(engine, state.require_actor(), years=years)
-    chart = nc.heatmap(
-        list(figure.chart_rows), title=figure.title, row_title="Région", column_title="Campagne"
+    chart = _dashboard.chart(
+        nc.heatmap,
+        list(figure.chart_rows),
+        title=figure.title,
+        row_title="Région",
+        column_title="Campagne",
     )
     _dashboard.show(figure, chart, prefix=PREFIX)
     return figure

@@ -40,7 +40,8 @@ def participation(actor: Actor, campaign: campaigns.CampaignInfo, region: str) -
         column.metric(campaigns.STATUS_LABELS_FR[status], number(counts[status], 0))
     for by in ("legal_family", "size_band"):
         figure = dashboards.participation_figure(rows, by)
-        chart = nc.participation_chart(
+        chart = _dashboard.chart(
+            nc.participation_chart,
             list(figure.chart_rows),
             _statuses(),
             title=figure.title,
@@ -87,7 +88,8 @@ def region_results(
         measure=measure,
         region=region,
     )
-    chart = nc.distribution_chart(
+    chart = _dashboard.chart(
+        nc.distribution_chart,
         list(figure.chart_rows),
         horizons,
         title=figure.title,
@@ -111,7 +113,8 @@ def region_results(
         dim=dim,
         region=region,
     )
-    chart = nc.heatmap(
+    chart = _dashboard.chart(
+        nc.heatmap,
         list(figure.chart_rows),
         title=figure.title,
         row_title="Thème",
@@ -129,7 +132,8 @@ def region_results(
             engine, actor, grid, campaign_year=campaign.year, region=region, national=False
         )
     scopes = [h for h in figure.header[1:] if not h.startswith("Écart")]
-    chart = nc.comparison_chart(
+    chart = _dashboard.chart(
+        nc.comparison_chart,
         list(figure.chart_rows),
         scopes,
         title=figure.title,
@@ -142,7 +146,8 @@ def region_results(
             engine, actor, grid, campaign_year=campaign.year, region=region
         )
         for figure, signed in ((least, True), (greatest, False)):
-            chart = nc.bar_chart(
+            chart = _dashboard.chart(
+                nc.bar_chart,
                 list(figure.chart_rows),
                 title=figure.title,
                 axis_title="Points sur 100",
@@ -167,8 +172,12 @@ def region_trends(
     years = [c.year for c in campaigns.list_campaigns(engine) if c.year <= campaign.year]
     shown: list[dashboards.Figure] = []
     figure = dashboards.trends_figure(engine, actor, grid, years=years, region=region)
-    chart = nc.heatmap(
-        list(figure.chart_rows), title=figure.title, row_title="Thème", column_title="Campagne"
+    chart = _dashboard.chart(
+        nc.heatmap,
+        list(figure.chart_rows),
+        title=figure.title,
+        row_title="Thème",
+        column_title="Campagne",
     )
     _dashboard.show(figure, chart, prefix=prefix)
     shown.append(figure)
@@ -176,7 +185,8 @@ def region_trends(
         figure = dashboards.attainment_figure(
             engine, actor, grid, campaign_year=campaign.year, region=region
         )
-        chart = nc.bar_chart(
+        chart = _dashboard.chart(
+            nc.bar_chart,
             list(figure.chart_rows),
             title=figure.title,
             axis_title="Organisations ayant atteint leur objectif (%)",

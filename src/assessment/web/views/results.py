@@ -420,7 +420,7 @@ def _progress_section(history: list[Scored], current: Scored) -> None:
                 else item_label(grid, key),
                 f"Objectif {last.summary.year}": format_score(result.target),
                 f"État des lieux {current.summary.year}": format_score(result.achieved),
-                "Écart": format_points(shown_gap(result.target, result.achieved)),
+                "Écart": format_points(result.gap),  # the verdict stands on it
                 "Résultat": verdict,
             }
         )
