@@ -114,8 +114,8 @@ def test_admin_uploads_a_filled_template_sees_the_conflict_confirms_and_finds_th
     assert cells[0] == f"{sheet}!{cell}", cells
     assert cells[3:6] == [level_label(grid, 1), level_label(grid, 3), "oui"], cells
     assert _stored(uploader).answers == {first.id: {now: 1}}  # nothing written yet
-    replace = page.get_by_role("button", name="Importer en remplaçant 1 réponse en ligne")
-    keep = page.get_by_role("button", name="Importer sans toucher aux réponses saisies en ligne")
+    replace = page.get_by_role("button", name="Importer en remplaçant 1 cellule saisie en ligne")
+    keep = page.get_by_role("button", name="Importer sans toucher à ce qui est saisi en ligne")
     keep.wait_for()
     replace.scroll_into_view_if_needed()
     screenshot(page, "upload-01-plan-with-conflict")

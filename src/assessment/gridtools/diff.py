@@ -171,7 +171,7 @@ def _applicability(question: Question) -> str:
                 parts.append(f"{key} : {', '.join(values)}")
     shown = " et ".join(parts) or "toutes"
     if question.variants:
-        shown += f" ; {len(question.variants)} variante(s)"
+        shown += f" ; {plural(len(question.variants), 'variante')}"
     if question.may_not_apply:
         shown += " ; peut être « non applicable »"
     return shown

@@ -1366,8 +1366,15 @@ def _import_section(grid: Grid, draft: Draft, actor: Actor, year: int) -> None:
                 )
             )
             choices = [
-                (typo(f"Importer en remplaçant {plural(conflicts, 'réponse')} en ligne"), True),
-                ("Importer sans toucher aux réponses saisies en ligne", False),
+                # a conflict may be an answer, an evidence, a mark or a theme's reason
+                (
+                    typo(
+                        "Importer en remplaçant "
+                        f"{plural(conflicts, 'cellule saisie', 'cellules saisies')} en ligne"
+                    ),
+                    True,
+                ),
+                ("Importer sans toucher à ce qui est saisi en ligne", False),
             ]
         else:
             choices = [("Importer", False)]
