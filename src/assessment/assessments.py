@@ -27,9 +27,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Engine, Row, select, update
+from sqlalchemy import Engine, Row, ScalarResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -472,16 +472,25 @@ def list_assessments(engine: Engine, actor: Actor, organisation_id: int) -> list
         ]
 
 
+_Kept = TypeVar("_Kept", Submission, AuditEvent)
+
+
+def _readable_rows(
+    session: Session, actor: Actor, assessment_id: int, model: type[_Kept]
+) -> ScalarResult[_Kept]:
+    """An assessment's kept rows (submissions, audit events), oldest first, once the
+    actor may read the assessment."""
+    ctx = _context(session, assessment_id)
+    require(actor, Action.READ_ASSESSMENT, _target(ctx))
+    return session.scalars(
+        select(model).where(model.assessment_id == assessment_id).order_by(model.id)
+    )
+
+
 def list_submissions(engine: Engine, actor: Actor, assessment_id: int) -> list[SubmissionInfo]:
     """Every submitted version of an assessment, oldest first (kept when reopened)."""
     with read_session(engine) as session:
-        ctx = _context(session, assessment_id)
-        require(actor, Action.READ_ASSESSMENT, _target(ctx))
-        rows = session.scalars(
-            select(Submission)
-            .where(Submission.assessment_id == assessment_id)
-            .order_by(Submission.id)
-        )
+        rows = _readable_rows(session, actor, assessment_id, Submission)
         return [
             SubmissionInfo(
                 id=row.id,
@@ -504,13 +513,7 @@ def list_submissions(engine: Engine, actor: Actor, assessment_id: int) -> list[S
 def audit_trail(engine: Engine, actor: Actor, assessment_id: int) -> list[AuditEntry]:
     """Who changed what and when, oldest first."""
     with read_session(engine) as session:
-        ctx = _context(session, assessment_id)
-        require(actor, Action.READ_ASSESSMENT, _target(ctx))
-        rows = session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.assessment_id == assessment_id)
-            .order_by(AuditEvent.id)
-        )
+        rows = _readable_rows(session, actor, assessment_id, AuditEvent)
         return [
             AuditEntry(
                 at=row.at,
