@@ -30,6 +30,7 @@ decides which cells are hidden, and perturbs the others.  See
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -110,6 +111,7 @@ def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
         return x ^ (x >> np.uint64(31))
 
 
+@functools.cache
 def _label_hash(label: str) -> np.uint64:
     return np.uint64(
         int.from_bytes(hashlib.blake2b(label.encode(), digest_size=8).digest(), "little")
@@ -563,12 +565,16 @@ def raw_quartiles(values: FloatArray) -> tuple[float, float, float] | None:
 
 
 def shown_quartiles(
-    raw: FloatArray, cell_keys: npt.ArrayLike, ns: npt.ArrayLike, column: str
+    raw: FloatArray, cell_keys: npt.ArrayLike, ns: npt.ArrayLike, column: str | Sequence[str]
 ) -> FloatArray:
     """Published quartiles of cells (``raw``: one row of exact quartiles per cell): one
-    shift of up to :data:`QUARTILE_NOISE` per cell, fixed by its key and size, so
-    the three stay in order; whole points, within 0-100."""
-    shift = QUARTILE_NOISE * uniforms(cell_keys, ns, f"{column}:quartiles")
+    shift of up to :data:`QUARTILE_NOISE` per cell, fixed by its key, its size and its
+    column (``column``: one for all, or one per cell), so the three stay in order;
+    whole points, within 0-100."""
+    label: str | list[str] = (
+        f"{column}:quartiles" if isinstance(column, str) else [f"{c}:quartiles" for c in column]
+    )
+    shift = QUARTILE_NOISE * uniforms(cell_keys, ns, label)
     shown: FloatArray = np.round(np.clip(raw + shift[:, None], 0.0, SCALE)).astype(np.float64)
     return shown
 
