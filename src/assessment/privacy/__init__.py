@@ -48,7 +48,7 @@ from assessment.db import read_connection
 from assessment.errors import UserError
 from assessment.grid import Grid
 from assessment.permissions import Action, Actor, Target, require
-from assessment.privacy import protect
+from assessment.privacy import protect, store
 from assessment.privacy.protect import CellId
 from assessment.privacy.store import (
     DIMENSIONS,
@@ -262,7 +262,9 @@ class _View:
     members: Any = None
     """``(table dims, cell) -> rows`` without a scan (score columns), else ``None``."""
     raw_quartiles: dict[int, Any] | None = None
-    """The column's exact quartiles by cell, kept while the column's values are."""
+    """The column's exact quartiles by cell, kept while the cell's values are."""
+    sorted_values: dict[int, Any] | None = None
+    """The sorted values of the column's large cells (:data:`store.SORTED_MIN`)."""
 
 
 def _view(
@@ -385,6 +387,7 @@ def _score_views(data: CampaignData) -> list[_View]:
                 stats.sums[:, m],
                 data.members,
                 data.raw_quartiles[m],
+                data.sorted_values[m],
             )
             for m in range(len(names))
         ]
@@ -451,7 +454,13 @@ def _quartiles_of(requests: Sequence[tuple[_View, Sequence[int]]]) -> list[dict[
                     members = view.values[view.members(dims, index)]
                 else:
                     members = view.values[view.cell_of[dims] == index]
-                found = known[index] = protect.raw_quartiles(members[~np.isnan(members)])
+                members = members[~np.isnan(members)]
+                if view.sorted_values is not None and len(members) >= store.SORTED_MIN:
+                    ordered = view.sorted_values[index] = np.sort(members)
+                    found = protect.sorted_quartiles(ordered)
+                else:
+                    found = protect.raw_quartiles(members)
+                known[index] = found
             if found is not None:
                 raw.append(found)
                 kept.append(index)

@@ -552,16 +552,49 @@ def raw_quartiles(values: FloatArray) -> tuple[float, float, float] | None:
         return None
     # np.percentile(values, [25, 50, 75]) to the last bit (its "linear" method and
     # its interpolation), with one partition and none of its per-call overhead
+    position, low, high = _positions(n)
+    part = np.partition(values, np.unique(np.concatenate([low, high])))
+    return _interpolated(position, low, part[low], part[high])
+
+
+def sorted_quartiles(ordered: FloatArray) -> tuple[float, float, float] | None:
+    """:func:`raw_quartiles` of values already sorted (the same numbers to the last
+    bit: the same order statistics, interpolated alike)."""
+    n = len(ordered)
+    if n < QUARTILE_MIN:
+        return None
+    position, low, high = _positions(n)
+    return _interpolated(position, low, ordered[low], ordered[high])
+
+
+def _positions(n: int) -> tuple[FloatArray, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     position = _QUARTERS * (n - 1)
     low = np.floor(position).astype(np.intp)
-    high = np.minimum(low + 1, n - 1)
-    part = np.partition(values, np.unique(np.concatenate([low, high])))
-    a, b = part[low], part[high]
+    return position, low, np.minimum(low + 1, n - 1)
+
+
+def _interpolated(
+    position: FloatArray, low: npt.NDArray[np.intp], a: FloatArray, b: FloatArray
+) -> tuple[float, float, float]:
     gamma = position - low
     diff = b - a
     found = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
     q1, q2, q3 = found.tolist()
     return q1, q2, q3
+
+
+def moved(ordered: FloatArray, old: float, new: float) -> FloatArray | None:
+    """Sorted values ``ordered`` once one of them, ``old``, has become ``new`` (NaN:
+    none, so a value left or came in); ``None`` when ``old`` is not among them."""
+    out = ordered
+    if not np.isnan(old):
+        at = int(np.searchsorted(out, old, side="left"))
+        if at >= len(out) or out[at] != old:
+            return None
+        out = np.delete(out, at)
+    if not np.isnan(new):
+        out = np.insert(out, int(np.searchsorted(out, new, side="left")), new)
+    return out
 
 
 def shown_quartiles(

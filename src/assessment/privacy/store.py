@@ -79,7 +79,11 @@ class CampaignData:
     ``cell_of`` is: every column of a cell has the same rows)."""
     raw_quartiles: list[dict[int, tuple[float, float, float] | None]] = field(default_factory=list)
     """Per column, the exact quartiles of the cells computed so far (by lattice cell):
-    kept by the next version for every column it does not change."""
+    kept by the next version for every cell without a changed value."""
+    sorted_values: list[dict[int, FloatArray]] = field(default_factory=list)
+    """Per column, the sorted values of the cells of :data:`SORTED_MIN` organisations
+    or more whose quartiles were computed: a changed value moves in them (a search
+    and a copy) instead of a new partition of the whole cell."""
 
     def column_index(self, section: str, horizon: str) -> int:
         return self.metrics.index((section, horizon))
@@ -275,6 +279,7 @@ def _with_cells(data: CampaignData) -> CampaignData:
     data.lattice, data.cell_of = protect.catalogue(data.codes, data.labels, TABLES)
     data.groups = {}
     data.raw_quartiles = [{} for _ in data.columns]
+    data.sorted_values = [{} for _ in data.columns]
     data.stats = protect.cell_stats(data.lattice, data.cell_of, data.matrix, data.keys)
     return data
 
@@ -374,31 +379,59 @@ def _update(
     updated.lattice, updated.cell_of = lattice, cell_of
     if new_rows:
         updated.raw_quartiles = [{} for _ in columns]
+        updated.sorted_values = [{} for _ in columns]
     else:  # same rows in the same cells: what depends on unchanged values only is kept
         updated.groups = data.groups
-        updated.raw_quartiles = _kept_quartiles(data, changed, copied)
+        updated.raw_quartiles, updated.sorted_values = _kept_quartiles(
+            data, changed, copied, before, vectors
+        )
     updated.stats = protect.recount(
         data.stats, cell_of, updated.columns, keys, changed, before, before_keys
     )
     return updated
 
 
+SORTED_MIN = 1000
+"""From this many organisations, a cell's sorted values are kept with its quartiles."""
+
+
 def _kept_quartiles(
-    data: CampaignData, changed: Sequence[int], copied: set[int]
-) -> list[dict[int, tuple[float, float, float] | None]]:
-    """``data``'s exact quartiles still true once the rows ``changed`` have new values
-    in the columns ``copied``: a cell's quartiles depend on its members' values only,
-    so a changed column keeps those of every cell without a changed row (the same
-    rows in the same cells).  The dictionaries of unchanged columns are shared."""
+    data: CampaignData,
+    changed: Sequence[int],
+    copied: set[int],
+    before: FloatArray,
+    after: FloatArray,
+) -> tuple[list[dict[int, tuple[float, float, float] | None]], list[dict[int, FloatArray]]]:
+    """``data``'s exact quartiles (and sorted values) once the rows ``changed`` have
+    the values ``after`` instead of ``before`` (one row each) in the columns
+    ``copied``: a cell's quartiles depend on its members' values only, so a changed
+    column keeps those of every cell without a changed row (the same rows in the
+    same cells), and a cell with sorted values has them moved and its quartiles read
+    off them.  The dictionaries of unchanged columns are shared."""
     if not copied:
-        return data.raw_quartiles
-    touched = {int(cells[row]) for cells in data.cell_of.values() for row in changed}
-    out = []
-    for j, found in enumerate(data.raw_quartiles):
+        return data.raw_quartiles, data.sorted_values
+    touched: dict[int, list[int]] = {}
+    for cells in data.cell_of.values():
+        for i, row in enumerate(changed):
+            touched.setdefault(int(cells[row]), []).append(i)
+    quartiles, ordered = [], []
+    for j, (found, values) in enumerate(zip(data.raw_quartiles, data.sorted_values, strict=True)):
         if j in copied:
             found = {cell: q for cell, q in found.items() if cell not in touched}
-        out.append(found)
-    return out
+            kept: dict[int, FloatArray] = {}
+            for cell, cell_values in values.items():
+                moved: FloatArray | None = cell_values
+                for i in touched.get(cell, ()):
+                    if moved is not None:
+                        moved = protect.moved(moved, float(before[i, j]), float(after[i, j]))
+                if moved is not None:  # else (never seen): computed again when asked
+                    kept[cell] = moved
+                    if cell in touched:
+                        found[cell] = protect.sorted_quartiles(moved)
+            values = kept
+        quartiles.append(found)
+        ordered.append(values)
+    return quartiles, ordered
 
 
 def _replace_version(data: CampaignData, version: score_store.DataVersion) -> CampaignData:
