@@ -158,3 +158,31 @@ def test_one_record_difference_is_noise_most_of_the_time() -> None:
         after = p.sum_noise((base + added) % p.KEY_RANGE, n + 1, "overall@current")
         hits += abs(after - before) <= 5
     assert 0.08 < hits / draws < 0.16
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 12.5, 33.3, 50.0, 66.7, 100.0, float("nan")]), min_size=0,
+             max_size=40),
+    st.data(),
+)  # fmt: skip
+def test_sorted_values_moved_give_the_quartiles_of_a_partition(
+    values: list[float], data: st.DataObject
+) -> None:
+    """A cell's sorted values with one value changed (or gone, or come: NaN) give
+    exactly the quartiles computed afresh."""
+    array = np.array(values)
+    ordered = np.sort(array[~np.isnan(array)])
+    for _ in range(3):
+        if not len(array):
+            break
+        at = data.draw(st.integers(0, len(array) - 1))
+        new = data.draw(st.sampled_from([0.0, 25.0, 33.3, 100.0, float("nan")]))
+        moved = p.moved(ordered, float(array[at]), new)
+        assert moved is not None
+        array[at] = new
+        ordered = moved
+        present = array[~np.isnan(array)]
+        assert np.array_equal(ordered, np.sort(present))
+        assert p.sorted_quartiles(ordered) == p.raw_quartiles(present)
+    assert p.moved(np.array([1.0, 2.0]), 3.0, 1.0) is None

@@ -241,6 +241,20 @@ def read_session(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A Core connection for a few reads that need no snapshot across them, e.g. the
+    data version then the rows written since (each statement sees committed data).
+
+    PostgreSQL: autocommit, so no ``BEGIN`` and ``ROLLBACK`` round trips around the
+    statements (four round trips less for two reads than two pooled connections);
+    SQLite: its usual read transaction, which costs nothing in process."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
+@contextmanager
 def write_connection(engine: Engine) -> Iterator[Connection]:
     """A Core connection in one write transaction (bulk loads); writers take turns."""
     bind = engine.execution_options(**{_BEGIN_OPTION: "immediate"})

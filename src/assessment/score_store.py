@@ -313,12 +313,17 @@ def bump_version(executor: Executor, *, organisations: bool = False) -> int:
     return 1
 
 
-def current_version(engine: Engine) -> DataVersion:
-    """The counter row, read by primary key (``DataVersion(0, 0, "")`` when absent).
+def current_version(engine: Engine | Connection) -> DataVersion:
+    """The counter row, read by primary key (``DataVersion(0, 0, "")`` when absent),
+    on a connection of its own or on ``engine`` when it is one (the aggregate layer
+    reads the rows written since on the same one).
 
     Plain SQL, no statement to compile: this runs on every aggregate request."""
-    with engine.connect() as conn:
-        row = conn.exec_driver_sql(_VERSION_SQL).first()
+    if isinstance(engine, Connection):
+        row = engine.exec_driver_sql(_VERSION_SQL).first()
+    else:
+        with engine.connect() as conn:
+            row = conn.exec_driver_sql(_VERSION_SQL).first()
     if row is None:
         return DataVersion(0, 0, "")
     return DataVersion(int(row[0]), int(row[1]), str(row[2]))

@@ -14,6 +14,7 @@ from assessment import assessments as svc
 from assessment import privacy
 from assessment.grid_store import get_grid
 from assessment.organisations import update_organisation
+from assessment.privacy import store
 from assessment.scoring import Scorer
 from assessment.tables import Assessment, Campaign, Organisation, Submission
 
@@ -158,3 +159,13 @@ def test_figures_kept_up_to_date_equal_figures_computed_afresh(town: Town) -> No
         kept = _every_table(engine, town.year)
         privacy.clear_caches()
         assert _every_table(engine, town.year) == kept
+
+
+def test_sorted_cells_kept_up_to_date_equal_figures_computed_afresh(
+    town: Town,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same with every cell's sorted values kept and moved after each change (at
+    national scale only cells of ``SORTED_MIN`` organisations or more keep them)."""
+    monkeypatch.setattr(store, "SORTED_MIN", 1)
+    test_figures_kept_up_to_date_equal_figures_computed_afresh(town)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import combinations
 
+import numpy as np
 import pytest
 from sqlalchemy import Engine, select
 
@@ -25,6 +26,7 @@ from assessment import assessments as svc
 from assessment import privacy, score_store
 from assessment.campaigns import create_campaign
 from assessment.demo import seed_demo
+from assessment.grid import Grid
 from assessment.grid_store import DEFAULT_GRID_ID, get_grid, sync_grids_from_dir
 from assessment.organisations import create_organisation, siren_with_key
 from assessment.permissions import Actor, PermissionDenied, Role
@@ -558,3 +560,203 @@ def _grid_version(engine: Engine, year: int) -> str:
         return str(
             conn.execute(select(Campaign.grid_version).where(Campaign.year == year)).scalar()
         )
+
+
+# ---------------------------------------------------------------------------
+# themes merged across grid versions (``replaces``)
+# ---------------------------------------------------------------------------
+
+
+def _lineage_town(engine: Engine) -> tuple[Grid, int]:
+    """Last year's campaign on version 1 of ``grille-lignee`` (themes « énergie » and
+    « eau », merged into « ressources » by version 2), answered so that a merged
+    figure computed from the stored scores would give organisations away:
+
+    * region 84, associations: 7 addressed « énergie » only, and one (the target)
+      « eau » only, so that « ressources » over the 8 minus « énergie » over the 7
+      would be its « eau » score;
+    * region 84, cooperatives: 6 addressed both;
+    * region 11: 6 associations addressed both; of 6 mutuals, all addressed
+      « énergie » and one (another target) « eau » too.
+
+    Returns version 2 (the grid a dashboard shows) and last year."""
+    from .test_versions_lineage import V1, V2, _publish
+
+    _fix_secret(engine)
+    _publish(engine, V1)
+    v2 = _publish(engine, V2)
+    today = date.today()
+    year = today.year - 1
+    campaign = create_campaign(
+        engine,
+        SYSTEM,
+        year=year,
+        opens_on=today - timedelta(days=5),
+        closes_on=today + timedelta(days=30),
+        grid_id="grille-lignee",
+        grid_version="1",
+    )
+    serial = 0
+
+    def add(region: str, family: str, size: str, energy: int | None, water: int | None) -> None:
+        nonlocal serial
+        serial += 1
+        org = create_organisation(
+            engine,
+            SYSTEM,
+            name=f"Organisation lignée {serial}",
+            siren=siren_with_key(f"8{serial:07d}"),
+            region=region,
+            legal_family=family,
+            size_band=size,
+        )
+        state = svc.open_assessment(engine, SYSTEM, org, campaign)
+        values: dict[tuple[str, str], object] = {
+            ("gouv-regles", "current"): serial % 4,
+            ("gouv-regles", "goal_1y"): 3,
+        }
+        for question, level in (("energie-suivi", energy), ("eau-suivi", water)):
+            if level is not None:
+                values |= {(question, "current"): level, (question, "goal_1y"): 3}
+        skipped = [t for t, v in (("energie", energy), ("eau", water)) if v is None]
+        revision = svc.save_cells(
+            engine,
+            SYSTEM,
+            state.id,
+            [svc.CellChange(q, h, value=v) for (q, h), v in values.items()],
+            not_addressed=skipped,
+            expected_revision=state.revision,
+        )
+        svc.submit(engine, SYSTEM, state.id, expected_revision=revision)
+
+    for i in range(7):
+        add("84", "association", "1-9", i % 4, None)
+    add("84", "association", "10-49", None, 3)  # the target: the only « eau » of its family
+    for i in range(6):
+        add("84", "cooperative", "1-9", (i + 1) % 4, i % 4)
+    for i in range(6):
+        add("11", "association", "1-9", (i + 2) % 4, (i + 3) % 4)
+    for i in range(6):
+        add("11", "mutual", "10-49", i % 4, 3 if i == 0 else None)  # the other target
+    return v2, year
+
+
+def test_a_merged_theme_minus_its_visible_parts_gives_nobody_away(engine: Engine) -> None:
+    """« ressources » (merged from « énergie » and « eau ») as the dashboards show last
+    year's campaign, with every published table of « énergie » and « eau » beside it:
+    no signed combination of up to three shown cells, one of them merged, isolates
+    an organisation or a group smaller than k (the merged figure is a function of its
+    parts' published cells, hidden as soon as one is), and no attack gets within ±5
+    points, even with exact counts."""
+    v2, year = _lineage_town(engine)
+    truth = _truth(engine, year)
+    sources = privacy.measure_sources(engine, v2, get_grid(engine, "grille-lignee", "1"),
+                                      "ressources")  # fmt: skip
+    assert sources == ["energie", "eau"]
+    scopes: list[tuple[Actor, str | None, tuple[str, ...]]] = [
+        (NATIONAL, None, dims)
+        for dims in (
+            (),
+            ("region",),
+            ("legal_family",),
+            ("size_band",),
+            ("region", "legal_family"),
+            ("region", "size_band"),
+            ("legal_family", "size_band"),
+        )
+    ] + [(regional("84"), "84", dims) for dims in ((), ("legal_family",), ("size_band",))]
+    # every shown cell: (measure, key, cell, the (organisation, theme) scores it sums)
+    shown: list[tuple[str, dict[str, str], Cell, frozenset[tuple[int, str]]]] = []
+    merged_cells = 0
+    for actor, region, dims in scopes:
+        carried = privacy.carried_table(
+            engine, actor, campaign_year=year, grid=v2, measure="ressources", dims=dims,
+            region=region,
+        )  # fmt: skip
+        assert carried is not None
+        parts = [
+            privacy.table(engine, actor, campaign_year=year, measure=m, dims=dims, region=region)
+            for m in sources
+        ]
+        for measure, tab in [("ressources", carried), *zip(sources, parts, strict=True)]:
+            for c in tab.cells:
+                key = dict(c.key) | ({"region": region} if region else {})
+                themes = sources if measure == "ressources" else [measure]
+                members = frozenset(
+                    (org, theme) for theme in themes for org in _members(truth, theme, key)
+                )
+                if measure == "ressources":
+                    # hidden as soon as one part is: never a part of fewer than k
+                    part_sizes = [len(_members(truth, theme, key)) for theme in sources]
+                    if c.n is not None:
+                        merged_cells += 1
+                        assert all(s == 0 or s >= K for s in part_sizes), (key, part_sizes)
+                        assert c.quartiles is None
+                    elif any(0 < s < K for s in part_sizes):
+                        assert c.hidden_reason is not None
+                if c.n is not None:
+                    shown.append((measure, key, c, members))
+    assert merged_cells >= 3  # the attack has merged figures to work with
+    # the naive attack on the first target: 84's associations, merged minus « énergie »
+    families_84 = {
+        m: privacy.table(
+            engine,
+            regional("84"),
+            campaign_year=year,
+            measure=m,
+            region="84",
+            dims=("legal_family",),
+        )
+        for m in sources
+    }
+    merged_84 = privacy.carried_table(
+        engine, regional("84"), campaign_year=year, grid=v2, measure="ressources", region="84",
+        dims=("legal_family",),
+    )  # fmt: skip
+    assert merged_84 is not None
+    assert cell(families_84["energie"], legal_family="association").n is not None
+    assert cell(families_84["eau"], legal_family="association").n is None  # 1 < k
+    assert cell(merged_84, legal_family="association").n is None  # and so the merge
+    target = next(
+        org
+        for org, (dims, values) in truth.items()
+        if dims["region"] == "84" and dims["size_band"] == "10-49" and "eau" in values
+    )
+    guess = estimate(
+        [
+            (1, contribution(cell(merged_84, legal_family="association"), 8)),
+            (-1, contribution(cell(families_84["energie"], legal_family="association"), 7)),
+        ],
+        1,
+    )
+    assert_missed(guess, truth[target][1]["eau"])
+    # every signed combination of two or three shown cells, one merged at least
+    everyone = sorted({m for *_, members in shown for m in members})
+    column = {m: i for i, m in enumerate(everyone)}
+    vectors = np.zeros((len(shown), len(everyone)), dtype=np.int64)
+    for row, (*_, members) in enumerate(shown):
+        for m in members:
+            vectors[row, column[m]] = 1
+    merged_rows = [i for i, (measure, *_) in enumerate(shown) if measure == "ressources"]
+    sums = np.array(
+        [contribution(c, len(members)) or 0.0 for _, _, c, members in shown], dtype=np.float64
+    )
+    attempts = recovered = 0
+    for i in merged_rows:
+        for j in range(len(shown)):
+            if j == i:
+                continue
+            for sign in (1, -1):
+                pair = vectors[i] + sign * vectors[j]
+                # the pair alone, then with a third cell taken away or added
+                candidates = np.vstack([pair[None, :], pair - vectors, pair + vectors])
+                terms = np.concatenate([[0.0], -sums, sums]) + sums[i] + sign * sums[j]
+                binary = (candidates >= 0).all(axis=1) & (candidates <= 1).all(axis=1)
+                sizes = candidates.sum(axis=1)
+                for at in np.flatnonzero(binary & (sizes > 0) & (sizes < K)).tolist():
+                    attempts += 1
+                    left = [everyone[c] for c in np.flatnonzero(candidates[at]).tolist()]
+                    truth_mean = sum(truth[o][1][theme] for o, theme in left) / len(left)
+                    if abs(terms[at] / len(left) - truth_mean) <= TOLERANCE:
+                        recovered += 1
+    assert recovered == 0 and attempts == 0, (attempts, recovered)

@@ -19,19 +19,34 @@ import click
               help="Base vide à utiliser (par défaut : un fichier SQLite temporaire).")  # fmt: skip
 @click.option("--repeat", type=click.IntRange(1, 50), default=5, show_default=True,
               help="Mesures par opération (la médiane est retenue).")  # fmt: skip
+@click.option("--reuse", is_flag=True,
+              help="La base --database-url contient déjà les données (un banc précédent, "
+                   "seed-demo) : mesurer sans les générer ; --orgs et --campaigns sont "
+                   "alors lus dans la base.")  # fmt: skip
 def bench_command(
-    orgs: int, campaigns: int, json_file: Path | None, database_url: str | None, repeat: int
+    orgs: int,
+    campaigns: int,
+    json_file: Path | None,
+    database_url: str | None,
+    repeat: int,
+    reuse: bool,
 ) -> None:
     """Mesure les agrégats protégés face à DuckDB (GROUP BY en mémoire, même exécution)."""
-    from assessment.privacy.bench import run
+    from assessment.privacy.bench import BenchError, run
 
-    result = run(
-        orgs=orgs,
-        campaigns=campaigns,
-        database_url=database_url,
-        repeat=repeat,
-        progress=lambda message: click.echo(message, err=True),
-    )
+    if reuse and database_url is None:
+        raise click.UsageError("--reuse demande --database-url (une base déjà remplie).")
+    try:
+        result = run(
+            orgs=orgs,
+            campaigns=campaigns,
+            database_url=database_url,
+            repeat=repeat,
+            progress=lambda message: click.echo(message, err=True),
+            reuse=reuse,
+        )
+    except BenchError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(result.table())
     if json_file is not None:
         json_file.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")

@@ -40,14 +40,15 @@ from itertools import pairwise
 from typing import Any, Literal
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from assessment import french, score_store
 from assessment import tables as t
+from assessment.db import read_connection
 from assessment.errors import UserError
 from assessment.grid import Grid
 from assessment.permissions import Action, Actor, Target, require
-from assessment.privacy import protect
+from assessment.privacy import protect, store
 from assessment.privacy.protect import CellId
 from assessment.privacy.store import (
     DIMENSIONS,
@@ -197,14 +198,20 @@ def _grid(engine: Engine, grid_id: str, version: str) -> Grid:
     return get_grid(engine, grid_id, version)
 
 
-def _data(engine: Engine, year: int) -> CampaignData:
-    version = score_store.current_version(engine)
+def _data(engine: Engine, year: int, conn: Connection | None = None) -> CampaignData:
+    """The campaign's data as of now: the data version, then the score rows written
+    since the campaign's copy in memory, on one connection (``conn``, else one of
+    its own: two statements after a submission, one otherwise)."""
+    if conn is None:
+        with read_connection(engine) as own:
+            return _data(engine, year, own)
+    version = score_store.current_version(conn)
     row = _campaign_row(engine, year, version.token)
     if row is None:
         raise RequestError(f"Aucune campagne {year}.")
     campaign_id, grid_id, grid_version = row
     return campaign_data(
-        engine, campaign_id, year, lambda: _grid(engine, grid_id, grid_version), version
+        engine, campaign_id, year, lambda: _grid(engine, grid_id, grid_version), version, conn
     )
 
 
@@ -255,7 +262,9 @@ class _View:
     members: Any = None
     """``(table dims, cell) -> rows`` without a scan (score columns), else ``None``."""
     raw_quartiles: dict[int, Any] | None = None
-    """The column's exact quartiles by cell, kept while the column's values are."""
+    """The column's exact quartiles by cell, kept while the cell's values are."""
+    sorted_values: dict[int, Any] | None = None
+    """The sorted values of the column's large cells (:data:`store.SORTED_MIN`)."""
 
 
 def _view(
@@ -378,6 +387,7 @@ def _score_views(data: CampaignData) -> list[_View]:
                 stats.sums[:, m],
                 data.members,
                 data.raw_quartiles[m],
+                data.sorted_values[m],
             )
             for m in range(len(names))
         ]
@@ -414,41 +424,59 @@ def _column_view(
     return _view(name, lattice, cell_of, values, stats, 0, already=before, dominance=dominance)
 
 
-def _quartiles(view: _View, campaign_id: int, cells: Sequence[int]) -> dict[int, Any]:
-    """Quartiles of shown cells with at least 10 organisations: the exact ones computed
-    once per cell while the column's values stay, then shifted by each cell's key."""
-    out: dict[int, Any] = {}
-    if not cells:
+def _quartiles_of(requests: Sequence[tuple[_View, Sequence[int]]]) -> list[dict[int, Any]]:
+    """For each ``(view, cells)``, the quartiles of its shown cells with at least 10
+    organisations: the exact ones computed once per cell while the cell's values
+    stay, then shifted by each cell's key, every view's in one vectorised step."""
+    out: list[dict[int, Any]] = [{} for _ in requests]
+    raw: list[tuple[float, float, float]] = []
+    keys: list[np.ndarray] = []
+    sizes: list[np.ndarray] = []
+    names: list[str] = []
+    where: list[tuple[int, int]] = []
+    for request, (view, cells) in enumerate(requests):
+        if not len(cells):
+            continue
+        at = np.asarray(cells, dtype=np.int64)
+        eligible = (view.reason[at] == 0) & (  # from 10 organisations, counted either way
+            np.minimum(view.true_n[at], view.n[at]) >= protect.QUARTILE_MIN
+        )
+        chosen = at[eligible]
+        if not len(chosen):
+            continue
+        known = view.raw_quartiles if view.raw_quartiles is not None else {}
+        kept = []
+        for index in chosen.tolist():
+            found = known.get(index, _MISSING)
+            if found is _MISSING:
+                dims = view.lattice.cells[index][0]
+                if view.members is not None:
+                    members = view.values[view.members(dims, index)]
+                else:
+                    members = view.values[view.cell_of[dims] == index]
+                members = members[~np.isnan(members)]
+                if view.sorted_values is not None and len(members) >= store.SORTED_MIN:
+                    ordered = view.sorted_values[index] = np.sort(members)
+                    found = protect.sorted_quartiles(ordered)
+                else:
+                    found = protect.raw_quartiles(members)
+                known[index] = found
+            if found is not None:
+                raw.append(found)
+                kept.append(index)
+        if kept:
+            rows = np.array(kept, dtype=np.int64)
+            keys.append(view.cell_key[rows])
+            sizes.append(view.true_n[rows])
+            names += [view.name] * len(kept)
+            where += [(request, index) for index in kept]
+    if not raw:
         return out
-    at = np.asarray(cells, dtype=np.int64)
-    eligible = (view.reason[at] == 0) & (  # from 10 organisations, counted either way
-        np.minimum(view.true_n[at], view.n[at]) >= protect.QUARTILE_MIN
-    )
-    chosen = at[eligible]
-    if not len(chosen):
-        return out
-    known = view.raw_quartiles if view.raw_quartiles is not None else {}
-    raw, kept = [], []
-    for index in chosen.tolist():
-        found = known.get(index, _MISSING)
-        if found is _MISSING:
-            dims = view.lattice.cells[index][0]
-            if view.members is not None:
-                members = view.values[view.members(dims, index)]
-            else:
-                members = view.values[view.cell_of[dims] == index]
-            found = known[index] = protect.raw_quartiles(members[~np.isnan(members)])
-        if found is not None:
-            raw.append(found)
-            kept.append(index)
-    if not kept:
-        return out
-    chosen = np.array(kept, dtype=np.int64)
     shown = protect.shown_quartiles(
-        np.array(raw, dtype=np.float64), view.cell_key[chosen], view.true_n[chosen], view.name
+        np.array(raw, dtype=np.float64), np.concatenate(keys), np.concatenate(sizes), names
     ).tolist()
-    for index, quartiles in zip(kept, shown, strict=True):
-        out[index] = (quartiles[0], quartiles[1], quartiles[2])
+    for (request, index), quartiles in zip(where, shown, strict=True):
+        out[request][index] = (quartiles[0], quartiles[1], quartiles[2])
     return out
 
 
@@ -633,24 +661,25 @@ def tables(
     table_dims = _check_dims(dims, region)
     data = _data(engine, campaign_year)
     grid = data.grid
-    out = []
+    asked = []
     for measure in measures or (OVERALL_MEASURE, *(item.id for item in grid.items)):
         for horizon in horizons or grid.horizon_ids:
             horizon_id = _horizon(grid, horizon)
             view = _score_view(data, measure, horizon_id)
-            wanted = _slice(view, table_dims, region)
-            out.append(
-                _table_of(
-                    view,
-                    wanted,
-                    [dims] * len(wanted),
-                    _quartiles(view, data.campaign_id, wanted),
-                    dims=tuple(dims),
-                    measure=measure,
-                    horizon=horizon_id,
-                )
-            )
-    return out
+            asked.append((measure, horizon_id, view, _slice(view, table_dims, region)))
+    quartiles = _quartiles_of([(view, wanted) for _, _, view, wanted in asked])
+    return [
+        _table_of(
+            view,
+            wanted,
+            [dims] * len(wanted),
+            found,
+            dims=tuple(dims),
+            measure=measure,
+            horizon=horizon_id,
+        )
+        for (measure, horizon_id, view, wanted), found in zip(asked, quartiles, strict=True)
+    ]
 
 
 def _bin_labels(bins: int) -> list[str]:
@@ -948,21 +977,21 @@ def peers(
     there — same region, same legal family, same size band (national) — one cell
     each, keyed by that dimension alone (``dims`` lists the three)."""
     o = t.Organisation.__table__
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:  # the data version on the same connection
         org = conn.execute(
             select(o.c.region, o.c.legal_family, o.c.size_band).where(o.c.id == organisation_id)
         ).one_or_none()
-    require(
-        actor,
-        Action.READ_PEERS,
-        Target(organisation_id=organisation_id, organisation_region=org[0] if org else None),
-    )
-    if org is None:
-        return []
+        require(
+            actor,
+            Action.READ_PEERS,
+            Target(organisation_id=organisation_id, organisation_region=org[0] if org else None),
+        )
+        if org is None:
+            return []
+        data = _data(engine, campaign_year, conn)
     attributes = dict(zip(PEER_DIMENSIONS, org, strict=True))
-    data = _data(engine, campaign_year)
     horizon = data.grid.current_horizon
-    out = []
+    asked = []
     for measure in (OVERALL_MEASURE, *(item.id for item in data.grid.items)):
         view = _score_view(data, measure, horizon)
         wanted: list[int] = []
@@ -973,15 +1002,17 @@ def peers(
                 continue
             wanted.append(index)
             names.append((d,))
-        out.append(
-            _table_of(
-                view,
-                wanted,
-                names,
-                _quartiles(view, data.campaign_id, wanted),
-                dims=PEER_DIMENSIONS,
-                measure=measure,
-                horizon=horizon,
-            )
+        asked.append((measure, view, wanted, names))
+    quartiles = _quartiles_of([(view, wanted) for _, view, wanted, _ in asked])
+    return [
+        _table_of(
+            view,
+            wanted,
+            names,
+            found,
+            dims=PEER_DIMENSIONS,
+            measure=measure,
+            horizon=horizon,
         )
-    return out
+        for (measure, view, wanted, names), found in zip(asked, quartiles, strict=True)
+    ]

@@ -28,13 +28,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from assessment import privacy, score_store
 from assessment import tables as t
 from assessment.permissions import Actor, Role
 
-__all__ = ["BenchResult", "Resubmitter", "run"]
+__all__ = ["BenchError", "BenchResult", "Resubmitter", "run"]
+
+
+class BenchError(Exception):
+    """The bench cannot run as asked (e.g. nothing to reuse)."""
+
 
 GRIDS = Path(__file__).resolve().parents[3] / "guide"
 
@@ -49,6 +54,8 @@ class BenchResult:
     """Stored score rows of the measured campaign."""
     figures: dict[str, dict[str, float]] = field(default_factory=dict)
     """operation -> {"ours_ms", "floor_ms", "ratio"}."""
+    reused: bool = False
+    """The database was seeded before this run (``seed_seconds`` is then 0)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,6 +64,7 @@ class BenchResult:
             "engine": self.engine,
             "seed_seconds": self.seed_seconds,
             "rows": self.rows,
+            "reused": self.reused,
             **{
                 f"{name}_{key}": value
                 for name, figures in self.figures.items()
@@ -68,9 +76,10 @@ class BenchResult:
         }
 
     def table(self) -> str:
+        seeded = "données déjà en base" if self.reused else f"données en {self.seed_seconds:.0f} s"
         lines = [
             f"{self.orgs} organisations, {self.campaigns} campagnes, {self.engine} "
-            f"({self.rows} scores dans la campagne mesurée ; données en {self.seed_seconds:.0f} s)",
+            f"({self.rows} scores dans la campagne mesurée ; {seeded})",
             "",
             f"{'opération':<34}{'nous (ms)':>12}{'plancher (ms)':>16}{'ratio':>9}",
         ]
@@ -200,30 +209,60 @@ def run(
     database_url: str | None = None,
     repeat: int = 5,
     progress: Callable[[str], None] | None = None,
+    reuse: bool = False,
 ) -> BenchResult:
-    """Seed, load the floor, measure; see the module's docstring."""
+    """Seed, load the floor, measure; see the module's docstring.
+
+    ``reuse``: ``database_url`` holds demo data already (a previous run, or
+    ``seed-demo``): measure it as it is, without migrating or seeding; ``orgs`` and
+    ``campaigns`` are then read from it."""
     from assessment.db import create_database_engine, migrate
     from assessment.demo import seed_demo
     from assessment.grid_store import sync_grids_from_dir
 
     say = progress or (lambda _m: None)
     folder = None
+    if reuse and database_url is None:
+        raise BenchError("reuse needs a database URL: a temporary database is always empty")
     if database_url is None:
         folder = tempfile.TemporaryDirectory(prefix="assessment-bench-")
         database_url = f"sqlite:///{folder.name}/bench.sqlite3"
     engine = create_database_engine(database_url)
     try:
-        migrate(engine)
-        sync_grids_from_dir(engine, GRIDS)
-        started = time.perf_counter()
-        seed_demo(engine, orgs=orgs, campaigns=campaigns, progress=say)
-        seed_seconds = time.perf_counter() - started
+        if reuse:
+            seed_seconds = 0.0
+            orgs, campaigns = _counts(engine)
+        else:
+            migrate(engine)
+            sync_grids_from_dir(engine, GRIDS)
+            started = time.perf_counter()
+            seed_demo(engine, orgs=orgs, campaigns=campaigns, progress=say)
+            seed_seconds = time.perf_counter() - started
         privacy.clear_caches()
-        return _measure(engine, orgs, campaigns, seed_seconds, repeat, say)
+        result = _measure(engine, orgs, campaigns, seed_seconds, repeat, say)
+        result.reused = reuse
+        return result
     finally:
         engine.dispose()
         if folder is not None:
             folder.cleanup()
+
+
+def _counts(engine: Engine) -> tuple[int, int]:
+    """Organisations and campaigns already in the database."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with engine.connect() as conn:
+            orgs = conn.execute(select(func.count()).select_from(t.Organisation.__table__)).scalar()
+            campaigns = conn.execute(
+                select(func.count()).select_from(t.Campaign.__table__)
+            ).scalar()
+    except SQLAlchemyError as exc:  # no tables: not an application database
+        raise BenchError(f"nothing to reuse: {type(exc).__name__}") from exc
+    if not orgs or not campaigns:
+        raise BenchError("nothing to reuse: no organisation or no campaign in the database")
+    return int(orgs), int(campaigns)
 
 
 def _measure(

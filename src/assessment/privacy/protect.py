@@ -30,6 +30,7 @@ decides which cells are hidden, and perturbs the others.  See
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -110,6 +111,7 @@ def _mix(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
         return x ^ (x >> np.uint64(31))
 
 
+@functools.cache
 def _label_hash(label: str) -> np.uint64:
     return np.uint64(
         int.from_bytes(hashlib.blake2b(label.encode(), digest_size=8).digest(), "little")
@@ -550,11 +552,30 @@ def raw_quartiles(values: FloatArray) -> tuple[float, float, float] | None:
         return None
     # np.percentile(values, [25, 50, 75]) to the last bit (its "linear" method and
     # its interpolation), with one partition and none of its per-call overhead
+    position, low, high = _positions(n)
+    part = np.partition(values, np.unique(np.concatenate([low, high])))
+    return _interpolated(position, low, part[low], part[high])
+
+
+def sorted_quartiles(ordered: FloatArray) -> tuple[float, float, float] | None:
+    """:func:`raw_quartiles` of values already sorted (the same numbers to the last
+    bit: the same order statistics, interpolated alike)."""
+    n = len(ordered)
+    if n < QUARTILE_MIN:
+        return None
+    position, low, high = _positions(n)
+    return _interpolated(position, low, ordered[low], ordered[high])
+
+
+def _positions(n: int) -> tuple[FloatArray, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     position = _QUARTERS * (n - 1)
     low = np.floor(position).astype(np.intp)
-    high = np.minimum(low + 1, n - 1)
-    part = np.partition(values, np.unique(np.concatenate([low, high])))
-    a, b = part[low], part[high]
+    return position, low, np.minimum(low + 1, n - 1)
+
+
+def _interpolated(
+    position: FloatArray, low: npt.NDArray[np.intp], a: FloatArray, b: FloatArray
+) -> tuple[float, float, float]:
     gamma = position - low
     diff = b - a
     found = np.where(gamma >= 0.5, b - diff * (1 - gamma), a + diff * gamma)
@@ -562,13 +583,31 @@ def raw_quartiles(values: FloatArray) -> tuple[float, float, float] | None:
     return q1, q2, q3
 
 
+def moved(ordered: FloatArray, old: float, new: float) -> FloatArray | None:
+    """Sorted values ``ordered`` once one of them, ``old``, has become ``new`` (NaN:
+    none, so a value left or came in); ``None`` when ``old`` is not among them."""
+    out = ordered
+    if not np.isnan(old):
+        at = int(np.searchsorted(out, old, side="left"))
+        if at >= len(out) or out[at] != old:
+            return None
+        out = np.delete(out, at)
+    if not np.isnan(new):
+        out = np.insert(out, int(np.searchsorted(out, new, side="left")), new)
+    return out
+
+
 def shown_quartiles(
-    raw: FloatArray, cell_keys: npt.ArrayLike, ns: npt.ArrayLike, column: str
+    raw: FloatArray, cell_keys: npt.ArrayLike, ns: npt.ArrayLike, column: str | Sequence[str]
 ) -> FloatArray:
     """Published quartiles of cells (``raw``: one row of exact quartiles per cell): one
-    shift of up to :data:`QUARTILE_NOISE` per cell, fixed by its key and size, so
-    the three stay in order; whole points, within 0-100."""
-    shift = QUARTILE_NOISE * uniforms(cell_keys, ns, f"{column}:quartiles")
+    shift of up to :data:`QUARTILE_NOISE` per cell, fixed by its key, its size and its
+    column (``column``: one for all, or one per cell), so the three stay in order;
+    whole points, within 0-100."""
+    label: str | list[str] = (
+        f"{column}:quartiles" if isinstance(column, str) else [f"{c}:quartiles" for c in column]
+    )
+    shift = QUARTILE_NOISE * uniforms(cell_keys, ns, label)
     shown: FloatArray = np.round(np.clip(raw + shift[:, None], 0.0, SCALE)).astype(np.float64)
     return shown
 

@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Connection, Engine, bindparam, select
 
 from assessment import score_store
 from assessment import tables as t
+from assessment.db import read_connection
 from assessment.grid import Grid
 from assessment.privacy import protect
 from assessment.privacy.protect import FloatArray, IntArray
@@ -78,7 +79,11 @@ class CampaignData:
     ``cell_of`` is: every column of a cell has the same rows)."""
     raw_quartiles: list[dict[int, tuple[float, float, float] | None]] = field(default_factory=list)
     """Per column, the exact quartiles of the cells computed so far (by lattice cell):
-    kept by the next version for every column it does not change."""
+    kept by the next version for every cell without a changed value."""
+    sorted_values: list[dict[int, FloatArray]] = field(default_factory=list)
+    """Per column, the sorted values of the cells of :data:`SORTED_MIN` organisations
+    or more whose quartiles were computed: a changed value moves in them (a search
+    and a copy) instead of a new partition of the whole cell."""
 
     def column_index(self, section: str, horizon: str) -> int:
         return self.metrics.index((section, horizon))
@@ -134,42 +139,60 @@ CHANGED_MAX = 2000
 """More score rows written since the last read than this: the campaign is read again."""
 
 
-def _changed_rows(engine: Engine, campaign_id: int, after: int) -> list[Any] | None:
+def _changed_rows(conn: Connection, campaign_id: int, after: int) -> list[Any] | None:
     """The campaign's score rows written after version ``after``, or ``None`` when
-    there are more than :data:`CHANGED_MAX`.  Two steps, so that the first is the
-    range of the ``data_version`` index on either engine (read together, the
-    planner may start from the campaign's assessments and scan them all)."""
-    with engine.connect() as conn:
-        ids = conn.execute(_since_statement(), {"after": after}).scalars().all()
-        if len(ids) > CHANGED_MAX:
-            return None
-        if not ids:
-            return []
-        return list(
-            conn.execute(
-                _statement(True), {"campaign_id": campaign_id, "ids": [int(i) for i in ids]}
-            ).all()
-        )
+    there are more than :data:`CHANGED_MAX` (of any campaign).  One statement, whose
+    subquery (a ``LIMIT``, which neither engine's planner moves) is the range of the
+    ``data_version`` index; the rest are primary-key lookups (read as one plain join,
+    SQLite's planner started from the campaign's assessments and scanned them all)."""
+    rows = conn.execute(_changes_statement(), {"after": after, "campaign_id": campaign_id}).all()
+    if len(rows) > CHANGED_MAX:
+        return None
+    return [r for r in rows if r[0] is not None]  # another campaign's rows: no assessment
 
 
 @functools.cache
-def _since_statement() -> Any:
+def _changes_statement() -> Any:
+    """:func:`_statement`'s columns for the score rows stamped after ``after``: one row
+    per such score row, with ``NULL`` dimensions when it is of another campaign."""
     s = t.AssessmentScore.__table__
-    return (
+    a = t.Assessment.__table__
+    o = t.Organisation.__table__
+    changed = (
         select(s.c.assessment_id)
         .where(s.c.data_version > bindparam("after"))
         .limit(CHANGED_MAX + 1)
+        .subquery("changed")
+    )
+    scores = s.alias("changed_scores")
+    return select(
+        a.c.organisation_id,
+        o.c.region,
+        o.c.legal_family,
+        o.c.size_band,
+        o.c.sector,
+        scores.c.grid_id,
+        scores.c.grid_version,
+        scores.c.scores,
+        o.c.siren,
+        o.c.rna,
+    ).select_from(
+        changed.join(scores, scores.c.assessment_id == changed.c.assessment_id)
+        .outerjoin(
+            a,
+            (a.c.id == changed.c.assessment_id) & (a.c.campaign_id == bindparam("campaign_id")),
+        )
+        .outerjoin(o, o.c.id == a.c.organisation_id)
     )
 
 
 @functools.cache
-def _statement(since: bool) -> Any:
-    """The campaign's score rows (``since``: only those of the assessments ``ids``),
-    built once with bound parameters ``campaign_id`` (and ``ids``)."""
+def _statement() -> Any:
+    """The campaign's score rows, built once with the bound parameter ``campaign_id``."""
     s = t.AssessmentScore.__table__
     a = t.Assessment.__table__
     o = t.Organisation.__table__
-    stmt = (
+    return (
         select(
             a.c.organisation_id,
             o.c.region,
@@ -185,9 +208,6 @@ def _statement(since: bool) -> Any:
         .select_from(s.join(a, a.c.id == s.c.assessment_id).join(o, o.c.id == a.c.organisation_id))
         .where(a.c.campaign_id == bindparam("campaign_id"))
     )
-    if since:
-        stmt = stmt.where(s.c.assessment_id.in_(bindparam("ids", expanding=True)))
-    return stmt
 
 
 def _vectors(
@@ -219,7 +239,7 @@ def _load(
     engine: Engine, campaign_id: int, year: int, grid: Grid, version: score_store.DataVersion
 ) -> CampaignData:
     with engine.connect() as conn:
-        rows = conn.execute(_statement(False), {"campaign_id": campaign_id}).all()
+        rows = conn.execute(_statement(), {"campaign_id": campaign_id}).all()
     metrics = score_store.layout(grid)
     secret = _secret(engine)
     labels: dict[str, list[str]] = {d: [] for d in DIMENSIONS}
@@ -259,14 +279,17 @@ def _with_cells(data: CampaignData) -> CampaignData:
     data.lattice, data.cell_of = protect.catalogue(data.codes, data.labels, TABLES)
     data.groups = {}
     data.raw_quartiles = [{} for _ in data.columns]
+    data.sorted_values = [{} for _ in data.columns]
     data.stats = protect.cell_stats(data.lattice, data.cell_of, data.matrix, data.keys)
     return data
 
 
-def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion) -> CampaignData:
-    """``data`` with the score rows written since its version (same organisations'
-    dimensions: an organisation change reloads instead)."""
-    rows = _changed_rows(engine, data.campaign_id, data.version.version)
+def _update(
+    engine: Engine, conn: Connection, data: CampaignData, version: score_store.DataVersion
+) -> CampaignData:
+    """``data`` with the score rows written since its version, read on ``conn`` (same
+    organisations' dimensions: an organisation change reloads instead)."""
+    rows = _changed_rows(conn, data.campaign_id, data.version.version)
     if rows is None:  # many rows (a backfill): the campaign again
         return _load(engine, data.campaign_id, data.year, data.grid, version)
     if not rows:
@@ -356,15 +379,59 @@ def _update(engine: Engine, data: CampaignData, version: score_store.DataVersion
     updated.lattice, updated.cell_of = lattice, cell_of
     if new_rows:
         updated.raw_quartiles = [{} for _ in columns]
-    else:  # same rows in the same cells: what depends on unchanged columns only is kept
+        updated.sorted_values = [{} for _ in columns]
+    else:  # same rows in the same cells: what depends on unchanged values only is kept
         updated.groups = data.groups
-        updated.raw_quartiles = [
-            {} if j in copied else found for j, found in enumerate(data.raw_quartiles)
-        ]
+        updated.raw_quartiles, updated.sorted_values = _kept_quartiles(
+            data, changed, copied, before, vectors
+        )
     updated.stats = protect.recount(
         data.stats, cell_of, updated.columns, keys, changed, before, before_keys
     )
     return updated
+
+
+SORTED_MIN = 1000
+"""From this many organisations, a cell's sorted values are kept with its quartiles."""
+
+
+def _kept_quartiles(
+    data: CampaignData,
+    changed: Sequence[int],
+    copied: set[int],
+    before: FloatArray,
+    after: FloatArray,
+) -> tuple[list[dict[int, tuple[float, float, float] | None]], list[dict[int, FloatArray]]]:
+    """``data``'s exact quartiles (and sorted values) once the rows ``changed`` have
+    the values ``after`` instead of ``before`` (one row each) in the columns
+    ``copied``: a cell's quartiles depend on its members' values only, so a changed
+    column keeps those of every cell without a changed row (the same rows in the
+    same cells), and a cell with sorted values has them moved and its quartiles read
+    off them.  The dictionaries of unchanged columns are shared."""
+    if not copied:
+        return data.raw_quartiles, data.sorted_values
+    touched: dict[int, list[int]] = {}
+    for cells in data.cell_of.values():
+        for i, row in enumerate(changed):
+            touched.setdefault(int(cells[row]), []).append(i)
+    quartiles, ordered = [], []
+    for j, (found, values) in enumerate(zip(data.raw_quartiles, data.sorted_values, strict=True)):
+        if j in copied:
+            found = {cell: q for cell, q in found.items() if cell not in touched}
+            kept: dict[int, FloatArray] = {}
+            for cell, cell_values in values.items():
+                moved: FloatArray | None = cell_values
+                for i in touched.get(cell, ()):
+                    if moved is not None:
+                        moved = protect.moved(moved, float(before[i, j]), float(after[i, j]))
+                if moved is not None:  # else (never seen): computed again when asked
+                    kept[cell] = moved
+                    if cell in touched:
+                        found[cell] = protect.sorted_quartiles(moved)
+            values = kept
+        quartiles.append(found)
+        ordered.append(values)
+    return quartiles, ordered
 
 
 def _replace_version(data: CampaignData, version: score_store.DataVersion) -> CampaignData:
@@ -378,10 +445,12 @@ def campaign_data(
     year: int,
     grid: Callable[[], Grid],
     version: score_store.DataVersion,
+    conn: Connection | None = None,
 ) -> CampaignData:
     """The campaign's data at ``version`` (read with :func:`score_store.current_version`
-    by the caller, once per request); ``grid`` gives the campaign's grid, only called
-    when the campaign is read in full."""
+    by the caller, once per request, on ``conn`` when given: the rows written since
+    are read on it too); ``grid`` gives the campaign's grid, only called when the
+    campaign is read in full."""
     key = (db_key(engine), campaign_id)
     cached = _campaigns.get(key)
     if cached is not None and cached.version == version:
@@ -393,8 +462,11 @@ def campaign_data(
         or cached.version.version > version.version
     ):
         data = _load(engine, campaign_id, year, grid(), version)
+    elif conn is not None:
+        data = _update(engine, conn, cached, version)
     else:
-        data = _update(engine, cached, version)
+        with read_connection(engine) as own:
+            data = _update(engine, own, cached, version)
     with _lock:
         _campaigns[key] = data
     return data
