@@ -44,6 +44,9 @@ Value = str | int | float | None
 NO_HISTORY = "—"
 """A theme that did not exist yet in an earlier campaign's grid version (no history)."""
 
+one_version = privacy.one_version
+"""Every figure asked inside rests on one read of the data version (a page run)."""
+
 
 def dim_label(dim: str, code: str) -> str:
     """A dimension value in French (``"cooperative"`` → ``Coopérative``)."""

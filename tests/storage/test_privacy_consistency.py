@@ -169,3 +169,41 @@ def test_sorted_cells_kept_up_to_date_equal_figures_computed_afresh(
     national scale only cells of ``SORTED_MIN`` organisations or more keep them)."""
     monkeypatch.setattr(store, "SORTED_MIN", 1)
     test_figures_kept_up_to_date_equal_figures_computed_afresh(town)
+
+
+def test_one_version_reads_the_data_version_once_and_gives_the_same_figures(
+    town: Town,  # noqa: F811
+) -> None:
+    """A page asks for dozens of tables: inside ``one_version`` they share one read of
+    the data version, give exactly the figures asked alone, and a submission made
+    meanwhile shows from the next block on (never half of it)."""
+    from sqlalchemy import event
+
+    engine = town.engine
+    for i in range(12):
+        town.submit(town.org(("84", "11")[i % 2], ("association", "mutual")[i % 2]), i % 4)
+    asks = [("region",), ("legal_family",), ("region", "legal_family")]
+    alone = [privacy.table(engine, NATIONAL, campaign_year=town.year, dims=d) for d in asks]
+
+    checks: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        if "data_version" in statement:
+            checks.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with privacy.one_version(engine):
+            inside = [
+                privacy.table(engine, NATIONAL, campaign_year=town.year, dims=d) for d in asks * 3
+            ]
+            town.add("84", "cooperative", 2)  # a new organisation submits meanwhile
+            still = privacy.table(engine, NATIONAL, campaign_year=town.year, dims=asks[0])
+        assert len([s for s in checks if s.lstrip().upper().startswith("SELECT")]) == 1
+        after = privacy.table(engine, NATIONAL, campaign_year=town.year, dims=asks[0])
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert inside == alone * 3
+    assert still == alone[0]  # the block's figures rest on the version read on entry
+    assert after != alone[0]  # the next block sees the submission
+    _same(_layer(engine, town.year), _from_scratch(engine, town.year))

@@ -34,7 +34,9 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Literal
@@ -76,6 +78,7 @@ __all__ = [
     "data_version",
     "distribution",
     "measure_sources",
+    "one_version",
     "peers",
     "table",
     "tables",
@@ -198,20 +201,67 @@ def _grid(engine: Engine, grid_id: str, version: str) -> Grid:
     return get_grid(engine, grid_id, version)
 
 
+_pinned: ContextVar[tuple[str, score_store.DataVersion] | None] = ContextVar(
+    "privacy_pinned_version", default=None
+)
+
+
+@contextmanager
+def one_version(engine: Engine) -> Iterator[score_store.DataVersion]:
+    """Read the data version once for every figure asked inside (one page run).
+
+    A dashboard asks for dozens of tables; each used to check the data version on a
+    connection of its own.  Inside, they share the version read on entry: every
+    figure of the page rests on the same data, and a rerun whose data did not move
+    reads one row.  Protection is unchanged: a figure is the same function of the
+    same data, whatever the number of checks."""
+    outer = _pinned.get()
+    key = store_key(engine)
+    if outer is not None and outer[0] == key:
+        yield outer[1]
+        return
+    version = score_store.current_version(engine)
+    token = _pinned.set((key, version))
+    try:
+        yield version
+    finally:
+        _pinned.reset(token)
+
+
 def _data(engine: Engine, year: int, conn: Connection | None = None) -> CampaignData:
     """The campaign's data as of now: the data version, then the score rows written
     since the campaign's copy in memory, on one connection (``conn``, else one of
-    its own: two statements after a submission, one otherwise)."""
+    its own: two statements after a submission, one otherwise).  Inside
+    :func:`one_version`, the version read on entry."""
+    pinned = _pinned.get()
+    if pinned is not None and pinned[0] == store_key(engine):
+        return _data_at(engine, year, pinned[1], conn, pinned=True)
     if conn is None:
         with read_connection(engine) as own:
             return _data(engine, year, own)
-    version = score_store.current_version(conn)
+    return _data_at(engine, year, score_store.current_version(conn), conn)
+
+
+def _data_at(
+    engine: Engine,
+    year: int,
+    version: score_store.DataVersion,
+    conn: Connection | None,
+    *,
+    pinned: bool = False,
+) -> CampaignData:
     row = _campaign_row(engine, year, version.token)
     if row is None:
         raise RequestError(f"Aucune campagne {year}.")
     campaign_id, grid_id, grid_version = row
     return campaign_data(
-        engine, campaign_id, year, lambda: _grid(engine, grid_id, grid_version), version, conn
+        engine,
+        campaign_id,
+        year,
+        lambda: _grid(engine, grid_id, grid_version),
+        version,
+        conn,
+        newer_ok=pinned,
     )
 
 

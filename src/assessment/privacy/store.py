@@ -446,14 +446,24 @@ def campaign_data(
     grid: Callable[[], Grid],
     version: score_store.DataVersion,
     conn: Connection | None = None,
+    *,
+    newer_ok: bool = False,
 ) -> CampaignData:
     """The campaign's data at ``version`` (read with :func:`score_store.current_version`
     by the caller, once per request, on ``conn`` when given: the rows written since
     are read on it too); ``grid`` gives the campaign's grid, only called when the
-    campaign is read in full."""
+    campaign is read in full.  ``newer_ok``: a copy in memory already brought past
+    ``version`` (by another session, since the version was read) serves as it is."""
     key = (db_key(engine), campaign_id)
     cached = _campaigns.get(key)
     if cached is not None and cached.version == version:
+        return cached
+    if (
+        newer_ok
+        and cached is not None
+        and cached.version.token == version.token
+        and cached.version.version > version.version
+    ):
         return cached
     if (
         cached is None

@@ -111,6 +111,12 @@ def research(campaign: campaigns.CampaignInfo) -> None:
 
 
 def render() -> None:
+    # every protected figure of the page on one read of the data version
+    with dashboards.one_version(state.engine()):
+        _render()
+
+
+def _render() -> None:
     actor = state.require_actor()
     st.title("Vue nationale")
     st.markdown("Résultats protégés de toutes les régions, côte à côte.")

@@ -242,6 +242,12 @@ def shared(actor: Actor, campaign: campaigns.CampaignInfo) -> None:
 
 
 def render() -> None:
+    # every protected figure of the page on one read of the data version
+    with dashboards.one_version(state.engine()):
+        _render()
+
+
+def _render() -> None:
     actor = state.require_actor()
     if actor.region is None:
         state.refuse("Cette page est réservée aux chambres régionales (CRESS).")
