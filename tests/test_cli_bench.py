@@ -56,4 +56,4 @@ def test_bench_reuse_needs_a_database(tmp_path: Path) -> None:
     empty = CliRunner().invoke(
         main, ["bench", "--reuse", "--database-url", f"sqlite:///{tmp_path / 'empty.sqlite3'}"]
     )
-    assert empty.exit_code == 1 and "nothing to reuse" in empty.output
+    assert empty.exit_code == 1 and "Rien à réutiliser" in empty.output

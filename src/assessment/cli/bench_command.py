@@ -46,7 +46,7 @@ def bench_command(
             reuse=reuse,
         )
     except BenchError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(exc.message) from exc
     click.echo(result.table())
     if json_file is not None:
         json_file.write_text(json.dumps(result.to_json(), indent=2) + "\n", encoding="utf-8")

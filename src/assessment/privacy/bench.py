@@ -32,13 +32,14 @@ from sqlalchemy import Engine, func, select
 
 from assessment import privacy, score_store
 from assessment import tables as t
+from assessment.errors import UserError
 from assessment.permissions import Actor, Role
 
 __all__ = ["BenchError", "BenchResult", "Resubmitter", "run"]
 
 
-class BenchError(Exception):
-    """The bench cannot run as asked (e.g. nothing to reuse)."""
+class BenchError(UserError):
+    """The bench cannot run as asked (e.g. nothing to reuse); its message is French."""
 
 
 GRIDS = Path(__file__).resolve().parents[3] / "guide"
@@ -223,7 +224,7 @@ def run(
     say = progress or (lambda _m: None)
     folder = None
     if reuse and database_url is None:
-        raise BenchError("reuse needs a database URL: a temporary database is always empty")
+        raise BenchError("--reuse demande --database-url : une base temporaire est toujours vide.")
     if database_url is None:
         folder = tempfile.TemporaryDirectory(prefix="assessment-bench-")
         database_url = f"sqlite:///{folder.name}/bench.sqlite3"
@@ -259,9 +260,11 @@ def _counts(engine: Engine) -> tuple[int, int]:
                 select(func.count()).select_from(t.Campaign.__table__)
             ).scalar()
     except SQLAlchemyError as exc:  # no tables: not an application database
-        raise BenchError(f"nothing to reuse: {type(exc).__name__}") from exc
+        raise BenchError(f"Rien à réutiliser : {type(exc).__name__}.") from exc
     if not orgs or not campaigns:
-        raise BenchError("nothing to reuse: no organisation or no campaign in the database")
+        raise BenchError(
+            "Rien à réutiliser : la base ne contient aucune organisation ou aucune campagne."
+        )
     return int(orgs), int(campaigns)
 
 
