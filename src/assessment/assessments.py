@@ -33,7 +33,7 @@ from sqlalchemy import Engine, Row, ScalarResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assessment import action_plan, score_store
+from assessment import action_plan, campaigns, score_store
 from assessment.answers import (
     AnswerError,
     Cell,
@@ -296,8 +296,7 @@ def _target(ctx: Row[Any]) -> Target:
 
 
 def _campaign_closed(ctx: Row[Any], today: date | None = None) -> bool:
-    today = today or date.today()
-    return ctx.closed_at is not None or today > ctx.closes_on
+    return campaigns.is_over(ctx.closed_at, ctx.closes_on, today)
 
 
 def _require_editable(ctx: Row[Any], expected_revision: int) -> None:
@@ -563,7 +562,7 @@ def open_assessment(
             campaign = session.get(Campaign, campaign_id)
             if campaign is None:
                 raise NotFound(f"Campagne n° {campaign_id} introuvable.")
-            if campaign.closed_at is not None or date.today() > campaign.closes_on:
+            if campaigns.is_over(campaign.closed_at, campaign.closes_on):
                 raise ReadOnly(f"La campagne « {campaign.label} » est close.")
             grid = get_grid(engine, campaign.grid_id, campaign.grid_version)
             now = utcnow()

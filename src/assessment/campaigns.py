@@ -42,6 +42,14 @@ class CampaignError(UserError, ValueError):
     """A campaign that cannot be created or changed (French message)."""
 
 
+def is_over(closed_at: datetime | None, closes_on: date, today: date | None = None) -> bool:
+    """The one rule of a campaign's end: closed early, or past ``closes_on``.
+
+    From then on its assessments are read-only and its score figures are
+    published (:mod:`assessment.privacy`); it never opens again."""
+    return closed_at is not None or (today or date.today()) > closes_on
+
+
 @dataclass(frozen=True, slots=True)
 class CampaignInfo:
     id: int
@@ -60,8 +68,7 @@ class CampaignInfo:
 
     def is_closed(self, today: date | None = None) -> bool:
         """Whether the campaign is over (closed early, or past ``closes_on``)."""
-        today = today or date.today()
-        return self.closed_at is not None or today > self.closes_on
+        return is_over(self.closed_at, self.closes_on, today)
 
 
 def _info(row: Campaign) -> CampaignInfo:
@@ -186,7 +193,7 @@ def open_early(
     today = today or date.today()
     with write_session(engine) as session:
         row = _row(session, campaign_id)
-        if row.closed_at is not None or today > row.closes_on:
+        if is_over(row.closed_at, row.closes_on, today):
             raise CampaignError(
                 f"La campagne « {row.label} » est close : rouvrez-la plutôt que de l'ouvrir."
             )
@@ -215,7 +222,7 @@ def close_campaign(engine: Engine, actor: Actor, campaign_id: int) -> CampaignIn
         return _info(row)
 
 
-def reopen_campaign(
+def extend_campaign(
     engine: Engine,
     actor: Actor,
     campaign_id: int,
@@ -223,33 +230,40 @@ def reopen_campaign(
     closes_on: date | None = None,
     today: date | None = None,
 ) -> CampaignInfo:
-    """Undo a close: every answer, submission and score is kept as it was.
+    """Move the closing date of a campaign still open (a deadline extension).
 
-    A campaign past its closing date needs a new ``closes_on`` (today or later)
-    to be open again; otherwise the planned dates still apply.
+    A campaign that is over never opens again: its score figures are published
+    from its close, and a second state of them, after more submissions, would
+    let anyone who read both subtract one organisation (``docs/privacy.md``).
     """
     require(actor, Action.MANAGE_CAMPAIGNS)
     today = today or date.today()
     with write_session(engine) as session:
         row = _row(session, campaign_id)
-        if closes_on is not None:
-            if closes_on < max(row.opens_on, today):
-                raise CampaignError(
-                    "La nouvelle date de clôture doit être aujourd'hui ou plus tard, "
-                    "et suivre la date d'ouverture."
-                )
-            row.closes_on = closes_on
-        changed = row.closed_at is not None or closes_on is not None
-        row.closed_at = None
-        if changed:
-            national_audit.record(
-                session,
-                actor,
-                "campaign_reopened",
-                "campaign",
-                str(row.id),
-                closes_on=row.closes_on.isoformat(),
+        if is_over(row.closed_at, row.closes_on, today):
+            raise CampaignError(
+                f"La campagne « {row.label} » est close : ses résultats sont publiés et "
+                "elle ne rouvre pas, car de nouveaux dépôts changeraient des chiffres déjà "
+                "lus et trahiraient les organisations qui les auraient faits. Pour laisser "
+                "plus de temps, reportez la date de clôture avant qu'elle ne passe, ou "
+                "ouvrez une nouvelle campagne."
             )
+        if closes_on is None or closes_on == row.closes_on:
+            return _info(row)
+        if closes_on < max(row.opens_on, today):
+            raise CampaignError(
+                "La nouvelle date de clôture doit être aujourd'hui ou plus tard, "
+                "et suivre la date d'ouverture."
+            )
+        row.closes_on = closes_on
+        national_audit.record(
+            session,
+            actor,
+            "campaign_extended",
+            "campaign",
+            str(row.id),
+            closes_on=row.closes_on.isoformat(),
+        )
         return _info(row)
 
 

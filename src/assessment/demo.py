@@ -919,6 +919,7 @@ def seed_demo(
         )
     _reset_sequences(engine)
     with write_connection(engine) as conn:  # bulk rows carry version 0: a new version
+        score_store.freeze_categories(conn)  # and no categories yet
         score_store.bump_version(conn, organisations=True)
     score_store.analyze(engine)  # PostgreSQL: planner statistics for the new rows
     return SeedReport(

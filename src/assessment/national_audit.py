@@ -30,6 +30,7 @@ ACTION_LABELS_FR: dict[str, str] = {
     "campaign_opened": "ouverte en avance",
     "campaign_closed": "close",
     "campaign_reopened": "rouverte",
+    "campaign_extended": "clôture reportée",
 }
 
 

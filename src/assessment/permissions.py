@@ -122,6 +122,10 @@ class Action(StrEnum):
     """An organisation's peer groups, as its results page shows them."""
     READ_NATIONAL_PICTURE = "read_national_picture"
     """National-scope aggregates not broken down by region (a chamber's comparison)."""
+    READ_OPEN_CAMPAIGN_FIGURES = "read_open_campaign_figures"
+    """Score figures of a campaign still open: the operator only (benchmarks, checks).
+    Every signed-in role reads a campaign's score figures from its close, when they
+    can no longer move (see ``docs/privacy.md``, *Published at the close*)."""
     # running a campaign: who has started, drafted, submitted (never their answers)
     READ_PARTICIPATION = "read_participation"
     # pseudonymised microdata for research
@@ -326,6 +330,7 @@ _REFUSALS_FR: dict[Action, str] = {
     Action.READ_AGGREGATES: "Vous n'avez pas accès aux résultats agrégés de ce périmètre.",
     Action.READ_PEERS: "Vous n'avez pas accès à la comparaison de cette organisation.",
     Action.READ_NATIONAL_PICTURE: "Vous n'avez pas accès aux résultats nationaux.",
+    Action.READ_OPEN_CAMPAIGN_FIGURES: "Les résultats d'une campagne sont publiés à sa clôture.",
     Action.READ_PARTICIPATION: "Vous n'avez pas accès au suivi de la campagne de ce périmètre.",
     Action.EXPORT_MICRODATA: "Les microdonnées de recherche sont réservées à l'instance nationale.",
     Action.MANAGE_CAMPAIGNS: "La gestion des campagnes est réservée à l'instance nationale.",

@@ -273,6 +273,39 @@ def replace(executor: Executor, rows: Sequence[Mapping[str, Any]]) -> None:
             delete(scores).where(scores.assessment_id.in_(ids[start : start + _CHUNK]))
         )
     executor.execute(insert(scores), list(rows))
+    freeze_categories(executor, ids)
+
+
+CATEGORIES: tuple[str, ...] = ("region", "legal_family", "size_band", "sector")
+"""The organisation's categories copied into its score rows."""
+NO_SECTOR = "-"
+
+
+def freeze_categories(executor: Executor, assessment_ids: Sequence[int] | None = None) -> None:
+    """Copy each organisation's categories into the score rows of ``assessment_ids``
+    (every row not frozen yet when ``None``: bulk loads, the upgrade), in the caller's
+    transaction: the figures of a closed campaign stay those of the organisations as
+    they were when they submitted."""
+    s = t.AssessmentScore.__table__
+    a = t.Assessment.__table__
+    o = t.Organisation.__table__
+
+    def of(column: str) -> Any:
+        value = o.c[column] if column != "sector" else func.coalesce(o.c.sector, NO_SECTOR)
+        return (
+            select(value)
+            .select_from(a.join(o, o.c.id == a.c.organisation_id))
+            .where(a.c.id == s.c.assessment_id)
+            .scalar_subquery()
+        )
+
+    statement = update(t.AssessmentScore).values({c: of(c) for c in CATEGORIES})
+    if assessment_ids is None:
+        executor.execute(statement.where(s.c.region.is_(None)))
+        return
+    ids = list(assessment_ids)
+    for start in range(0, len(ids), _CHUNK):
+        executor.execute(statement.where(s.c.assessment_id.in_(ids[start : start + _CHUNK])))
 
 
 # ---------------------------------------------------------------------------

@@ -327,6 +327,15 @@ class AssessmentScore(Base):
     )
     """The :class:`DataVersion` counter when the row was written (0: bulk loads), so
     that :mod:`assessment.privacy` reads only the rows written since its last read."""
+    region: Mapped[str | None] = mapped_column(String(2))
+    """The organisation's categories when it submitted (``region``, ``legal_family``,
+    ``size_band``, ``sector``: ``-`` for none), written with the row
+    (:func:`assessment.score_store.freeze_categories`): a campaign's published
+    figures do not move when an organisation changes its categories afterwards.
+    ``NULL`` only on a row not frozen yet (read as the organisation's current ones)."""
+    legal_family: Mapped[str | None] = mapped_column(String(20))
+    size_band: Mapped[str | None] = mapped_column(String(10))
+    sector: Mapped[str | None] = mapped_column(String(1))
 
 
 class AuditEvent(Base):
@@ -498,7 +507,8 @@ class NationalAuditEvent(Base):
     user_email: Mapped[str] = mapped_column(String(320))
     action: Mapped[str] = mapped_column(String(40))
     """``draft_saved``, ``draft_deleted``, ``published``, ``retired``, ``campaign_created``,
-    ``campaign_opened``, ``campaign_closed``, ``campaign_reopened``."""
+    ``campaign_opened``, ``campaign_closed``, ``campaign_extended`` (``campaign_reopened``:
+    before campaigns stopped reopening)."""
     subject_kind: Mapped[str] = mapped_column(String(20))
     """``grid`` (subject ``grid-id@version``) or ``campaign`` (subject: its id)."""
     subject: Mapped[str] = mapped_column(String(120))

@@ -22,9 +22,9 @@ from assessment.campaigns import (
     close_campaign,
     create_campaign,
     current_campaign,
+    extend_campaign,
     get_campaign,
     list_campaigns,
-    reopen_campaign,
 )
 from assessment.db import NotFound
 from assessment.grid_store import (
@@ -145,8 +145,9 @@ def test_current_campaign_and_close(world: World) -> None:
     closed = close_campaign(world.engine, world.national, world.campaign)
     assert closed.closed_at is not None and closed.is_closed() and not closed.is_open()
     assert current_campaign(world.engine) is None
-    reopen_campaign(world.engine, world.national, world.campaign)
-    assert current_campaign(world.engine) is not None
+    with pytest.raises(CampaignError, match="ne rouvre pas"):
+        extend_campaign(world.engine, world.national, world.campaign, closes_on=date(2099, 1, 1))
+    assert current_campaign(world.engine) is None
 
 
 @pytest.mark.parametrize(

@@ -117,7 +117,7 @@ def test_drafts_renamed_copied_and_deleted(world: World) -> None:
         grid_store.delete_draft(engine, national, GRID_ID, "1")
 
 
-def test_closing_makes_read_only_and_reopening_keeps_everything(world: World) -> None:
+def test_closing_makes_read_only_for_good_and_keeps_everything(world: World) -> None:
     engine, national = world.engine, world.national
     state = assessments.open_assessment(engine, world.admin, world.org_a, world.campaign)
     revision = assessments.save_answer(
@@ -128,13 +128,14 @@ def test_closing_makes_read_only_and_reopening_keeps_everything(world: World) ->
         assessments.save_answer(
             engine, world.admin, state.id, "gouv-regles", "current", 3, expected_revision=revision
         )
-    reopened = campaigns.reopen_campaign(engine, national, world.campaign)
-    assert reopened.is_open()
+    # a closed campaign never opens again: its figures are published
+    with pytest.raises(CampaignError, match="ne rouvre pas"):
+        campaigns.extend_campaign(
+            engine, national, world.campaign, closes_on=date.today() + timedelta(days=7)
+        )
+    assert not campaigns.get_campaign(engine, world.campaign).is_open()
     kept = assessments.get_assessment(engine, world.admin, state.id)
     assert kept.answers["gouv-regles"]["current"] == 2
-    assessments.save_answer(
-        engine, world.admin, state.id, "gouv-regles", "current", 3, expected_revision=revision
-    )
     participation = campaigns.participation_by_campaign(engine, national)[world.campaign]
     assert (participation.organisations, participation.started, participation.submitted) == (
         3,
@@ -145,7 +146,7 @@ def test_closing_makes_read_only_and_reopening_keeps_everything(world: World) ->
         campaigns.participation_by_campaign(engine, world.regional_same)
 
 
-def test_open_early_and_reopen_after_the_end(world: World) -> None:
+def test_open_early_and_extend_before_the_end_never_after(world: World) -> None:
     engine, national = world.engine, world.national
     today = date.today()
     later = create_campaign(
@@ -158,6 +159,12 @@ def test_open_early_and_reopen_after_the_end(world: World) -> None:
     )
     assert not campaigns.get_campaign(engine, later).is_open()
     assert campaigns.open_early(engine, national, later).is_open()
+    with pytest.raises(CampaignError, match="aujourd"):
+        campaigns.extend_campaign(engine, national, later, closes_on=today - timedelta(days=1))
+    extended = campaigns.extend_campaign(
+        engine, national, later, closes_on=today + timedelta(days=70)
+    )
+    assert extended.is_open() and extended.closes_on == today + timedelta(days=70)
     past = create_campaign(
         engine,
         national,
@@ -168,13 +175,11 @@ def test_open_early_and_reopen_after_the_end(world: World) -> None:
     )
     with pytest.raises(CampaignError):
         campaigns.open_early(engine, national, past)
-    with pytest.raises(CampaignError):
-        campaigns.reopen_campaign(engine, national, past, closes_on=today - timedelta(days=1))
-    assert campaigns.reopen_campaign(
-        engine, national, past, closes_on=today + timedelta(days=7)
-    ).is_open()
+    with pytest.raises(CampaignError, match="ne rouvre pas"):
+        campaigns.extend_campaign(engine, national, past, closes_on=today + timedelta(days=7))
+    assert not campaigns.get_campaign(engine, past).is_open()
     actions = [e.action for e in national_audit.list_events(engine, national)]
-    assert actions[:3] == ["campaign_reopened", "campaign_created", "campaign_opened"]
+    assert actions[:3] == ["campaign_created", "campaign_extended", "campaign_opened"]
 
 
 def test_dry_run_gives_counts_and_protected_means_only(world: World) -> None:

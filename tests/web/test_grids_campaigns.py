@@ -205,7 +205,7 @@ def test_a_commented_file_keeps_its_comments_through_upload_edit_and_download(
     assert copied == edited.replace('version: "2027.2"', 'version: "2027.3"')
 
 
-def test_campaigns_created_opened_early_closed_and_reopened(
+def test_campaigns_created_opened_early_extended_and_closed_for_good(
     app_as: Callable[[Role], SignedIn], demo_db: Engine
 ) -> None:
     at, actor = _page(app_as)
@@ -228,7 +228,13 @@ def test_campaigns_created_opened_early_closed_and_reopened(
     at.selectbox(key="campaigns:chosen").set_value(created).run()
     at.button(key="campaigns:open").click().run()
     assert campaigns.get_campaign(demo_db, created.id).is_open()
-    # close it, then reopen it
+    # move its closing date, then close it: it never reopens
+    at.selectbox(key="campaigns:chosen").set_value(
+        campaigns.get_campaign(demo_db, created.id)
+    ).run()
+    at.date_input(key="campaigns:new_end").set_value(soon + timedelta(days=90)).run()
+    at.button(key="campaigns:extend").click().run()
+    assert campaigns.get_campaign(demo_db, created.id).closes_on == soon + timedelta(days=90)
     at.selectbox(key="campaigns:chosen").set_value(
         campaigns.get_campaign(demo_db, created.id)
     ).run()
@@ -237,8 +243,8 @@ def test_campaigns_created_opened_early_closed_and_reopened(
     at.selectbox(key="campaigns:chosen").set_value(
         campaigns.get_campaign(demo_db, created.id)
     ).run()
-    at.button(key="campaigns:reopen").click().run()
-    assert campaigns.get_campaign(demo_db, created.id).is_open()
+    assert [b for b in at.button if b.key in ("campaigns:close", "campaigns:extend")] == []
+    assert any("ne rouvre pas" in c.value for c in at.caption)
     actions = [
         e.action
         for e in national_audit.list_events(
@@ -246,14 +252,14 @@ def test_campaigns_created_opened_early_closed_and_reopened(
         )
     ]
     assert actions == [
-        "campaign_reopened",
         "campaign_closed",
+        "campaign_extended",
         "campaign_opened",
         "campaign_created",
     ]
     table = _frame_with(at, "Dernière action")
     row = table[table["Année"] == "2027"].iloc[0]
-    assert row["Dernière action"].startswith("rouverte")
+    assert row["Dernière action"].startswith("close")
     assert actor.email in row["Dernière action"]
 
 

@@ -32,7 +32,7 @@ WRITES = frozenset(
         "create_user", "invite_user", "issue_reset", "set_user_active", "change_password",
         "revoke_sessions", "review_change_request",
         # campaigns and grids
-        "create_campaign", "close_campaign", "reopen_campaign", "save_draft", "publish",
+        "create_campaign", "close_campaign", "extend_campaign", "save_draft", "publish",
         "delete_draft", "retire", "open_early", "new_draft_from",
     }
 )  # fmt: skip

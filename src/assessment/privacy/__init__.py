@@ -38,6 +38,7 @@ from collections.abc import Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -46,10 +47,11 @@ from sqlalchemy import Connection, Engine, select
 
 from assessment import french, score_store
 from assessment import tables as t
+from assessment.campaigns import is_over
 from assessment.db import read_connection
 from assessment.errors import UserError
 from assessment.grid import Grid
-from assessment.permissions import Action, Actor, Target, require
+from assessment.permissions import Action, Actor, Target, can, require
 from assessment.privacy import protect, store
 from assessment.privacy.protect import CellId
 from assessment.privacy.store import (
@@ -70,6 +72,7 @@ __all__ = [
     "TABLES",
     "Cell",
     "Dimension",
+    "NotPublished",
     "ProtectedTable",
     "RequestError",
     "attainment",
@@ -78,8 +81,10 @@ __all__ = [
     "data_version",
     "distribution",
     "measure_sources",
+    "not_published_fr",
     "one_version",
     "peers",
+    "published",
     "table",
     "tables",
 ]
@@ -122,6 +127,10 @@ class RequestError(UserError, ValueError):
     """A request outside the published catalogue (unknown dimension, measure...)."""
 
 
+class NotPublished(RequestError):
+    """Score figures of a campaign still open: they are published from its close."""
+
+
 # ---------------------------------------------------------------------------
 # caches
 # ---------------------------------------------------------------------------
@@ -130,6 +139,7 @@ _lock = threading.Lock()
 _columns: OrderedDict[Hashable, Any] = OrderedDict()
 _COLUMNS_MAX = 512
 _campaigns: dict[tuple[str, str, int], tuple[int, str, str] | None] = {}
+_released: set[tuple[str, str, int]] = set()
 
 
 def clear_caches() -> None:
@@ -140,6 +150,7 @@ def clear_caches() -> None:
     with _lock:
         _columns.clear()
         _campaigns.clear()
+        _released.clear()
         _suppressed.clear()
         _slices.clear()
         _publications.clear()
@@ -228,23 +239,25 @@ def one_version(engine: Engine) -> Iterator[score_store.DataVersion]:
         _pinned.reset(token)
 
 
-def _data(engine: Engine, year: int, conn: Connection | None = None) -> CampaignData:
-    """The campaign's data as of now: the data version, then the score rows written
-    since the campaign's copy in memory, on one connection (``conn``, else one of
-    its own: two statements after a submission, one otherwise).  Inside
-    :func:`one_version`, the version read on entry."""
+def _data(engine: Engine, year: int, reader: Actor, conn: Connection | None = None) -> CampaignData:
+    """The campaign's data as of now, for ``reader``: refused while the campaign is
+    open (:class:`NotPublished`), except to the operator.  Then the data version and
+    the score rows written since the campaign's copy in memory, on one connection
+    (``conn``, else one of its own: two statements after a submission, one
+    otherwise).  Inside :func:`one_version`, the version read on entry."""
     pinned = _pinned.get()
     if pinned is not None and pinned[0] == store_key(engine):
-        return _data_at(engine, year, pinned[1], conn, pinned=True)
+        return _data_at(engine, year, reader, pinned[1], conn, pinned=True)
     if conn is None:
         with read_connection(engine) as own:
-            return _data(engine, year, own)
-    return _data_at(engine, year, score_store.current_version(conn), conn)
+            return _data(engine, year, reader, own)
+    return _data_at(engine, year, reader, score_store.current_version(conn), conn)
 
 
 def _data_at(
     engine: Engine,
     year: int,
+    reader: Actor,
     version: score_store.DataVersion,
     conn: Connection | None,
     *,
@@ -254,6 +267,7 @@ def _data_at(
     if row is None:
         raise RequestError(f"Aucune campagne {year}.")
     campaign_id, grid_id, grid_version = row
+    _require_published(engine, reader, campaign_id, version.token, conn)
     return campaign_data(
         engine,
         campaign_id,
@@ -263,6 +277,56 @@ def _data_at(
         conn,
         newer_ok=pinned,
     )
+
+
+def _require_published(
+    engine: Engine, reader: Actor, campaign_id: int, token: str, conn: Connection | None
+) -> None:
+    """Score figures are published from the campaign's close, when they can no longer
+    move: two readings of an open campaign a few minutes apart would differ by the
+    organisations that submitted in between (``docs/privacy.md``).  Once published, a
+    campaign stays so (it never reopens): that answer is kept in memory."""
+    if can(reader, Action.READ_OPEN_CAMPAIGN_FIGURES):
+        return
+    key = (store_key(engine), token, campaign_id)
+    if key in _released:
+        return
+    c = t.Campaign.__table__
+    statement = select(c.c.label, c.c.closes_on, c.c.closed_at).where(c.c.id == campaign_id)
+    if conn is None:
+        with engine.connect() as own:
+            label, closes_on, closed_at = own.execute(statement).one()
+    else:
+        label, closes_on, closed_at = conn.execute(statement).one()
+    if is_over(closed_at, closes_on):
+        with _lock:
+            _released.add(key)
+        return
+    raise NotPublished(not_published_fr(label, closes_on))
+
+
+def not_published_fr(label: str, closes_on: date) -> str:
+    """Why a campaign's results are not shown yet, in French."""
+    return french.typo(
+        f"Les résultats de la campagne « {label} » seront publiés à sa clôture, le "
+        f"{french.date(closes_on)} : tant qu'elle est ouverte, chaque dépôt ferait bouger "
+        "les chiffres, et deux lectures à quelques minutes d'écart trahiraient "
+        "l'organisation qui vient de déposer."
+    )
+
+
+def published(engine: Engine, actor: Actor, year: int) -> bool:
+    """Whether ``actor`` may read the score figures of the campaign of ``year`` (it is
+    closed, or ``actor`` is the operator); ``False`` when there is no such campaign."""
+    try:
+        with one_version(engine) as version:
+            row = _campaign_row(engine, year, version.token)
+            if row is None:
+                return False
+            _require_published(engine, actor, row[0], version.token, None)
+    except NotPublished:
+        return False
+    return True
 
 
 def _previous_year(engine: Engine, year: int) -> int | None:
@@ -709,7 +773,7 @@ def tables(
     horizon), e.g. for a heatmap of themes × groups: one data-version check."""
     _require_scope(actor, region, dims)
     table_dims = _check_dims(dims, region)
-    data = _data(engine, campaign_year)
+    data = _data(engine, campaign_year, actor)
     grid = data.grid
     asked = []
     for measure in measures or (OVERALL_MEASURE, *(item.id for item in grid.items)):
@@ -754,7 +818,7 @@ def distribution(
     if not 2 <= bins <= 10:
         raise RequestError("Entre 2 et 10 classes.")
     _require_scope(actor, region, ())
-    data = _data(engine, campaign_year)
+    data = _data(engine, campaign_year, actor)
     horizon_id = _horizon(data.grid, horizon)
     main = _score_view(data, measure, horizon_id)
     labels = _bin_labels(bins)
@@ -868,7 +932,7 @@ def carried_table(
     it tells nothing that those cells do not already tell."""
     _require_scope(actor, region, dims)
     _check_dims(dims, region)
-    data = _data(engine, campaign_year)
+    data = _data(engine, campaign_year, actor)
     older = data.grid
     horizon_id = horizon or grid.current_horizon
     if horizon_id == grid.current_horizon:
@@ -956,7 +1020,7 @@ def attainment(
     figures; an empty table when there is no previous campaign or no goal."""
     _require_scope(actor, region, dims)
     table_dims = _check_dims(dims, region)
-    data = _data(engine, campaign_year)
+    data = _data(engine, campaign_year, actor)
     current = data.grid.current_horizon
     section = _section(data.grid, measure)
     previous_year = _previous_year(engine, campaign_year)
@@ -970,7 +1034,7 @@ def attainment(
             0,
             french.typo("Pas de campagne précédente : aucun objectif à comparer."),
         )
-    before = _data(engine, previous_year)
+    before = _data(engine, previous_year, actor)
     goal = goals[0]
     values = np.full(len(data.organisation_ids), np.nan)
     keys = data.keys.copy()
@@ -1038,7 +1102,7 @@ def peers(
         )
         if org is None:
             return []
-        data = _data(engine, campaign_year, conn)
+        data = _data(engine, campaign_year, actor, conn)
     attributes = dict(zip(PEER_DIMENSIONS, org, strict=True))
     horizon = data.grid.current_horizon
     asked = []

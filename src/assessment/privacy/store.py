@@ -14,7 +14,8 @@ scores on submit and backfills them on upgrade):
 
 One row per organisation: the campaign's submission (a reopened assessment
 keeps its last submission's scores until it is submitted again), with its
-organisation's dimensions and its secret record key.
+organisation's dimensions as they were when it submitted (frozen in the score
+row) and its secret record key.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Connection, Engine, bindparam, func, select
 
 from assessment import score_store
 from assessment import tables as t
@@ -151,6 +152,12 @@ def _changed_rows(conn: Connection, campaign_id: int, after: int) -> list[Any] |
     return [r for r in rows if r[0] is not None]  # another campaign's rows: no assessment
 
 
+def _categories(scores: Any, o: Any) -> list[Any]:
+    """The organisation's categories as frozen in its score row when it submitted
+    (its current ones for a row not frozen yet), in :data:`DIMENSIONS` order."""
+    return [func.coalesce(scores.c[d], o.c[d]) for d in DIMENSIONS]
+
+
 @functools.cache
 def _changes_statement() -> Any:
     """:func:`_statement`'s columns for the score rows stamped after ``after``: one row
@@ -167,10 +174,7 @@ def _changes_statement() -> Any:
     scores = s.alias("changed_scores")
     return select(
         a.c.organisation_id,
-        o.c.region,
-        o.c.legal_family,
-        o.c.size_band,
-        o.c.sector,
+        *_categories(scores, o),
         scores.c.grid_id,
         scores.c.grid_version,
         scores.c.scores,
@@ -195,10 +199,7 @@ def _statement() -> Any:
     return (
         select(
             a.c.organisation_id,
-            o.c.region,
-            o.c.legal_family,
-            o.c.size_band,
-            o.c.sector,
+            *_categories(s, o),
             s.c.grid_id,
             s.c.grid_version,
             s.c.scores,

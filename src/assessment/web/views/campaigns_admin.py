@@ -1,5 +1,6 @@
 """The campaign half of « Grilles et campagnes »: list with participation, create,
-open early, close, reopen.  Thin: the rules are in :mod:`assessment.campaigns`."""
+open early, extend, close (a closed campaign never reopens).  Thin: the rules are
+in :mod:`assessment.campaigns`."""
 
 from __future__ import annotations
 
@@ -117,7 +118,7 @@ def _create_form(engine: Engine, actor: Actor) -> None:
 def _manage(engine: Engine, actor: Actor, found: list[campaigns.CampaignInfo]) -> None:
     if not found:
         return
-    st.markdown("**Ouvrir, clore, rouvrir**")
+    st.markdown("**Ouvrir, prolonger, clore**")
     campaign = st.selectbox(
         "Campagne",
         found,
@@ -129,28 +130,31 @@ def _manage(engine: Engine, actor: Actor, found: list[campaigns.CampaignInfo]) -
     today = date.today()
     try:
         if campaign.is_open(today):
+            new_end = st.date_input(
+                "Date de clôture",
+                value=campaign.closes_on,
+                min_value=today,
+                format="DD/MM/YYYY",
+                key=f"{PREFIX}:new_end",
+            )
+            if new_end != campaign.closes_on and st.button(
+                "Reporter la clôture", key=f"{PREFIX}:extend", icon=":material/event:"
+            ):
+                campaigns.extend_campaign(engine, state.writer(), campaign.id, closes_on=new_end)
+                _done(f"« {campaign.label} » se clôt désormais le {french.date(new_end)}.")
             st.caption(
-                "Clore la campagne rend ses auto-évaluations non modifiables ; la rouvrir "
-                "garde tout."
+                "Clore la campagne rend ses auto-évaluations non modifiables et publie ses "
+                "résultats aux CRESS et aux organisations ; une campagne close ne rouvre pas "
+                "(de nouveaux dépôts changeraient des chiffres déjà lus)."
             )
             if st.button("Clore la campagne", key=f"{PREFIX}:close", icon=":material/lock:"):
                 campaigns.close_campaign(engine, state.writer(), campaign.id)
-                _done(f"« {campaign.label} » est close.")
+                _done(f"« {campaign.label} » est close : ses résultats sont publiés.")
         elif campaign.is_closed(today):
-            new_end = None
-            if today > campaign.closes_on:
-                new_end = st.date_input(
-                    "Nouvelle date de clôture",
-                    value=today + timedelta(days=30),
-                    min_value=today,
-                    format="DD/MM/YYYY",
-                    key=f"{PREFIX}:new_end",
-                )
-            if st.button(
-                "Rouvrir la campagne", key=f"{PREFIX}:reopen", icon=":material/lock_open:"
-            ):
-                campaigns.reopen_campaign(engine, state.writer(), campaign.id, closes_on=new_end)
-                _done(f"« {campaign.label} » est rouverte : tout ce qui était saisi est gardé.")
+            st.caption(
+                "Campagne close : ses résultats sont publiés et elle ne rouvre pas. "
+                "Pour une nouvelle collecte, créez une nouvelle campagne."
+            )
         elif st.button(
             "Ouvrir dès aujourd'hui", key=f"{PREFIX}:open", icon=":material/play_arrow:"
         ):
