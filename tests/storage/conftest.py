@@ -22,7 +22,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 
 from assessment import accounts, startup
-from assessment.campaigns import create_campaign
+from assessment.campaigns import close_campaign, create_campaign, list_campaigns
 from assessment.db import create_database_engine, migrate
 from assessment.grid_store import sync_grids_from_dir
 from assessment.organisations import create_organisation
@@ -120,6 +120,14 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 SYSTEM = Actor.system()
+
+
+def close_campaigns(engine: Engine) -> None:
+    """Close every campaign still open: its score figures are then published to every
+    role (:mod:`assessment.privacy` refuses them while it is open)."""
+    for campaign in list_campaigns(engine):
+        if campaign.closed_at is None:
+            close_campaign(engine, SYSTEM, campaign.id)
 
 
 def create_org_a(engine: Engine, **profile: str) -> int:

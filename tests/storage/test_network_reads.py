@@ -18,7 +18,7 @@ from assessment import accounts, campaigns, demo, grid_store, microdata, organis
 from assessment.permissions import Actor, PermissionDenied, Role
 from assessment.settings import get_settings
 
-from .conftest import SYSTEM, World
+from .conftest import SYSTEM, World, close_campaigns
 from .test_permission_matrix import _assessment, _shared
 
 GUIDE = Path(__file__).resolve().parents[2] / "guide"
@@ -83,6 +83,7 @@ def test_shared_assessments_only_of_the_region_and_only_while_shared(world: Worl
 def seeded(engine: Engine) -> Engine:
     grid_store.sync_grids_from_dir(engine, GUIDE)
     demo.seed_demo(engine, orgs=400, campaigns=2, seed=3)
+    close_campaigns(engine)  # this year's figures: published from the close
     return engine
 
 

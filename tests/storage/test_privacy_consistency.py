@@ -17,10 +17,13 @@ from assessment.organisations import update_organisation
 from assessment.permissions import Actor
 from assessment.privacy import store
 from assessment.scoring import Scorer
-from assessment.tables import Assessment, Campaign, Organisation, Submission
+from assessment.tables import Assessment, AssessmentScore, Campaign, Organisation, Submission
 
 from .conftest import SYSTEM
-from .test_privacy_leaks import NATIONAL, Town, town  # noqa: F401  (fixture)
+from .test_privacy_leaks import Town, town  # noqa: F401  (fixture)
+
+OPERATOR = Actor.system()
+"""Reads an open campaign: these tests follow its figures through every change."""
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +35,8 @@ def _fresh() -> Iterator[None]:
 
 def _from_scratch(engine: Engine, year: int) -> dict[tuple[str, str], tuple[int, float, float]]:
     """Per region and per legal family: (organisations, sum of overall current scores),
-    scoring each organisation's last submitted answers again."""
+    scoring each organisation's last submitted answers again, each organisation in the
+    categories it had when it submitted (frozen in its score row)."""
     sums: dict[tuple[str, str], list[float]] = defaultdict(list)
     with engine.connect() as conn:
         rows = conn.execute(
@@ -40,13 +44,13 @@ def _from_scratch(engine: Engine, year: int) -> dict[tuple[str, str], tuple[int,
                 Submission.snapshot,
                 Submission.grid_id,
                 Submission.grid_version,
-                Organisation.region,
-                Organisation.legal_family,
+                AssessmentScore.region,
+                AssessmentScore.legal_family,
                 Submission.id,
                 Assessment.id,
             )
             .join(Assessment, Assessment.id == Submission.assessment_id)
-            .join(Organisation, Organisation.id == Assessment.organisation_id)
+            .join(AssessmentScore, AssessmentScore.assessment_id == Assessment.id)
             .join(Campaign, Campaign.id == Assessment.campaign_id)
             .where(Campaign.year == year)
             .order_by(Submission.id)
@@ -94,7 +98,7 @@ def test_exactly_the_answers_through_submit_reopen_and_moves(town: Town) -> None
         organisation = town.org("84" if i % 2 else "11", "association" if i % 3 else "mutual")
         ids.append((organisation, town.submit(organisation, i % 4)))
     version = privacy.data_version(engine)
-    first = privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",))
+    first = privacy.table(engine, OPERATOR, campaign_year=town.year, dims=("region",))
     _same(_layer(engine, town.year), _from_scratch(engine, town.year))
 
     # a reopen: the version moves, no figure does
@@ -102,7 +106,7 @@ def test_exactly_the_answers_through_submit_reopen_and_moves(town: Town) -> None
     state = svc.get_assessment(engine, SYSTEM, assessment_id)
     rev = svc.reopen(engine, SYSTEM, assessment_id, expected_revision=state.revision)
     assert privacy.data_version(engine) == version + 1
-    assert privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",)) == first
+    assert privacy.table(engine, OPERATOR, campaign_year=town.year, dims=("region",)) == first
     # a changed resubmission, a new submission, an organisation that moves
     rev = svc.save_answer(
         engine, SYSTEM, assessment_id, "gouv-regles", "current", 3, expected_revision=rev
@@ -114,25 +118,34 @@ def test_exactly_the_answers_through_submit_reopen_and_moves(town: Town) -> None
     rev = svc.save_answer(engine, SYSTEM, top, "gouv-regles", "current", 0, expected_revision=rev)
     svc.submit(engine, SYSTEM, top, expected_revision=rev)
     town.add("84", "cooperative", 2)
-    read = privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",))
+    read = privacy.table(engine, OPERATOR, campaign_year=town.year, dims=("region",))
     _same(_layer(engine, town.year), _from_scratch(engine, town.year))  # rows read since
     privacy.clear_caches()
-    assert privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",)) == read
+    assert privacy.table(engine, OPERATOR, campaign_year=town.year, dims=("region",)) == read
     update_organisation(engine, SYSTEM, ids[1][0], region="53")
     assert privacy.data_version(engine) == version + 6
-    incremental = privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",))
+    incremental = privacy.table(engine, OPERATOR, campaign_year=town.year, dims=("region",))
+    assert incremental == read  # it stays where it was when it submitted
+    _same(_layer(engine, town.year), _from_scratch(engine, town.year))
+    # submitted again after the move: now in its new region
+    moved = ids[1][1]
+    state = svc.get_assessment(engine, SYSTEM, moved)
+    rev = svc.reopen(engine, SYSTEM, moved, expected_revision=state.revision)
+    svc.submit(engine, SYSTEM, moved, expected_revision=rev)
+    incremental = privacy.table(engine, OPERATOR, campaign_year=town.year, dims=("region",))
+    assert "53" in {c.key["region"] for c in incremental.cells}
     _same(_layer(engine, town.year), _from_scratch(engine, town.year))
     privacy.clear_caches()
-    assert privacy.table(engine, NATIONAL, campaign_year=town.year, dims=("region",)) == incremental
+    assert privacy.table(engine, OPERATOR, campaign_year=town.year, dims=("region",)) == incremental
     _same(_layer(engine, town.year), _from_scratch(engine, town.year))
 
 
 def _every_table(engine: Engine, year: int) -> list[privacy.ProtectedTable]:
     out: list[privacy.ProtectedTable] = []
     for dims in ((), ("region",), ("legal_family",), ("region", "legal_family")):
-        out += privacy.tables(engine, NATIONAL, campaign_year=year, dims=dims)
+        out += privacy.tables(engine, OPERATOR, campaign_year=year, dims=dims)
     for region in ("11", "84"):
-        out += privacy.tables(engine, NATIONAL, campaign_year=year, dims=("size_band",),
+        out += privacy.tables(engine, OPERATOR, campaign_year=year, dims=("size_band",),
                               region=region)  # fmt: skip
     return out
 
@@ -184,7 +197,7 @@ def test_one_version_reads_the_data_version_once_and_gives_the_same_figures(
     for i in range(12):
         town.submit(town.org(("84", "11")[i % 2], ("association", "mutual")[i % 2]), i % 4)
     asks = [("region",), ("legal_family",), ("region", "legal_family")]
-    alone = [privacy.table(engine, NATIONAL, campaign_year=town.year, dims=d) for d in asks]
+    alone = [privacy.table(engine, OPERATOR, campaign_year=town.year, dims=d) for d in asks]
 
     checks: list[str] = []
 
@@ -196,12 +209,12 @@ def test_one_version_reads_the_data_version_once_and_gives_the_same_figures(
     try:
         with privacy.one_version(engine):
             inside = [
-                privacy.table(engine, NATIONAL, campaign_year=town.year, dims=d) for d in asks * 3
+                privacy.table(engine, OPERATOR, campaign_year=town.year, dims=d) for d in asks * 3
             ]
             town.add("84", "cooperative", 2)  # a new organisation submits meanwhile
-            still = privacy.table(engine, NATIONAL, campaign_year=town.year, dims=asks[0])
+            still = privacy.table(engine, OPERATOR, campaign_year=town.year, dims=asks[0])
         assert len([s for s in checks if s.lstrip().upper().startswith("SELECT")]) == 1
-        after = privacy.table(engine, NATIONAL, campaign_year=town.year, dims=asks[0])
+        after = privacy.table(engine, OPERATOR, campaign_year=town.year, dims=asks[0])
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert inside == alone * 3

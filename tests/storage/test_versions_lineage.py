@@ -28,7 +28,7 @@ from assessment.grid_store import publish, save_draft
 from assessment.permissions import Actor, PermissionDenied, Role
 from exchange_helpers import cell_of, edit
 
-from .conftest import SYSTEM
+from .conftest import SYSTEM, close_campaigns
 
 YEAR = date.today().year
 GRID_ID = "grille-lignee"
@@ -445,6 +445,7 @@ def _two_campaigns(versions: Versions, count: int = 12) -> None:
             },
             submit=True,
         )
+    close_campaigns(engine)  # figures are published from the close
 
 
 def _total(table: privacy.ProtectedTable) -> privacy.Cell:
@@ -536,6 +537,7 @@ def test_a_merged_theme_is_hidden_when_one_of_its_former_themes_is(versions: Ver
             engine, _org(engine, 200 + i), versions.last_year, values,
             not_addressed=[] if i < 4 else ["eau"], submit=True,
         )  # fmt: skip
+    close_campaigns(engine)
     energy = _total(privacy.table(engine, NATIONAL, campaign_year=YEAR - 1, measure="energie"))
     water = _total(privacy.table(engine, NATIONAL, campaign_year=YEAR - 1, measure="eau"))
     assert energy.hidden_reason is None and water.hidden_reason is not None

@@ -288,8 +288,9 @@ def _with_cells(data: CampaignData) -> CampaignData:
 def _update(
     engine: Engine, conn: Connection, data: CampaignData, version: score_store.DataVersion
 ) -> CampaignData:
-    """``data`` with the score rows written since its version, read on ``conn`` (same
-    organisations' dimensions: an organisation change reloads instead)."""
+    """``data`` with the score rows written since its version, read on ``conn`` (a row
+    whose frozen categories differ from those held, or an organisation change, reloads
+    instead)."""
     rows = _changed_rows(conn, data.campaign_id, data.version.version)
     if rows is None:  # many rows (a backfill): the campaign again
         return _load(engine, data.campaign_id, data.year, data.grid, version)
@@ -301,6 +302,12 @@ def _update(
     for j, d in enumerate(DIMENSIONS):
         if any((r[1 + j] or SECTOR_UNKNOWN) not in data.labels[d] for r in new_rows):
             return _load(engine, data.campaign_id, data.year, data.grid, version)
+        # submitted again after a change of categories: other cells, the campaign again
+        labels, codes_d = data.labels[d], data.codes[d]
+        for r in rows:
+            row = data.row_of.get(int(r[0]))
+            if row is not None and (r[1 + j] or SECTOR_UNKNOWN) != labels[codes_d[row]]:
+                return _load(engine, data.campaign_id, data.year, data.grid, version)
     columns = list(data.columns)
     keys = data.keys
     ids = data.organisation_ids
