@@ -17,7 +17,7 @@ from assessment.organisations import update_organisation
 from assessment.permissions import Actor
 from assessment.privacy import store
 from assessment.scoring import Scorer
-from assessment.tables import Assessment, AssessmentScore, Campaign, Organisation, Submission
+from assessment.tables import Assessment, AssessmentScore, Campaign, Submission
 
 from .conftest import SYSTEM
 from .test_privacy_leaks import Town, town  # noqa: F401  (fixture)
