@@ -49,6 +49,20 @@ def test_participation_lists_status_never_answers_within_scope(world: World) -> 
     assert set(_statuses(one)) == {world.org_other_region}
     counts = campaigns.participation_counts(everywhere, "region")
     assert counts["84"] == Counter({"draft": 1, "not_started": 1})
+    # the database's count gives the same, for every grouping and scope
+    for by in campaigns.PARTICIPATION_GROUPS:
+        assert campaigns.count_participation(
+            world.engine, world.national, world.campaign, by
+        ) == campaigns.participation_counts(everywhere, by)
+        assert campaigns.count_participation(
+            world.engine, world.regional_same, world.campaign, by
+        ) == campaigns.participation_counts(rows, by)
+    with pytest.raises(PermissionDenied):
+        campaigns.count_participation(
+            world.engine, world.regional_same, world.campaign, "region", "11"
+        )
+    with pytest.raises(campaigns.CampaignError):
+        campaigns.count_participation(world.engine, world.national, world.campaign, "name")
 
 
 @pytest.mark.parametrize("role", ["member", "admin", "member_other_org"])
