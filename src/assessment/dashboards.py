@@ -12,7 +12,8 @@ cell is « masqué » everywhere, never a number.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,44 @@ NO_HISTORY = "—"
 
 one_version = privacy.one_version
 """Every figure asked inside rests on one read of the data version (a page run)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResultsChoice:
+    """Whose results a dashboard shows for the chosen campaign: the campaign itself
+    once it is closed, else the last closed one before it (``None``: none yet), and
+    the French note that says so (``None`` when it is the chosen one)."""
+
+    campaign: campaigns.CampaignInfo | None
+    note: str | None
+
+
+def results_campaign(engine: Engine, actor: Actor, chosen: campaigns.CampaignInfo) -> ResultsChoice:
+    """:class:`ResultsChoice` for ``chosen``: score figures are published from a
+    campaign's close (:func:`assessment.privacy.published`); participation is not."""
+    if privacy.published(engine, actor, chosen.year):
+        return ResultsChoice(chosen, None)
+    waiting = privacy.not_published_fr(chosen.label, chosen.closes_on)
+    earlier = [
+        c
+        for c in campaigns.list_campaigns(engine)
+        if c.year < chosen.year and privacy.published(engine, actor, c.year)
+    ]
+    if not earlier:
+        return ResultsChoice(None, typo(f"{waiting} Aucune campagne n'est encore close."))
+    last = max(earlier, key=lambda c: c.year)
+    return ResultsChoice(
+        last, typo(f"{waiting} Ci-dessous, les résultats de « {last.label} », la dernière close.")
+    )
+
+
+def published_years(engine: Engine, actor: Actor, up_to: int) -> list[int]:
+    """The years of the campaigns up to ``up_to`` whose results are published."""
+    return [
+        c.year
+        for c in campaigns.list_campaigns(engine)
+        if c.year <= up_to and privacy.published(engine, actor, c.year)
+    ]
 
 
 def dim_label(dim: str, code: str) -> str:
@@ -252,9 +291,12 @@ def _number(value: Value) -> float | None:
 # ---------------------------------------------------------------------------
 
 
-def participation_figure(rows: Sequence[campaigns.ParticipationRow], by: str) -> Figure:
-    """Organisations not started, in draft and submitted, per value of ``by``."""
-    counts = campaigns.participation_counts(rows, by)
+def participation_figure(
+    rows: Sequence[campaigns.ParticipationRow] | Mapping[str, Counter[str]], by: str
+) -> Figure:
+    """Organisations not started, in draft and submitted, per value of ``by``, from the
+    list of organisations or from the counts (:func:`assessment.campaigns.count_participation`)."""
+    counts = rows if isinstance(rows, Mapping) else campaigns.participation_counts(rows, by)
     codes = [c for c in dim_order(by) if c in counts]
     header = (DIM_LABELS[by], *campaigns.STATUS_LABELS_FR.values(), "Total", "Taux de soumission")
     table: list[tuple[Value, ...]] = []

@@ -27,9 +27,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
-from assessment import score_store
+from assessment import campaigns, score_store
 from assessment import tables as t
 from assessment.accounts import shared_secret
 from assessment.db import read_session
@@ -95,8 +95,11 @@ def research_extract(
     engine: Engine, actor: Actor, *, campaign_years: Sequence[int] | None = None
 ) -> Microdata:
     """The pseudonymised microdata of the submitted assessments of ``campaign_years``
-    (every campaign by default), latest year first."""
+    (every campaign by default), latest year first: closed campaigns only, like every
+    score figure (an extract taken before and after one more submission would show
+    whose line is new), each organisation in the categories it had when it submitted."""
     require(actor, Action.EXPORT_MICRODATA)
+    closed = [c.id for c in campaigns.list_campaigns(engine) if c.is_closed()]
     k = get_settings().min_group_size
     a = t.Assessment.__table__
     o = t.Organisation.__table__
@@ -106,9 +109,9 @@ def research_extract(
         select(
             a.c.organisation_id,
             c.c.year,
-            o.c.region,
-            o.c.legal_family,
-            o.c.size_band,
+            func.coalesce(s.c.region, o.c.region).label("region"),
+            func.coalesce(s.c.legal_family, o.c.legal_family).label("legal_family"),
+            func.coalesce(s.c.size_band, o.c.size_band).label("size_band"),
             a.c.grid_id,
             a.c.grid_version,
             s.c.scores,
@@ -118,7 +121,7 @@ def research_extract(
             .join(c, c.c.id == a.c.campaign_id)
             .join(s, (s.c.assessment_id == a.c.id) & (s.c.revision == a.c.revision))
         )
-        .where(a.c.status == "submitted")
+        .where(a.c.status == "submitted", a.c.campaign_id.in_(closed))
         .order_by(c.c.year.desc(), a.c.organisation_id)
     )
     if campaign_years is not None:

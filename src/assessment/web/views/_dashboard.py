@@ -19,6 +19,7 @@ import streamlit as st
 from assessment import campaigns, exports
 from assessment.dashboards import Figure
 from assessment.french import typo
+from assessment.grid import Grid
 from assessment.web import chart_cache, state
 
 
@@ -55,6 +56,17 @@ def choose_campaign(key: str) -> campaigns.CampaignInfo | None:
         "Campagne", found, index=index, format_func=lambda c: c.label, key=key
     )
     return chosen
+
+
+def grid_of(campaign: campaigns.CampaignInfo) -> Grid:
+    """The grid version a campaign was answered on."""
+    return state.grid(campaign.grid_id, campaign.grid_version)
+
+
+def previous_campaign(campaign: campaigns.CampaignInfo) -> campaigns.CampaignInfo | None:
+    """The campaign of the year before ``campaign``'s, if there was one."""
+    found = campaigns.list_campaigns(state.engine())
+    return next((c for c in found if c.year == campaign.year - 1), None)
 
 
 def frame(figure: Figure) -> pd.DataFrame:

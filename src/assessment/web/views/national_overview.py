@@ -8,6 +8,8 @@ heatmaps from :mod:`assessment.network_charts`, pseudonymised microdata from
 
 from __future__ import annotations
 
+from collections import Counter
+
 import streamlit as st
 
 from assessment import campaigns, dashboards, exports, microdata
@@ -48,8 +50,8 @@ def regions_side_by_side(
 
 def participation_by_region(campaign: campaigns.CampaignInfo) -> dashboards.Figure:
     actor = state.require_actor()
-    rows = state.call(campaigns.participation, state.engine(), actor, campaign.id)
-    figure = dashboards.participation_figure(rows, "region")
+    counts = state.call(campaigns.count_participation, state.engine(), actor, campaign.id, "region")
+    figure = dashboards.participation_figure(counts, "region")
     chart = _dashboard.chart(
         nc.participation_chart,
         list(figure.chart_rows),
@@ -62,8 +64,9 @@ def participation_by_region(campaign: campaigns.CampaignInfo) -> dashboards.Figu
 
 def trends(campaign: campaigns.CampaignInfo) -> dashboards.Figure:
     engine = state.engine()
-    years = [c.year for c in campaigns.list_campaigns(engine) if c.year <= campaign.year]
-    figure = dashboards.regions_trends(engine, state.require_actor(), years=years)
+    actor = state.require_actor()
+    years = dashboards.published_years(engine, actor, campaign.year)
+    figure = dashboards.regions_trends(engine, actor, years=years)
     chart = _dashboard.chart(
         nc.heatmap,
         list(figure.chart_rows),
@@ -80,13 +83,14 @@ def research(campaign: campaigns.CampaignInfo) -> None:
         typo(
             "Les microdonnées de recherche : une ligne par auto-évaluation soumise, sans nom, "
             "SIREN, RNA ni texte libre, avec un pseudonyme stable d'une campagne à l'autre. "
-            "Réservées à l'instance nationale."
+            "Réservées à l'instance nationale, et seulement pour les campagnes closes, "
+            "comme tous les résultats."
         )
     )
     scope = st.radio(
         "Campagnes",
         ["this", "all"],
-        format_func={"this": campaign.label, "all": "Toutes les campagnes"}.__getitem__,
+        format_func={"this": campaign.label, "all": "Toutes les campagnes closes"}.__getitem__,
         horizontal=True,
         key="national_microdata_scope",
     )
@@ -123,7 +127,7 @@ def _render() -> None:
     campaign = _dashboard.choose_campaign("national_campaign")
     if campaign is None:
         return
-    grid = state.grid(campaign.grid_id, campaign.grid_version)
+    results = dashboards.results_campaign(state.engine(), actor, campaign)
     tabs = st.tabs(["Régions", "Participation", "Évolution", "Une région", "Microdonnées"])
     with tabs[3]:
         codes = [r.code for r in REGIONS]
@@ -135,12 +139,21 @@ def _render() -> None:
             placeholder="Choisir une région",
             key="national_region",
         )
+    shown: list[dashboards.Figure] = []
     with tabs[0]:
-        shown = regions_side_by_side(actor, grid, campaign, drilled)
+        if results.note:
+            _dashboard.notice(results.note)
+        if results.campaign is not None:
+            shown = regions_side_by_side(
+                actor, _dashboard.grid_of(results.campaign), results.campaign, drilled
+            )
     with tabs[1]:
         shown.append(participation_by_region(campaign))
     with tabs[2]:
-        shown.append(trends(campaign))
+        if results.note:
+            _dashboard.notice(results.note)
+        if results.campaign is not None:
+            shown.append(trends(results.campaign))
         _dashboard.all_downloads(
             shown, prefix=PREFIX, label="Télécharger tous les tableaux nationaux (XLSX)"
         )
@@ -150,27 +163,38 @@ def _render() -> None:
         else:
             region = REGIONS_BY_CODE[drilled]
             st.header(region.name)
-            previous = next(
-                (
-                    c
-                    for c in campaigns.list_campaigns(state.engine())
-                    if c.year == campaign.year - 1
-                ),
-                None,
-            )
-            rows = state.call(campaigns.participation, state.engine(), actor, campaign.id, drilled)
-            submitted = sum(1 for r in rows if r.status == "submitted")
+            counts = state.call(
+                campaigns.count_participation,
+                state.engine(),
+                actor,
+                campaign.id,
+                "region",
+                drilled,
+            ).get(drilled, Counter())
             st.markdown(
                 typo(
-                    f"{plural(len(rows), 'organisation')}, dont "
-                    f"{number(submitted, 0)} ont soumis leur auto-évaluation."
+                    f"{plural(counts.total(), 'organisation')}, dont "
+                    f"{number(counts['submitted'], 0)} ont soumis leur auto-évaluation "
+                    f"({campaign.label})."
                 )
             )
-            regional_dashboard.region_results(
-                actor, grid, campaign, drilled, prefix=f"{PREFIX}-{drilled}", previous=previous
-            )
-            regional_dashboard.region_trends(
-                actor, grid, campaign, drilled, prefix=f"{PREFIX}-{drilled}"
-            )
+            if results.note:
+                _dashboard.notice(results.note)
+            if results.campaign is not None:
+                grid = _dashboard.grid_of(results.campaign)
+                regional_dashboard.region_results(
+                    actor,
+                    grid,
+                    results.campaign,
+                    drilled,
+                    prefix=f"{PREFIX}-{drilled}",
+                    previous=_dashboard.previous_campaign(results.campaign),
+                )
+                regional_dashboard.region_trends(
+                    actor, grid, results.campaign, drilled, prefix=f"{PREFIX}-{drilled}"
+                )
     with tabs[4]:
-        research(campaign)
+        if results.campaign is None:
+            _dashboard.notice(results.note or "")
+        else:
+            research(results.campaign)

@@ -169,7 +169,7 @@ def region_trends(
 ) -> list[dashboards.Figure]:
     """Scores campaign after campaign, and last year's 1-year goals reached."""
     engine = state.engine()
-    years = [c.year for c in campaigns.list_campaigns(engine) if c.year <= campaign.year]
+    years = dashboards.published_years(engine, actor, campaign.year)
     shown: list[dashboards.Figure] = []
     figure = dashboards.trends_figure(engine, actor, grid, years=years, region=region)
     chart = _dashboard.chart(
@@ -257,20 +257,31 @@ def _render() -> None:
     campaign = _dashboard.choose_campaign("regional_campaign")
     if campaign is None:
         return
-    grid = state.grid(campaign.grid_id, campaign.grid_version)
-    previous = next(
-        (c for c in campaigns.list_campaigns(state.engine()) if c.year == campaign.year - 1),
-        None,
-    )
+    results = dashboards.results_campaign(state.engine(), actor, campaign)
     tabs = st.tabs(["Participation", "Résultats par thème", "Évolution", "Réponses partagées"])
     with tabs[0]:
         participation(actor, campaign, region.code)
+    shown: list[dashboards.Figure] = []
     with tabs[1]:
-        shown = region_results(actor, grid, campaign, region.code, previous=previous)
+        if results.note:
+            _dashboard.notice(results.note)
+        if results.campaign is not None:
+            shown = region_results(
+                actor,
+                _dashboard.grid_of(results.campaign),
+                results.campaign,
+                region.code,
+                previous=_dashboard.previous_campaign(results.campaign),
+            )
     with tabs[2]:
-        shown += region_trends(actor, grid, campaign, region.code)
-        _dashboard.all_downloads(
-            shown, prefix=PREFIX, label="Télécharger tous les résultats (XLSX)"
-        )
+        if results.note:
+            _dashboard.notice(results.note)
+        if results.campaign is not None:
+            shown += region_trends(
+                actor, _dashboard.grid_of(results.campaign), results.campaign, region.code
+            )
+            _dashboard.all_downloads(
+                shown, prefix=PREFIX, label="Télécharger tous les résultats (XLSX)"
+            )
     with tabs[3]:
         shared(actor, campaign)

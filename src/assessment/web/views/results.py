@@ -481,7 +481,8 @@ def _peers_section(engine: Any, actor: Actor, current: Scored) -> None:
         tables = privacy.peers(
             engine, actor, current.summary.organisation_id, campaign_year=current.summary.year
         )
-    except PermissionDenied as error:
+    except (PermissionDenied, privacy.NotPublished) as error:
+        # an open campaign: the comparison arrives at its close, fixed from then on
         st.info(md_escape(error.message))
         return
     grid, report = current.grid, current.report
