@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from assessment import assessments as svc
-from assessment import privacy, score_store
+from assessment import microdata, privacy, score_store
 from assessment.campaigns import CampaignError, create_campaign, extend_campaign
 from assessment.demo import seed_demo
 from assessment.grid import Grid
@@ -804,3 +804,13 @@ def test_a_merged_theme_minus_its_visible_parts_gives_nobody_away(engine: Engine
                     if abs(terms[at] / len(left) - truth_mean) <= TOLERANCE:
                         recovered += 1
     assert recovered == 0 and attempts == 0, (attempts, recovered)
+
+
+def test_research_microdata_of_closed_campaigns_only(town: Town) -> None:
+    """An extract taken before and after one more submission would show whose line is
+    new: like every score figure, microdata come from closed campaigns only."""
+    for i in range(6):
+        town.add("84", "association", i % 4)
+    assert microdata.research_extract(town.engine, NATIONAL).rows == ()
+    town.close()
+    assert len(microdata.research_extract(town.engine, NATIONAL).rows) == 6
