@@ -24,8 +24,10 @@ Two kinds of rerun, interleaved page/floor so that machine noise hits both:
 * **widget**: the heatmap's dimension (regional) or the drilled region
   (national) changes, the data do not;
 * **submission**: before each rerun (not timed), one organisation of the
-  region reopens its assessment, changes one answer and submits again, so the
-  page reads a new data version (the floor draws its recorded figures).
+  region reopens its assessment of the open campaign, changes one answer and
+  submits again, so the page reads a new data version: the participation of
+  the open campaign (live) and the results of the last closed one, which the
+  submission does not move (the floor draws its recorded figures).
 
 "Server time" is taken between the script runner's ``SCRIPT_STARTED`` and
 ``SCRIPT_STOPPED_*`` events, as in ``benchmarks/filling_rerun.py``; the
@@ -129,10 +131,13 @@ READERS = {
         "list_campaigns",
         "current_campaign",
         "participation",
+        "count_participation",
         "shared_assessments",
     ),
     "assessment.assessments": ("get_assessment",),
     "assessment.dashboards": (
+        "results_campaign",
+        "published_years",
         "distribution_figure",
         "theme_heatmap",
         "scope_comparison",
