@@ -12,7 +12,9 @@
 * :func:`sign_in`, :func:`sign_out`, :func:`wait_for_app`, :func:`screenshot` —
   steps shared by the journeys (``test-artifacts/screenshots/NAME.png``).
 * :func:`fictional_org_admin` — a new organisation and its admin account on a
-  server's demo database (written as the demo seed writes its own).
+  server's demo database (written as the demo seed writes its own);
+  :func:`org_admin_fixture` yields one to a fixture and disposes of its engine.
+* :func:`close_sidebar_on_a_phone` — below 640 px, the sidebar closed as a user would.
 
 Every test here is marked ``browser``.
 """
@@ -285,6 +287,31 @@ def fictional_org_admin(
     return OrgAdmin(email, actor, engine, grid, campaign)
 
 
+def org_admin_fixture(
+    database_url: str,
+    *,
+    name: str,
+    region: str,
+    size_band: str,
+    domain: str,
+    themes_chosen: bool = True,
+) -> Iterator[OrgAdmin]:
+    """:func:`fictional_org_admin` for a fixture (``yield from``): its engine is disposed
+    of once the fixture ends."""
+    admin = fictional_org_admin(
+        database_url,
+        name=name,
+        region=region,
+        size_band=size_band,
+        domain=domain,
+        themes_chosen=themes_chosen,
+    )
+    try:
+        yield admin
+    finally:
+        admin.engine.dispose()
+
+
 # ---------------------------------------------------------------------------
 # steps
 # ---------------------------------------------------------------------------
@@ -341,6 +368,17 @@ def sign_out(page) -> None:  # type: ignore[no-untyped-def]
     page.get_by_text("Vous êtes déconnecté.").wait_for()
     heading(page, "Connexion").wait_for()
     wait_for_app(page)
+
+
+def close_sidebar_on_a_phone(page, width: int) -> None:  # type: ignore[no-untyped-def]
+    """At 390 px the sidebar may cover the page: close it as a user would (a viewport
+    ``width`` of 640 px or more keeps it)."""
+    if width >= 640:
+        return
+    close = page.get_by_test_id("stSidebarCollapseButton")
+    if close.count() and close.first.is_visible():
+        close.first.locator("button").click()
+        wait_for_app(page)
 
 
 def choose(page, label: str, option: str, *, exact: bool = False) -> None:  # type: ignore[no-untyped-def]

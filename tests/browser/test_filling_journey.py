@@ -34,8 +34,9 @@ from .conftest import (
     LiveServer,
     OrgAdmin,
     _start_server,
-    fictional_org_admin,
+    close_sidebar_on_a_phone,
     heading,
+    org_admin_fixture,
     screenshot,
     sign_in,
     wait_for_app,
@@ -64,7 +65,7 @@ def _new_org_admin(
     server: LiveServer, name: str, *, themes_chosen: bool = True
 ) -> Iterator[OrgAdmin]:
     """A new organisation and its admin account."""
-    admin = fictional_org_admin(
+    yield from org_admin_fixture(
         server.database_url,
         name=name,
         region="53",
@@ -72,10 +73,6 @@ def _new_org_admin(
         domain="remplissage.test",
         themes_chosen=themes_chosen,
     )
-    try:
-        yield admin
-    finally:
-        admin.engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -464,16 +461,6 @@ def _type_number(page, question_id: str, horizon_id: str, typed: str):  # type: 
     return field
 
 
-def _close_sidebar_on_a_phone(page, width: int) -> None:  # type: ignore[no-untyped-def]
-    """At 390 px the sidebar may cover the form: close it as a user would."""
-    if width >= 640:
-        return
-    close = page.get_by_test_id("stSidebarCollapseButton")
-    if close.count() and close.first.is_visible():
-        close.first.locator("button").click()
-        wait_for_app(page)
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 def test_numbers_a_refused_save_a_follow_up_and_long_text(
     filling_server: LiveServer,
@@ -487,7 +474,7 @@ def test_numbers_a_refused_save_a_follow_up_and_long_text(
     page.set_viewport_size({"width": width, "height": VIEWPORT["height"]})
     sign_in(page, filling_server, admin.email)  # an organisation's home: its assessment
     heading(page, "Mon auto-évaluation").wait_for()
-    _close_sidebar_on_a_phone(page, width)
+    close_sidebar_on_a_phone(page, width)
     wait_for_app(page)
     _progress(page, 0).wait_for()
 
@@ -547,7 +534,7 @@ def test_numbers_a_refused_save_a_follow_up_and_long_text(
     page.reload()
     wait_for_app(page)
     heading(page, "Mon auto-évaluation").wait_for()
-    _close_sidebar_on_a_phone(page, width)
+    close_sidebar_on_a_phone(page, width)
     area = page.locator(f".{_key_class(LONG_TEXT, 'current')} textarea")
     assert area.input_value() == words
     assert page.locator(f".{_key_class(PERCENT, 'current')} input").input_value() == "45,5"
@@ -559,7 +546,7 @@ def test_numbers_a_refused_save_a_follow_up_and_long_text(
     other.goto(page.url)
     wait_for_app(other)
     heading(other, "Mon auto-évaluation").wait_for()
-    _close_sidebar_on_a_phone(other, width)
+    close_sidebar_on_a_phone(other, width)
     other_box = other.locator(f".{_key_class('gouv-regles', 'current')}")
     other_box.get_by_test_id("stRadioOption").nth(1).click()
     _wait_stored(other, admin, "gouv-regles", "current", 1)

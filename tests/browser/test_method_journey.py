@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from assessment import accounts, action_plan, assessments, campaigns, db, organisations
+from assessment import action_plan, assessments
 from assessment.answers import missing_required
 from assessment.french import typo
 from assessment.grid import (
@@ -25,9 +24,8 @@ from assessment.grid import (
     YesNoQuestion,
     text,
 )
-from assessment.permissions import Actor, Role
+from assessment.permissions import Actor
 from assessment.scoring import ScoreReport, score
-from assessment.tables import Organisation
 from assessment.web.views import filling
 from assessment.web.views.results import (
     format_score,
@@ -37,12 +35,12 @@ from assessment.web.views.results import (
 )
 
 from .conftest import (
-    DEMO_PASSWORD,
     LiveServer,
     OrgAdmin,
     _start_server,
-    fictional_org_admin,
+    close_sidebar_on_a_phone,
     heading,
+    org_admin_fixture,
     screenshot,
     sign_in,
     wait_for_app,
@@ -61,55 +59,27 @@ def method_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
     yield from _start_server(tmp_path_factory.mktemp("method"), seeded=True)
 
 
-def _new_admin(server: LiveServer) -> tuple[str, int, int]:
-    """A new organisation (fictional test data, written as the demo seed writes its own)
-    and its admin: ``(email, organisation id, campaign id)``."""
-    engine = db.create_database_engine(server.database_url)
-    token = uuid.uuid4()
-    try:
-        with db.write_session(engine) as session:
-            row = Organisation(
-                name=f"Association Méthode {token.hex[:6]}",
-                region="53",
-                legal_family="association",
-                size_band="1-9",
-                siren=organisations.siren_with_key(f"{token.int % 10**8:08d}"),
-            )
-            session.add(row)
-            session.flush()
-            organisation_id = row.id
-        email = f"methode-{token.hex[:10]}@methode.test"
-        accounts.create_user(
-            engine, SYSTEM, email=email, password=DEMO_PASSWORD, role=Role.ORG_ADMIN,
-            organisation_id=organisation_id,
-        )  # fmt: skip
-        campaign = campaigns.current_campaign(engine)
-        assert campaign is not None
-        return email, organisation_id, campaign.id
-    finally:
-        engine.dispose()
+@pytest.fixture
+def method_admin(method_server: LiveServer) -> Iterator[OrgAdmin]:
+    """A new organisation and its admin, with no assessment yet: the page opens it."""
+    yield from org_admin_fixture(
+        method_server.database_url,
+        name="Association Méthode",
+        region="53",
+        size_band="1-9",
+        domain="methode.test",
+        themes_chosen=False,
+    )
 
 
-def _stored(server: LiveServer, org: int, campaign: int) -> assessments.AssessmentState:
-    engine = db.create_database_engine(server.database_url)
-    try:
-        found = assessments.find_assessment(engine, SYSTEM, org, campaign)
-        assert found is not None
-        return found
-    finally:
-        engine.dispose()
-
-
-def _typed_actions(server: LiveServer, org: int, campaign: int) -> list[str]:
-    engine = db.create_database_engine(server.database_url)
-    try:
-        return [
-            a.title
-            for a in action_plan.list_actions(engine, SYSTEM, org, campaign_id=campaign)
-            if a.question_id is not None
-        ]
-    finally:
-        engine.dispose()
+def _typed_actions(admin: OrgAdmin) -> list[str]:
+    return [
+        a.title
+        for a in action_plan.list_actions(
+            admin.engine, SYSTEM, admin.organisation_id, campaign_id=admin.campaign.id
+        )
+        if a.question_id is not None
+    ]
 
 
 def _commit_text(page, selector: str, value: str) -> None:  # type: ignore[no-untyped-def]
@@ -121,27 +91,18 @@ def _commit_text(page, selector: str, value: str) -> None:  # type: ignore[no-un
     wait_for_app(page)
 
 
-def _close_sidebar_on_a_phone(page, width: int) -> None:  # type: ignore[no-untyped-def]
-    """At 390 px the sidebar may cover the form: close it as a user would."""
-    if width >= 640:
-        return
-    close = page.get_by_test_id("stSidebarCollapseButton")
-    if close.count() and close.first.is_visible():
-        close.first.locator("button").click()
-        wait_for_app(page)
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 def test_theme_reason_evidence_and_typed_actions(
     method_server: LiveServer,
+    method_admin: OrgAdmin,
     page,  # type: ignore[no-untyped-def]
     width: int,
 ) -> None:
-    email, org, campaign = _new_admin(method_server)
+    admin = method_admin
     page.set_viewport_size({"width": width, "height": 900})
-    sign_in(page, method_server, email)  # an organisation's home: « Mon auto-évaluation »
+    sign_in(page, method_server, admin.email)  # an organisation's home: « Mon auto-évaluation »
     heading(page, "Mon auto-évaluation").wait_for()
-    _close_sidebar_on_a_phone(page, width)
+    close_sidebar_on_a_phone(page, width)
     # where a user starts: what the grid is, what the horizons mean
     page.get_by_text("Une grille propre à cet outil").wait_for()
     page.get_by_text("La situation constatée aujourd’hui", exact=False).first.wait_for()
@@ -158,7 +119,7 @@ def test_theme_reason_evidence_and_typed_actions(
     reason.press("Enter")
     wait_for_app(page)
     page.locator(".st-key-fill-evidence-gouv-regles textarea").wait_for()
-    stored = _stored(method_server, org, campaign)
+    stored = _state(admin)
     assert stored.choice_reasons == {"gouvernance": REASON}
     assert "gouvernance" not in stored.not_addressed
 
@@ -166,21 +127,18 @@ def test_theme_reason_evidence_and_typed_actions(
     _commit_text(page, ".st-key-fill-evidence-gouv-regles", EVIDENCE)
     page.locator(".st-key-fill-evidence-gouv-regles").scroll_into_view_if_needed()
     screenshot(page, f"method-{width}-02-evidence")
-    assert _stored(method_server, org, campaign).comments == {"gouv-regles": {"current": EVIDENCE}}
+    assert _state(admin).comments == {"gouv-regles": {"current": EVIDENCE}}
 
     # actions planned at the question are the plan's
     _commit_text(page, ".st-key-fill-q-gouv-actions-goal_1y", ACTIONS)
     # the save runs after the key press: wait (bounded) for the stored actions
     deadline = time.monotonic() + 60
-    while (
-        _typed_actions(method_server, org, campaign) != ACTIONS.split("\n")
-        and time.monotonic() < deadline
-    ):
+    while _typed_actions(admin) != ACTIONS.split("\n") and time.monotonic() < deadline:
         page.wait_for_timeout(200)
-    assert _typed_actions(method_server, org, campaign) == ACTIONS.split("\n")
+    assert _typed_actions(admin) == ACTIONS.split("\n")
     page.goto(f"{method_server.url}/plan-action")
     wait_for_app(page)
-    _close_sidebar_on_a_phone(page, width)
+    close_sidebar_on_a_phone(page, width)
     heading(page, "Plan d’action").wait_for()
     page.get_by_text("Former les nouveaux élus").first.wait_for()
     screenshot(page, f"method-{width}-03-plan")
@@ -189,7 +147,7 @@ def test_theme_reason_evidence_and_typed_actions(
     page.goto(method_server.url)
     wait_for_app(page)
     heading(page, "Mon auto-évaluation").wait_for()
-    _close_sidebar_on_a_phone(page, width)
+    close_sidebar_on_a_phone(page, width)
     assert page.locator(".st-key-fill-reason-gouvernance input").input_value() == REASON
     assert page.locator(".st-key-fill-evidence-gouv-regles textarea").input_value() == EVIDENCE
 
@@ -207,17 +165,13 @@ NOT_APPLICABLE_THEME = "politique-salariale"
 @pytest.fixture
 def not_applicable_admin(method_server: LiveServer) -> Iterator[OrgAdmin]:
     """A new organisation whose assessment is open with every theme worked on."""
-    admin = fictional_org_admin(
+    yield from org_admin_fixture(
         method_server.database_url,
         name="Association Sans Bénévole",
         region="53",
         size_band="1-9",
         domain="non-applicable.test",
     )
-    try:
-        yield admin
-    finally:
-        admin.engine.dispose()
 
 
 def _state(admin: OrgAdmin) -> assessments.AssessmentState:
@@ -285,7 +239,7 @@ def _open_form(page, server: LiveServer, width: int) -> None:  # type: ignore[no
     page.goto(server.url)
     wait_for_app(page)
     heading(page, "Mon auto-évaluation").wait_for()
-    _close_sidebar_on_a_phone(page, width)
+    close_sidebar_on_a_phone(page, width)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -303,7 +257,7 @@ def test_a_question_marked_non_applicable(
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, method_server, admin.email)
     heading(page, "Mon auto-évaluation").wait_for()
-    _close_sidebar_on_a_phone(page, width)
+    close_sidebar_on_a_phone(page, width)
     before = _report(admin).completion.counts
     _progress_line(page).filter(has_text=_any_space(filling.progress_text(before))).wait_for()
     answers = page.locator(f'[class*="st-key-fill-q-{NOT_APPLICABLE_QUESTION}-"]')
@@ -359,7 +313,7 @@ def test_a_question_marked_non_applicable(
     # the results: out of the theme's score (not counted as 0), and said so
     page.goto(f"{method_server.url}/resultats")
     wait_for_app(page)
-    _close_sidebar_on_a_phone(page, width)
+    close_sidebar_on_a_phone(page, width)
     heading(page, "Résultats").wait_for()
     report = _report(admin)
     state = _state(admin)

@@ -31,8 +31,8 @@ from .conftest import (
     LiveServer,
     OrgAdmin,
     _start_server,
-    fictional_org_admin,
     heading,
+    org_admin_fixture,
     sign_in,
     wait_for_app,
 )
@@ -54,17 +54,13 @@ def screen_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
 def org(screen_server: LiveServer) -> Iterator[OrgAdmin]:
     """A new organisation and its admin, its assessment open with every theme worked on
     (the themes step has its own journey)."""
-    admin = fictional_org_admin(
+    yield from org_admin_fixture(
         screen_server.database_url,
         name="Association Écran Étroit",
         region="53",
         size_band="10-49",
         domain="ecran.test",
     )
-    try:
-        yield admin
-    finally:
-        admin.engine.dispose()
 
 
 def _context(browser: Any, viewport: dict[str, int], *, phone: bool) -> Any:

@@ -24,8 +24,8 @@ from exchange_helpers import cell_of, edit
 from .conftest import (
     LiveServer,
     OrgAdmin,
-    fictional_org_admin,
     heading,
+    org_admin_fixture,
     screenshot,
     sign_in,
     wait_for_app,
@@ -37,17 +37,13 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def uploader(live_server: LiveServer) -> Iterator[OrgAdmin]:
     """Its own organisation: the import changes a draft only, never the demo's."""
-    admin = fictional_org_admin(
+    yield from org_admin_fixture(
         live_server.database_url,
         name="Association Tableur en Réunion",
         region="76",
         size_band="1-9",
         domain="tableur.test",
     )
-    try:
-        yield admin
-    finally:
-        admin.engine.dispose()
 
 
 def _stored(admin: OrgAdmin) -> assessments.AssessmentState:

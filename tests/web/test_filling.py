@@ -59,6 +59,18 @@ class Env:
         self.cookies[auth_routes.SESSION_COOKIE] = cookie
         return open_page(new_app(), url_path)
 
+    def last_years_campaign(self) -> int:
+        """Last year's campaign (opened 400 days ago, still open until tomorrow: close
+        it once answered)."""
+        today = date.today()
+        return create_campaign(
+            self.engine,
+            SYSTEM,
+            year=self.year - 1,
+            opens_on=today - timedelta(days=400),
+            closes_on=today + timedelta(days=1),
+        )
+
 
 _sirens = iter(range(10_000_000, 99_999_999, 7919))
 
@@ -307,14 +319,7 @@ def test_themes_not_addressed_this_year(env: Env) -> None:
 def test_start_from_last_years_answers(web_db: Engine, cookies: dict[str, str]) -> None:
     env = make_env(web_db, cookies, opened=False)
     # last year's campaign, answered and submitted, then closed
-    today = date.today()
-    last = create_campaign(
-        env.engine,
-        SYSTEM,
-        year=env.year - 1,
-        opens_on=today - timedelta(days=400),
-        closes_on=today + timedelta(days=1),
-    )
+    last = env.last_years_campaign()
     fill_required(env.engine, env.grid, env.org, last, level=1, submit=True)
     campaigns.close_campaign(env.engine, SYSTEM, last)
     at = env.app().run()

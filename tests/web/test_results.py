@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +10,6 @@ from sqlalchemy import Engine
 from streamlit import dataframe_util
 
 from assessment import assessments, campaigns, privacy
-from assessment.campaigns import create_campaign
 from assessment.scoring import score
 
 from .html_tables import table_with
@@ -125,14 +123,7 @@ def test_peer_comparison_only_from_ten_organisations(env: Env) -> None:
 
 
 def test_progress_and_last_years_goals(env: Env) -> None:
-    today = date.today()
-    last = create_campaign(
-        env.engine,
-        SYSTEM,
-        year=env.year - 1,
-        opens_on=today - timedelta(days=400),
-        closes_on=today + timedelta(days=1),
-    )
+    last = env.last_years_campaign()
     fill_required(env.engine, env.grid, env.org, last, level=1, submit=True)  # goal 1y: 2
     campaigns.close_campaign(env.engine, SYSTEM, last)
     fill_required(env.engine, env.grid, env.org, env.campaign, level=2)  # now: 2
@@ -183,14 +174,7 @@ def _gouvernance(env: Env, campaign: int, levels: dict[str, list[int | None]]) -
 def test_last_years_goal_is_decided_on_the_scores_shown(env: Env) -> None:
     """Goal 20 / 28 (71.4) last year, 17 / 24 (70.8) now: both read « 71 / 100 », so the
     table says « Atteint » with a gap of 0 (on the decimals it said « Non atteint »)."""
-    today = date.today()
-    last = create_campaign(
-        env.engine,
-        SYSTEM,
-        year=env.year - 1,
-        opens_on=today - timedelta(days=400),
-        closes_on=today + timedelta(days=1),
-    )
+    last = env.last_years_campaign()
     required = [
         q for it, q in env.grid.questions() if it is not None and it.id == "gouvernance"
         and q.is_required

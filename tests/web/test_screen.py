@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Engine
 from streamlit.proto.LabelVisibility_pb2 import LabelVisibility
 
 from assessment import assessments, campaigns, privacy
-from assessment.campaigns import create_campaign
 from assessment.grid import LevelQuestion, NumberQuestion, text
 from assessment.web import screen
 from assessment.web.views import filling, results
@@ -154,14 +152,7 @@ def test_priorities_add_up_as_shown(env: Env) -> None:
 def test_history_of_each_theme_is_small_multiples_and_the_draft_is_provisional(
     env: Env,
 ) -> None:
-    today = date.today()
-    last = create_campaign(
-        env.engine,
-        SYSTEM,
-        year=env.year - 1,
-        opens_on=today - timedelta(days=400),
-        closes_on=today + timedelta(days=1),
-    )
+    last = env.last_years_campaign()
     keep = [item.id for item in env.grid.items]
     fill_required(env.engine, env.grid, env.org, last, level=1, keep=keep, submit=True)
     campaigns.close_campaign(env.engine, SYSTEM, last)

@@ -120,14 +120,7 @@ def test_old_campaign_keeps_opening_and_scoring_on_its_version(env: Env) -> None
 
 
 def test_a_renamed_question_keeps_its_history_in_the_progress_chart(env: Env) -> None:
-    today = date.today()
-    last = create_campaign(
-        env.engine,
-        SYSTEM,
-        year=env.year - 1,
-        opens_on=today - timedelta(days=400),
-        closes_on=today + timedelta(days=1),
-    )
+    last = env.last_years_campaign()
     fill_required(env.engine, env.grid, env.org, last, level=1, submit=True)
     fill_required(env.engine, env.grid, env.org, env.campaign, level=2, submit=True)
     new_campaign = _next_version(env)
