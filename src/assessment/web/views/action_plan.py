@@ -318,7 +318,13 @@ def render() -> None:
         f"{plural(len(shown), 'action affichée')} sur {number(len(actions), 0)}"
         + (f" · {late_count} en retard" if late_count else "")
     )
-    st.dataframe(overview(grid, shown), hide_index=True, width="stretch")
+    st.dataframe(
+        overview(grid, shown),
+        hide_index=True,
+        width="stretch",
+        # on a phone the table scrolls sideways: the action's title stays in view
+        column_config={"Action": st.column_config.TextColumn(pinned=True, width="medium")},
+    )
     for action in shown:
         _edit_form(engine, actor, grid, action, editable)
 
