@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from streamlit import dataframe_util
 
 from assessment import assessments, campaigns, privacy
+from assessment.french import typo
 from assessment.scoring import score
 
 from .html_tables import table_with
@@ -93,19 +94,47 @@ def test_scores_table_and_goals_chart(env: Env) -> None:
     ]
 
 
+def _close(env: Env) -> None:
+    """Close the campaign: its figures, the peer comparison among them, are published."""
+    campaigns.close_campaign(env.engine, SYSTEM, env.campaign)
+    privacy.clear_caches()
+
+
+def test_peer_comparison_arrives_at_the_close(env: Env) -> None:
+    """While the campaign is open, the results page shows the organisation's own scores
+    and says when and why the comparison arrives; it shows it once the campaign is closed."""
+    fill_required(env.engine, env.grid, env.org, env.campaign, submit=True)
+    for _ in range(11):
+        fill_required(env.engine, env.grid, new_org(env.engine), env.campaign, level=3, submit=True)
+    at = env.app(RESULTS).run()
+    assert typo("seront publiés à sa clôture") in _info(at)
+    assert not [s for s in _charts(at) if _title(s).startswith(PEER_TITLE)]
+    _close(env)
+    at = env.app(RESULTS).run()
+    assert typo("seront publiés à sa clôture") not in _info(at)
+    assert [s for s in _charts(at) if _title(s).startswith(PEER_TITLE)]
+
+
 def test_peer_comparison_only_from_ten_organisations(env: Env) -> None:
     """Quartiles (the box) only from 10 organisations (true and perturbed counts alike);
     counts are perturbed, never exact."""
     fill_required(env.engine, env.grid, env.org, env.campaign, submit=True)
     for _ in range(8):
         fill_required(env.engine, env.grid, new_org(env.engine), env.campaign, submit=True)
+    _close(env)
     at = env.app(RESULTS).run()
     assert "Comparaison indisponible" in _info(at)
     assert not [s for s in _charts(at) if _title(s).startswith(PEER_TITLE)]
 
-    # 12: even the perturbed count (±2) of the group reaches 10
+
+def test_peer_comparison_of_twelve_organisations(env: Env) -> None:
+    """12: even the perturbed count (±2) of the group reaches 10."""
+    fill_required(env.engine, env.grid, env.org, env.campaign, submit=True)
+    for _ in range(8):
+        fill_required(env.engine, env.grid, new_org(env.engine), env.campaign, submit=True)
     for _ in range(3):
         fill_required(env.engine, env.grid, new_org(env.engine), env.campaign, level=3, submit=True)
+    _close(env)
     at = env.app(RESULTS).run()
     assert "Comparaison indisponible" not in _info(at)
     peers = next(s for s in _charts(at) if _title(s).startswith(PEER_TITLE))

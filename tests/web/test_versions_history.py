@@ -180,6 +180,8 @@ def test_regional_trends_follow_the_renamed_theme_and_say_where_the_version_chan
 ) -> None:
     fill_required(env.engine, env.grid, env.org, env.campaign, level=2, submit=True)
     _next_version(env)
+    for campaign in campaigns.list_campaigns(env.engine):  # results: from the close
+        campaigns.close_campaign(env.engine, SYSTEM, campaign.id)
     region = "53"  # make_env's organisation
     user = accounts.create_user(
         env.engine, SYSTEM, email="cress53@test.fr", password=PASSWORD, role=Role.REGIONAL,
