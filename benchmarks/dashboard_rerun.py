@@ -69,6 +69,7 @@ _events: list[tuple[str, float]] = []
 _memory: dict[tuple[Any, ...], Any] = {}
 _misses = [0]
 _recording = [True]
+_profile: dict[str, Any] = {}
 
 
 def _instrument() -> None:
@@ -177,8 +178,16 @@ def draw(page: str, *, floor: bool) -> None:
     if floor:
         with in_memory():
             render()
-    else:
+        return
+    profiler = _profile.get(_profile.get("kind"))
+    if profiler is None:
         render()
+        return
+    profiler.enable()  # the script runner's thread, where the page runs
+    try:
+        render()
+    finally:
+        profiler.disable()
 
 
 class _Subject:
@@ -225,6 +234,12 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=20_000)
     parser.add_argument("--campaigns", type=int, default=3)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        help="profile the page's timed reruns (not the floor's) with cProfile, "
+        "into PREFIX-<page>-<rerun>.prof",
+    )
     args = parser.parse_args()
     _instrument()
     from streamlit.testing.v1 import AppTest
@@ -270,13 +285,23 @@ def main() -> None:
                 ours.rerun(None)
             _recording[0] = False
             _misses[0] = 0
+            if args.profile:
+                import cProfile
+
+                _profile.update(widget=cProfile.Profile(), submission=cProfile.Profile())
+            _profile["kind"] = "widget"
             for _ in range(args.runs):
                 floor.rerun("widget")
                 ours.rerun("widget")
+            _profile["kind"] = "submission"
             for _ in range(args.runs):
                 resubmit()
                 floor.rerun("submission")
                 ours.rerun("submission")
+            _profile["kind"] = None
+            if args.profile:
+                for kind in ("widget", "submission"):
+                    _profile[kind].dump_stats(f"{args.profile}-{page}-{kind}.prof")
             results.append((page, floor, ours, _misses[0]))
 
     def ms(values: list[float]) -> float:

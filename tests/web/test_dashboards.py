@@ -12,10 +12,11 @@ import io
 import json
 from collections import Counter
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
 from assessment import campaigns, dashboards, demo, exports, grid_store, privacy
@@ -27,7 +28,7 @@ from assessment.regions import REGIONS, REGIONS_BY_CODE
 from assessment.settings import get_settings
 from assessment.web import chart_cache
 
-from .conftest import SignedIn, open_page, warnings_text
+from .conftest import SignedIn, open_page, reset_process_caches, warnings_text
 from .test_results import _charts
 
 REGIONAL = "tableau-regional"
@@ -157,6 +158,40 @@ def test_an_open_campaign_shows_its_participation_live_and_the_last_closed_resul
             assert [list(map(str, r)) for r in screen.itertuples(index=False)] == [
                 list(map(str, r)) for r in figure.display_rows()
             ]
+
+
+def test_with_every_campaign_open_no_score_figure_is_shown(
+    app_as: Callable[[Role], SignedIn], demo_db: Engine
+) -> None:
+    # no campaign has closed yet: the network sees participation, and no result
+    soon = date.today() + timedelta(days=30)
+    with demo_db.begin() as conn:
+        conn.execute(text("UPDATE campaigns SET closed_at = NULL, closes_on = :d"), {"d": soon})
+    reset_process_caches()
+    for role, url in ((Role.REGIONAL, REGIONAL), (Role.NATIONAL, NATIONAL)):
+        at, actor = _page(app_as, role, url)
+        notes = " ".join(str(i.value) for i in at.info)
+        assert typo("Aucune campagne n'est encore close.") in notes, notes
+        shown = _everything(at)
+        assert "Participation par" in shown
+        for title in ("Score moyen", "Répartition des scores", "Évolution d’une campagne"):
+            assert title not in shown, (role, title)
+        for campaign in campaigns.list_campaigns(demo_db):
+            assert not privacy.published(demo_db, actor, campaign.year)
+
+
+def test_the_national_map_is_titled_with_the_published_campaign(
+    app_as: Callable[[Role], SignedIn], demo_db: Engine
+) -> None:
+    open_, closed = _latest(demo_db), _last_closed(demo_db)
+    at, _ = _page(app_as, Role.NATIONAL, NATIONAL)
+    assert at.selectbox(key="national_campaign").value == open_
+    tile_map = next(s for s in _charts(at) if "Carte en tuiles" in s.get("description", ""))
+    title = json.dumps(tile_map.get("title"), ensure_ascii=False)
+    assert str(closed.year) in title and str(open_.year) not in title, title
+    assert typo(f"Score moyen par région — campagne {closed.year}") in [
+        s.value for s in at.subheader
+    ]
 
 
 def test_a_chamber_never_sees_another_regions_figures(
