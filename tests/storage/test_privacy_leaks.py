@@ -99,6 +99,18 @@ class Town:
         svc.submit(self.engine, SYSTEM, state.id, expected_revision=rev)
         return state.id
 
+    def earlier_campaign(self, years_back: int) -> int:
+        """A campaign ``years_back`` years before this one, open until the town closes."""
+        today = date.today()
+        return create_campaign(
+            self.engine,
+            SYSTEM,
+            year=self.year - years_back,
+            opens_on=today - timedelta(days=400 * years_back),
+            closes_on=today + timedelta(days=years_back),
+            grid_id=GRID_ID,
+        )
+
     def close(self) -> None:
         """Close the campaigns: from then on their figures are published, and fixed."""
         close_campaigns(self.engine)
@@ -208,29 +220,14 @@ def test_nested_groups_differing_by_one(town: Town) -> None:
 
 def test_campaign_sets_and_year_totals_count_organisations(town: Town) -> None:
     engine = town.engine
-    today = date.today()
-    last = create_campaign(
-        engine,
-        SYSTEM,
-        year=town.year - 1,
-        opens_on=today - timedelta(days=400),
-        closes_on=today + timedelta(days=1),
-        grid_id=GRID_ID,
-    )
+    last = town.earlier_campaign(1)
     lone = town.org("84", "association")
     town.submit(lone, 3, campaign=last)  # only last year
     others = [town.org("84", "association") for _ in range(6)]
     for i, organisation in enumerate(others):
         town.submit(organisation, i % 3, campaign=last)
         town.submit(organisation, i % 3)  # the same answers this year
-    single = create_campaign(
-        engine,
-        SYSTEM,
-        year=town.year - 2,
-        opens_on=today - timedelta(days=800),
-        closes_on=today + timedelta(days=2),
-        grid_id=GRID_ID,
-    )
+    single = town.earlier_campaign(2)
     town.submit(lone, 1, campaign=single)
     town.close()
     before = privacy.table(engine, NATIONAL, campaign_year=town.year - 1)
