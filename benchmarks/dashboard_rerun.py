@@ -320,4 +320,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # the page script's ``import dashboard_rerun`` must find this module, not a second
+    # copy: the recording switch, the misses and the profilers live here
+    sys.modules.setdefault("dashboard_rerun", sys.modules["__main__"])
     main()

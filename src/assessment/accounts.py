@@ -48,7 +48,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assessment import admin_audit
+from assessment import admin_audit, score_store
 from assessment.admin_audit import AdminEventInfo
 from assessment.db import NotFound, read_session, write_connection, write_session
 from assessment.errors import UserError
@@ -338,6 +338,7 @@ def create_user(
             row = _new_user(email, password_hash, role, organisation_id, region, temporary=False)
             session.add(row)
             session.flush()
+            score_store.bump_activity(session)  # a contact in the participation list
             admin_audit.record(
                 session,
                 actor,
@@ -430,6 +431,7 @@ def invite_user(
             row = _new_user(email, password_hash, role, organisation_id, region, temporary=True)
             session.add(row)
             session.flush()
+            score_store.bump_activity(session)  # a contact in the participation list
             _record_invitation(session, actor, kind, organisation_id, row.id, email, role, region)
     except IntegrityError as exc:  # the same address invited at the same moment
         raise AccountError(_ACCOUNT_EXISTS) from exc
@@ -560,6 +562,8 @@ def set_user_active(engine: Engine, actor: Actor, user_id: int, active: bool) ->
         if row.active == active:
             return
         row.active = active
+        session.flush()
+        score_store.bump_activity(session)  # a contact in the participation list
         if not active:
             _revoke(session, row.id, utcnow())
         _record_about(

@@ -331,6 +331,7 @@ def _bump(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         current = session.scalar(select(Assessment.revision).where(Assessment.id == assessment_id))
         raise StaleRevision(int(current) if current is not None else expected_revision)
+    score_store.bump_activity(session)  # the participation list shows the change
     return expected_revision + 1
 
 
@@ -584,6 +585,7 @@ def open_assessment(
             )
             session.add(row)
             session.flush()
+            score_store.bump_activity(session)  # a new draft in the participation list
             carried = None
             if start_from is not None:
                 carried = _copy_from(session, engine, grid, row, start_from, actor)

@@ -19,23 +19,26 @@ because their organisation shares them with it (``Action.READ_ASSESSMENT``).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+import threading
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar, cast
 
 from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assessment import national_audit
+from assessment import national_audit, score_store
 from assessment.db import NotFound, read_session, write_session
 from assessment.errors import UserError
 from assessment.grid_store import DEFAULT_GRID_ID, PUBLISHED, latest_version
 from assessment.permissions import Action, Actor, Role, Target, require
 from assessment.tables import Assessment, Campaign, GridVersion, Organisation, User, utcnow
 from assessment.text_input import CODE, SHORT_TEXT, clean_text
+
+T = TypeVar("T")
 
 
 class CampaignError(UserError, ValueError):
@@ -298,6 +301,36 @@ class ParticipationRow:
     """E-mail addresses of its active administrators (for reminders)."""
 
 
+_LIVE_MAX = 64
+_live: OrderedDict[Hashable, Any] = OrderedDict()
+_live_lock = threading.Lock()
+
+
+def _live_memo(engine: Engine, request: tuple[Any, ...], read: Callable[[], T]) -> T:
+    """``read()``, kept in memory under :func:`assessment.score_store.live_key`: the
+    participation list and the shared answers are read again only when a change
+    they show was committed (one primary-key read on a rerun with nothing new, none
+    inside :func:`assessment.score_store.one_version`).  The permission is checked
+    by the caller on every call, before; what is kept is immutable."""
+    key = (score_store.live_key(engine), request)
+    with _live_lock:
+        if key in _live:
+            _live.move_to_end(key)
+            return cast(T, _live[key])
+    value = read()
+    with _live_lock:
+        _live[key] = value
+        while len(_live) > _LIVE_MAX:
+            _live.popitem(last=False)
+    return value
+
+
+def clear_cache() -> None:
+    """Forget the lists kept in memory (tests, a database swapped under a process)."""
+    with _live_lock:
+        _live.clear()
+
+
 def _participation_scope(actor: Actor, region: str | None) -> str | None:
     region = region or (actor.region if actor.role is Role.REGIONAL else None)
     require(actor, Action.READ_PARTICIPATION, Target(region=region))
@@ -310,6 +343,18 @@ def participation(
     """Every organisation of ``region`` (a chamber: its own; ``None`` for the national
     council: every region) with its status in the campaign, by name."""
     region = _participation_scope(actor, region)
+    return list(
+        _live_memo(
+            engine,
+            ("participation", campaign_id, region),
+            lambda: _read_participation(engine, campaign_id, region),
+        )
+    )
+
+
+def _read_participation(
+    engine: Engine, campaign_id: int, region: str | None
+) -> tuple[ParticipationRow, ...]:
     get_campaign(engine, campaign_id)
     o = Organisation.__table__
     a = Assessment.__table__
@@ -345,7 +390,7 @@ def participation(
         contacts: dict[int, list[str]] = defaultdict(list)
         for organisation_id, email in session.execute(contacts_stmt):
             contacts[organisation_id].append(email)
-    return [
+    return tuple(
         ParticipationRow(
             organisation_id=r.id,
             name=r.name,
@@ -358,7 +403,7 @@ def participation(
             contacts=tuple(contacts.get(r.id, ())),
         )
         for r in rows
-    ]
+    )
 
 
 def participation_counts(rows: Iterable[ParticipationRow], by: str) -> dict[str, Counter[str]]:
@@ -381,6 +426,17 @@ def count_participation(
     if by not in PARTICIPATION_GROUPS:
         raise CampaignError(f"Regroupement inconnu : « {by} ».")
     region = _participation_scope(actor, region)
+    found: dict[str, Counter[str]] = _live_memo(
+        engine,
+        ("count_participation", campaign_id, by, region),
+        lambda: _count_participation(engine, campaign_id, by, region),
+    )
+    return {value: Counter(counts) for value, counts in found.items()}
+
+
+def _count_participation(
+    engine: Engine, campaign_id: int, by: str, region: str | None
+) -> dict[str, Counter[str]]:
     get_campaign(engine, campaign_id)
     o = Organisation.__table__
     a = Assessment.__table__
@@ -420,6 +476,19 @@ def shared_assessments(engine: Engine, actor: Actor, campaign_id: int) -> list[S
     :mod:`assessment.assessments`)."""
     if actor.role is not Role.REGIONAL:
         require(actor, Action.READ_ASSESSMENT, Target())
+    found: tuple[tuple[SharedAssessment, Target], ...] = _live_memo(
+        engine,
+        ("shared_assessments", campaign_id, actor.region),
+        lambda: _read_shared(engine, campaign_id, actor.region),
+    )
+    for _shared, target in found:
+        require(actor, Action.READ_ASSESSMENT, target)
+    return [shared for shared, _target in found]
+
+
+def _read_shared(
+    engine: Engine, campaign_id: int, region: str | None
+) -> tuple[tuple[SharedAssessment, Target], ...]:
     o = Organisation.__table__
     a = Assessment.__table__
     stmt = (
@@ -438,29 +507,25 @@ def shared_assessments(engine: Engine, actor: Actor, campaign_id: int) -> list[S
             a.c.campaign_id == campaign_id,
             a.c.status == "submitted",
             o.c.shared_with_region.is_(True),
-            o.c.region == actor.region,
+            o.c.region == region,
         )
         .order_by(o.c.name, o.c.id)
     )
     with read_session(engine) as session:
         rows = session.execute(stmt).all()
-    result = []
-    for r in rows:
-        require(
-            actor,
-            Action.READ_ASSESSMENT,
+    return tuple(
+        (
+            SharedAssessment(
+                r.id, r.organisation_id, r.name, r.legal_family, r.size_band, r.submitted_at
+            ),
             Target(
                 organisation_id=r.organisation_id,
                 organisation_region=r.region,
                 shared_with_region=r.shared_with_region,
             ),
         )
-        result.append(
-            SharedAssessment(
-                r.id, r.organisation_id, r.name, r.legal_family, r.size_band, r.submitted_at
-            )
-        )
-    return result
+        for r in rows
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,8 +80,10 @@ import math
 import secrets
 import sys
 from array import array
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -105,12 +107,17 @@ __all__ = [
     "analyze",
     "backfill",
     "bulk_values",
+    "bump_activity",
     "bump_version",
     "current_version",
     "decode",
     "encode",
+    "engine_key",
     "layout",
+    "live_key",
     "needs_backfill",
+    "one_version",
+    "pinned_version",
     "replace",
     "score_row",
     "submitted_answers",
@@ -315,12 +322,18 @@ def freeze_categories(executor: Executor, assessment_ids: Sequence[int] | None =
 
 @dataclass(frozen=True, slots=True)
 class DataVersion:
-    """The counter row: ``version`` (every change), ``organisations`` (organisation
-    changes alone) and the row's ``token`` (drawn when the row is created)."""
+    """The counter row: ``version`` (every change an aggregate can see),
+    ``organisations`` (organisation changes alone), the row's ``token`` (drawn when
+    the row is created) and ``activity`` (every change the network's live lists show
+    and no aggregate does: :func:`bump_activity`).
+
+    Two versions compare equal whatever their ``activity``: the aggregate layer's
+    copies stay valid through drafts; :func:`live_key` tells the live lists apart."""
 
     version: int
     organisations: int
     token: str
+    activity: int = field(default=0, compare=False)
 
 
 def bump_version(executor: Executor, *, organisations: bool = False) -> int:
@@ -331,17 +344,33 @@ def bump_version(executor: Executor, *, organisations: bool = False) -> int:
     PostgreSQL the row stays locked until the transaction ends, so versions commit
     in order.  The row is created when missing (a database emptied by hand).
     """
-    row = t.DataVersion
-    values: dict[str, Any] = {"version": row.version + 1}
+    values: dict[str, Any] = {"version": t.DataVersion.version + 1}
     if organisations:
-        values["organisations"] = row.organisations + 1
+        values["organisations"] = t.DataVersion.organisations + 1
+    return _bump_row(executor, values, "version")
+
+
+def bump_activity(executor: Executor) -> None:
+    """Add one to ``activity`` in the caller's transaction: a draft created or saved, an
+    organisation created or imported or changing its sharing choice, an account
+    created, invited, deactivated or reactivated.  On PostgreSQL the row stays
+    locked until the transaction ends: writers take it after the row they change
+    (the assessment, the organisation, the account), never before, so that no two
+    wait on each other in opposite orders."""
+    _bump_row(executor, {"activity": t.DataVersion.activity + 1}, "activity")
+
+
+def _bump_row(executor: Executor, values: dict[str, Any], returned: str) -> int:
+    row = t.DataVersion
     found = executor.execute(
-        update(row).where(row.id == 1).values(**values).returning(row.version)
+        update(row).where(row.id == 1).values(**values).returning(getattr(row, returned))
     ).scalar()
     if found is not None:
         return int(found)
     executor.execute(
-        insert(row).values(id=1, version=1, organisations=1, token=secrets.token_hex(16))
+        insert(row).values(
+            id=1, version=1, organisations=1, activity=1, token=secrets.token_hex(16)
+        )
     )
     return 1
 
@@ -359,10 +388,57 @@ def current_version(engine: Engine | Connection) -> DataVersion:
             row = conn.exec_driver_sql(_VERSION_SQL).first()
     if row is None:
         return DataVersion(0, 0, "")
-    return DataVersion(int(row[0]), int(row[1]), str(row[2]))
+    return DataVersion(int(row[0]), int(row[1]), str(row[2]), int(row[3]))
 
 
-_VERSION_SQL = "SELECT version, organisations, token FROM data_version WHERE id = 1"
+_VERSION_SQL = "SELECT version, organisations, token, activity FROM data_version WHERE id = 1"
+
+
+def engine_key(engine: Engine) -> str:
+    """What names a database in the caches of a process (its URL, no password)."""
+    return engine.url.render_as_string(hide_password=True)
+
+
+_pinned: ContextVar[tuple[str, DataVersion] | None] = ContextVar(
+    "pinned_data_version", default=None
+)
+
+
+@contextmanager
+def one_version(engine: Engine) -> Iterator[DataVersion]:
+    """Read the data version once for every figure and list asked inside (one page run).
+
+    A dashboard asks for dozens of tables; each used to check the data version on a
+    connection of its own.  Inside, they share the version read on entry: every
+    figure of the page rests on the same data, and a rerun whose data did not move
+    reads one row.  Protection is unchanged: a figure is the same function of the
+    same data, whatever the number of checks."""
+    outer = _pinned.get()
+    key = engine_key(engine)
+    if outer is not None and outer[0] == key:
+        yield outer[1]
+        return
+    version = current_version(engine)
+    token = _pinned.set((key, version))
+    try:
+        yield version
+    finally:
+        _pinned.reset(token)
+
+
+def pinned_version(engine: Engine) -> DataVersion | None:
+    """The version read on entry of the enclosing :func:`one_version` of ``engine``."""
+    pinned = _pinned.get()
+    return pinned[1] if pinned is not None and pinned[0] == engine_key(engine) else None
+
+
+def live_key(engine: Engine) -> tuple[str, str, int, int, int]:
+    """The key of a list that shows drafts, organisations or accounts as they are now
+    (the participation list, the shared answers): it changes with every such change
+    (:func:`bump_activity`) and every change an aggregate sees.  The pinned version
+    inside :func:`one_version`, else one primary-key read."""
+    v = pinned_version(engine) or current_version(engine)
+    return (engine_key(engine), v.token, v.version, v.organisations, v.activity)
 
 
 def analyze(engine: Engine) -> None:

@@ -479,6 +479,7 @@ class DataVersion(Base):
     between groups: the aggregate layer reloads a campaign instead of reading the
     new score rows); ``token`` is drawn when the row is created, so a database
     emptied or restored never looks like the one a process had cached.
+    ``activity`` (see below) keys the participation list and the shared answers.
     """
 
     __tablename__ = "data_version"
@@ -489,6 +490,11 @@ class DataVersion(Base):
         BigInteger().with_variant(Integer, "sqlite"), default=0
     )
     token: Mapped[str] = mapped_column(String(32))
+    activity: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), default=0, server_default="0"
+    )
+    """Bumped by every change the network's live lists show and the aggregates do not
+    (drafts, new organisations, sharing choices, accounts): migration 0010."""
 
 
 # h9-national: what the national body did (grid versions, campaigns)

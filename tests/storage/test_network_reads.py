@@ -12,13 +12,24 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
-from assessment import accounts, campaigns, demo, grid_store, microdata, organisations, privacy
+from assessment import (
+    accounts,
+    assessments,
+    campaigns,
+    demo,
+    grid_store,
+    microdata,
+    organisations,
+    privacy,
+    score_store,
+)
+from assessment.organisations import siren_with_key
 from assessment.permissions import Actor, PermissionDenied, Role
 from assessment.settings import get_settings
 
-from .conftest import SYSTEM, World, close_campaigns
+from .conftest import COMPLETE_ANSWERS, SYSTEM, World, close_campaigns
 from .test_permission_matrix import _assessment, _shared
 
 GUIDE = Path(__file__).resolve().parents[2] / "guide"
@@ -86,6 +97,77 @@ def test_shared_assessments_only_of_the_region_and_only_while_shared(world: Worl
             campaigns.shared_assessments(world.engine, actor, world.campaign)
     organisations.set_shared_with_region(world.engine, SYSTEM, world.org_a, False)
     assert campaigns.shared_assessments(world.engine, world.regional_same, world.campaign) == []
+
+
+def test_the_lists_kept_in_memory_follow_every_change_they_show(world: World) -> None:
+    """The participation list and the shared answers are kept in memory between reads
+    (``score_store.live_key``): each change they show is there on the next read."""
+    engine, chamber = world.engine, world.regional_same
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    def row_a() -> campaigns.ParticipationRow:
+        rows = campaigns.participation(engine, chamber, world.campaign)
+        rows.clear()  # what a caller does to its list never reaches the next one
+        return next(
+            r
+            for r in campaigns.participation(engine, chamber, world.campaign)
+            if r.organisation_id == world.org_a
+        )
+
+    def shared() -> list[int]:
+        return [
+            s.organisation_id for s in campaigns.shared_assessments(engine, chamber, world.campaign)
+        ]
+
+    assert row_a().status == "not_started" and shared() == []
+    # a rerun with nothing new: one primary-key read, then nothing (inside a page run)
+    for _ in range(2):
+        statements.clear()
+        with score_store.one_version(engine):
+            row_a(), shared()
+            campaigns.count_participation(engine, chamber, world.campaign, "legal_family")
+    queries = [q for q in statements if q.lstrip().upper().startswith("SELECT")]
+    assert len(queries) == 1 and "data_version" in queries[0], queries
+
+    draft = assessments.open_assessment(engine, SYSTEM, world.org_a, world.campaign)
+    first = row_a()
+    assert first.status == "draft"
+    revision = assessments.save_answer(
+        engine, SYSTEM, draft.id, *next(iter(COMPLETE_ANSWERS.items()))[0],
+        next(iter(COMPLETE_ANSWERS.values())), expected_revision=draft.revision,
+    )  # fmt: skip
+    assert first.updated_at is not None
+    assert (row_a().updated_at or first.updated_at) > first.updated_at
+    admin = accounts.create_user(
+        engine, SYSTEM, email="admin-a@test.fr", password="un mot de passe",
+        role="org_admin", organisation_id=world.org_a,
+    )  # fmt: skip
+    assert row_a().contacts == ("admin-a@test.fr",)
+    accounts.set_user_active(engine, SYSTEM, admin, False)
+    assert row_a().contacts == ()
+    organisations.update_organisation(engine, SYSTEM, world.org_a, name="Association Renommée")
+    assert row_a().name == "Association Renommée"
+    new = organisations.create_organisation(
+        engine, SYSTEM, name="Nouvelle association", siren=siren_with_key("77777777"),
+        region="84", legal_family="association", size_band="1-9",
+    )  # fmt: skip
+    listed = campaigns.participation(engine, chamber, world.campaign)
+    assert new in {r.organisation_id for r in listed}
+    assert campaigns.count_participation(
+        engine, chamber, world.campaign, "legal_family"
+    ) == campaigns.participation_counts(listed, "legal_family")
+
+    for (question, horizon), value in list(COMPLETE_ANSWERS.items())[1:]:
+        revision = assessments.save_answer(
+            engine, SYSTEM, draft.id, question, horizon, value, expected_revision=revision
+        )
+    revision = assessments.submit(engine, SYSTEM, draft.id, expected_revision=revision)
+    assert row_a().status == "submitted" and shared() == []
+    organisations.set_shared_with_region(engine, SYSTEM, world.org_a, True)
+    assert shared() == [world.org_a]
+    assessments.reopen(engine, SYSTEM, draft.id, expected_revision=revision)
+    assert row_a().status == "draft" and shared() == []
 
 
 # ---------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from assessment.tables import (
     Assessment,
     AssessmentScore,
     Campaign,
+    Organisation,
     Submission,
     metadata,
     utcnow,
@@ -327,6 +328,24 @@ def bare_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engi
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
+def _org_at_0001(engine: Engine, n: int) -> int:
+    """The organisation of :func:`_org` as a database at 0001 held it (the service also
+    bumps the data version, a table that migration 0005 adds)."""
+    o = Organisation.__table__
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                insert(o)
+                .values(
+                    name=f"Organisation {n}", siren=siren_with_key(f"8{n:07d}"), region="53",
+                    legal_family="association", size_band="1-9", shared_with_region=False,
+                    created_at=utcnow(), updated_at=utcnow(),
+                )
+                .returning(o.c.id)
+            ).scalar_one()
+        )  # fmt: skip
+
+
 def _draft_at_0001(
     engine: Engine, organisation_id: int, campaign_id: int, level: int, skip_env: bool = False
 ) -> tuple[int, int]:
@@ -423,10 +442,10 @@ def test_migration_0002_backfills_a_database_at_0001(bare_engine: Engine) -> Non
         ).scalar_one()
     submitted = []
     for n in range(4):
-        assessment_id, rev = _draft_at_0001(engine, _org(engine, n), campaign, n, n == 1)
+        assessment_id, rev = _draft_at_0001(engine, _org_at_0001(engine, n), campaign, n, n == 1)
         _old_submit(engine, assessment_id, rev)
         submitted.append(assessment_id)
-    draft_id, _ = _draft_at_0001(engine, _org(engine, 10), campaign, 2)
+    draft_id, _ = _draft_at_0001(engine, _org_at_0001(engine, 10), campaign, 2)
 
     prepare_database(engine)
 

@@ -34,9 +34,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
@@ -212,31 +210,9 @@ def _grid(engine: Engine, grid_id: str, version: str) -> Grid:
     return get_grid(engine, grid_id, version)
 
 
-_pinned: ContextVar[tuple[str, score_store.DataVersion] | None] = ContextVar(
-    "privacy_pinned_version", default=None
-)
-
-
-@contextmanager
-def one_version(engine: Engine) -> Iterator[score_store.DataVersion]:
-    """Read the data version once for every figure asked inside (one page run).
-
-    A dashboard asks for dozens of tables; each used to check the data version on a
-    connection of its own.  Inside, they share the version read on entry: every
-    figure of the page rests on the same data, and a rerun whose data did not move
-    reads one row.  Protection is unchanged: a figure is the same function of the
-    same data, whatever the number of checks."""
-    outer = _pinned.get()
-    key = store_key(engine)
-    if outer is not None and outer[0] == key:
-        yield outer[1]
-        return
-    version = score_store.current_version(engine)
-    token = _pinned.set((key, version))
-    try:
-        yield version
-    finally:
-        _pinned.reset(token)
+one_version = score_store.one_version
+"""Every figure of a page on one read of the data version
+(:func:`assessment.score_store.one_version`)."""
 
 
 def _data(engine: Engine, year: int, reader: Actor, conn: Connection | None = None) -> CampaignData:
@@ -245,9 +221,9 @@ def _data(engine: Engine, year: int, reader: Actor, conn: Connection | None = No
     the score rows written since the campaign's copy in memory, on one connection
     (``conn``, else one of its own: two statements after a submission, one
     otherwise).  Inside :func:`one_version`, the version read on entry."""
-    pinned = _pinned.get()
-    if pinned is not None and pinned[0] == store_key(engine):
-        return _data_at(engine, year, reader, pinned[1], conn, pinned=True)
+    pinned = score_store.pinned_version(engine)
+    if pinned is not None:
+        return _data_at(engine, year, reader, pinned, conn, pinned=True)
     if conn is None:
         with read_connection(engine) as own:
             return _data(engine, year, reader, own)
@@ -1035,7 +1011,36 @@ def attainment(
             french.typo("Pas de campagne précédente : aucun objectif à comparer."),
         )
     before = _data(engine, previous_year, actor)
-    goal = goals[0]
+    name = f"{measure}:attainment:{previous_year}"
+    view: _View = _memo(
+        ("attainment", data.campaign_id, data.content, before.content, name),
+        lambda: _attainment_view(engine, data, before, measure, section, name),
+    )
+    wanted = _slice(view, table_dims, region)
+    return _table_of(
+        view,
+        wanted,
+        [dims] * len(wanted),
+        {},
+        dims=tuple(dims),
+        measure=measure,
+        horizon=current,
+        percent=True,
+    )
+
+
+def _attainment_view(
+    engine: Engine,
+    data: CampaignData,
+    before: CampaignData,
+    measure: str,
+    section: str,
+    name: str,
+) -> _View:
+    """The attainment column of ``measure`` (100: reached, 0: not, NaN: no figure) over
+    ``data``'s organisations, protected: computed once per content of both campaigns."""
+    current = data.grid.current_horizon
+    goal = data.grid.goal_horizons[0]
     values = np.full(len(data.organisation_ids), np.nan)
     keys = data.keys.copy()
     # the goal of the theme(s) this one continues in the previous campaign's version;
@@ -1065,22 +1070,7 @@ def attainment(
         # scores as shown, never on their decimals
         reached = goals_reached(target[both], achieved[both])
         values[both] = np.where(reached, 100.0, 0.0)
-    name = f"{measure}:attainment:{previous_year}"
-    view: _View = _memo(
-        ("attainment", data.campaign_id, data.content, before.content, name),
-        lambda: _column_view(name, data, values, keys, data.codes, data.labels, TABLES),
-    )
-    wanted = _slice(view, table_dims, region)
-    return _table_of(
-        view,
-        wanted,
-        [dims] * len(wanted),
-        {},
-        dims=tuple(dims),
-        measure=measure,
-        horizon=current,
-        percent=True,
-    )
+    return _column_view(name, data, values, keys, data.codes, data.labels, TABLES)
 
 
 def peers(

@@ -115,8 +115,7 @@ def clear() -> None:
         _secrets.clear()
 
 
-def db_key(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+db_key = score_store.engine_key
 
 
 def _secret(engine: Engine) -> bytes:
