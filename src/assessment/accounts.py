@@ -338,7 +338,7 @@ def create_user(
             row = _new_user(email, password_hash, role, organisation_id, region, temporary=False)
             session.add(row)
             session.flush()
-            score_store.bump_activity(session)  # a contact in the participation list
+            score_store.bump_roster(session)  # a contact in the participation list
             admin_audit.record(
                 session,
                 actor,
@@ -431,7 +431,7 @@ def invite_user(
             row = _new_user(email, password_hash, role, organisation_id, region, temporary=True)
             session.add(row)
             session.flush()
-            score_store.bump_activity(session)  # a contact in the participation list
+            score_store.bump_roster(session)  # a contact in the participation list
             _record_invitation(session, actor, kind, organisation_id, row.id, email, role, region)
     except IntegrityError as exc:  # the same address invited at the same moment
         raise AccountError(_ACCOUNT_EXISTS) from exc
@@ -563,7 +563,7 @@ def set_user_active(engine: Engine, actor: Actor, user_id: int, active: bool) ->
             return
         row.active = active
         session.flush()
-        score_store.bump_activity(session)  # a contact in the participation list
+        score_store.bump_roster(session)  # a contact in the participation list
         if not active:
             _revoke(session, row.id, utcnow())
         _record_about(

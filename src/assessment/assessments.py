@@ -331,8 +331,20 @@ def _bump(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         current = session.scalar(select(Assessment.revision).where(Assessment.id == assessment_id))
         raise StaleRevision(int(current) if current is not None else expected_revision)
-    score_store.bump_activity(session)  # the participation list shows the change
+    _stamp(session, assessment_id)
     return expected_revision + 1
+
+
+def _stamp(session: Session, assessment_id: int) -> None:
+    """Stamp the assessment with a new ``activity`` (after its row is locked): the
+    chamber's participation list reads the assessments stamped since it last looked."""
+    stamp = score_store.bump_activity(session)
+    session.execute(
+        update(Assessment)
+        .where(Assessment.id == assessment_id)
+        .values(activity=stamp)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _record_audit(
@@ -585,7 +597,7 @@ def open_assessment(
             )
             session.add(row)
             session.flush()
-            score_store.bump_activity(session)  # a new draft in the participation list
+            _stamp(session, row.id)  # a new draft in the participation list
             carried = None
             if start_from is not None:
                 carried = _copy_from(session, engine, grid, row, start_from, actor)

@@ -19,26 +19,22 @@ because their organisation shares them with it (``Action.READ_ASSESSMENT``).
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal, TypeVar, cast
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assessment import national_audit, score_store
-from assessment.db import NotFound, read_session, write_session
+from assessment import national_audit, roster
+from assessment.db import read_session, write_session
 from assessment.errors import UserError
 from assessment.grid_store import DEFAULT_GRID_ID, PUBLISHED, latest_version
 from assessment.permissions import Action, Actor, Role, Target, require
-from assessment.tables import Assessment, Campaign, GridVersion, Organisation, User, utcnow
+from assessment.tables import Assessment, Campaign, GridVersion, Organisation, utcnow
 from assessment.text_input import CODE, SHORT_TEXT, clean_text
-
-T = TypeVar("T")
 
 
 class CampaignError(UserError, ValueError):
@@ -98,7 +94,7 @@ def get_campaign(engine: Engine, campaign_id: int) -> CampaignInfo:
     with read_session(engine) as session:
         row = session.get(Campaign, campaign_id)
         if row is None:
-            raise NotFound(f"Campagne n° {campaign_id} introuvable.")
+            raise roster.no_campaign(campaign_id)
         return _info(row)
 
 
@@ -184,7 +180,7 @@ def create_campaign(
 def _row(session: Session, campaign_id: int) -> Campaign:
     row = session.get(Campaign, campaign_id)
     if row is None:
-        raise NotFound(f"Campagne n° {campaign_id} introuvable.")
+        raise roster.no_campaign(campaign_id)
     return row
 
 
@@ -274,61 +270,14 @@ def extend_campaign(
 # running a campaign: participation and shared answers
 # ---------------------------------------------------------------------------
 
-Status = Literal["not_started", "draft", "submitted"]
-STATUSES: tuple[Status, ...] = ("not_started", "draft", "submitted")
+Status = roster.Status
+STATUSES = roster.STATUSES
 STATUS_LABELS_FR: dict[str, str] = {
     "not_started": "Non commencée",
     "draft": "En cours (brouillon)",
     "submitted": "Soumise",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ParticipationRow:
-    """One organisation's status in a campaign (never its answers)."""
-
-    organisation_id: int
-    name: str
-    identifier: str
-    """``SIREN 123456789`` or ``RNA W751234567``."""
-    region: str
-    legal_family: str
-    size_band: str
-    status: Status
-    updated_at: datetime | None
-    """Last change of its assessment (``None``: not started)."""
-    contacts: tuple[str, ...]
-    """E-mail addresses of its active administrators (for reminders)."""
-
-
-_LIVE_MAX = 64
-_live: OrderedDict[Hashable, Any] = OrderedDict()
-_live_lock = threading.Lock()
-
-
-def _live_memo(engine: Engine, request: tuple[Any, ...], read: Callable[[], T]) -> T:
-    """``read()``, kept in memory under :func:`assessment.score_store.live_key`: the
-    participation list and the shared answers are read again only when a change
-    they show was committed (one primary-key read on a rerun with nothing new, none
-    inside :func:`assessment.score_store.one_version`).  The permission is checked
-    by the caller on every call, before; what is kept is immutable."""
-    key = (score_store.live_key(engine), request)
-    with _live_lock:
-        if key in _live:
-            _live.move_to_end(key)
-            return cast(T, _live[key])
-    value = read()
-    with _live_lock:
-        _live[key] = value
-        while len(_live) > _LIVE_MAX:
-            _live.popitem(last=False)
-    return value
-
-
-def clear_cache() -> None:
-    """Forget the lists kept in memory (tests, a database swapped under a process)."""
-    with _live_lock:
-        _live.clear()
+ParticipationRow = roster.ParticipationRow
 
 
 def _participation_scope(actor: Actor, region: str | None) -> str | None:
@@ -341,69 +290,10 @@ def participation(
     engine: Engine, actor: Actor, campaign_id: int, region: str | None = None
 ) -> list[ParticipationRow]:
     """Every organisation of ``region`` (a chamber: its own; ``None`` for the national
-    council: every region) with its status in the campaign, by name."""
+    council: every region) with its status in the campaign, by name: live, from the
+    campaign's roster in memory (:mod:`assessment.roster`)."""
     region = _participation_scope(actor, region)
-    return list(
-        _live_memo(
-            engine,
-            ("participation", campaign_id, region),
-            lambda: _read_participation(engine, campaign_id, region),
-        )
-    )
-
-
-def _read_participation(
-    engine: Engine, campaign_id: int, region: str | None
-) -> tuple[ParticipationRow, ...]:
-    get_campaign(engine, campaign_id)
-    o = Organisation.__table__
-    a = Assessment.__table__
-    u = User.__table__
-    stmt = (
-        select(
-            o.c.id,
-            o.c.name,
-            o.c.siren,
-            o.c.rna,
-            o.c.region,
-            o.c.legal_family,
-            o.c.size_band,
-            a.c.status,
-            a.c.updated_at,
-        )
-        .select_from(
-            o.outerjoin(a, and_(a.c.organisation_id == o.c.id, a.c.campaign_id == campaign_id))
-        )
-        .order_by(o.c.name, o.c.id)
-    )
-    contacts_stmt = (
-        select(u.c.organisation_id, u.c.email)
-        .select_from(u.join(o, o.c.id == u.c.organisation_id))
-        .where(u.c.role == Role.ORG_ADMIN.value, u.c.active.is_(True))
-        .order_by(u.c.email)
-    )
-    if region is not None:
-        stmt = stmt.where(o.c.region == region)
-        contacts_stmt = contacts_stmt.where(o.c.region == region)
-    with read_session(engine) as session:
-        rows = session.execute(stmt).all()
-        contacts: dict[int, list[str]] = defaultdict(list)
-        for organisation_id, email in session.execute(contacts_stmt):
-            contacts[organisation_id].append(email)
-    return tuple(
-        ParticipationRow(
-            organisation_id=r.id,
-            name=r.name,
-            identifier=f"SIREN {r.siren}" if r.siren else f"RNA {r.rna}",
-            region=r.region,
-            legal_family=r.legal_family,
-            size_band=r.size_band,
-            status="not_started" if r.status is None else r.status,
-            updated_at=r.updated_at,
-            contacts=tuple(contacts.get(r.id, ())),
-        )
-        for r in rows
-    )
+    return list(roster.roster(engine, campaign_id, region).rows)
 
 
 def participation_counts(rows: Iterable[ParticipationRow], by: str) -> dict[str, Counter[str]]:
@@ -420,41 +310,13 @@ PARTICIPATION_GROUPS: tuple[str, ...] = ("region", "legal_family", "size_band")
 def count_participation(
     engine: Engine, actor: Actor, campaign_id: int, by: str, region: str | None = None
 ) -> dict[str, Counter[str]]:
-    """:func:`participation_counts` of :func:`participation` counted by the database
-    (one ``GROUP BY``, no row per organisation): what a page that shows counts only,
-    such as the national overview by region, needs at national scale."""
+    """:func:`participation_counts` of :func:`participation`, counted once per state of
+    the roster: what a page that shows counts only, such as the national overview by
+    region, needs."""
     if by not in PARTICIPATION_GROUPS:
         raise CampaignError(f"Regroupement inconnu : « {by} ».")
     region = _participation_scope(actor, region)
-    found: dict[str, Counter[str]] = _live_memo(
-        engine,
-        ("count_participation", campaign_id, by, region),
-        lambda: _count_participation(engine, campaign_id, by, region),
-    )
-    return {value: Counter(counts) for value, counts in found.items()}
-
-
-def _count_participation(
-    engine: Engine, campaign_id: int, by: str, region: str | None
-) -> dict[str, Counter[str]]:
-    get_campaign(engine, campaign_id)
-    o = Organisation.__table__
-    a = Assessment.__table__
-    group = o.c[by]
-    stmt = (
-        select(group, a.c.status, func.count())
-        .select_from(
-            o.outerjoin(a, and_(a.c.organisation_id == o.c.id, a.c.campaign_id == campaign_id))
-        )
-        .group_by(group, a.c.status)
-    )
-    if region is not None:
-        stmt = stmt.where(o.c.region == region)
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    with read_session(engine) as session:
-        for value, status, n in session.execute(stmt):
-            counts[value]["not_started" if status is None else status] += int(n)
-    return dict(counts)
+    return roster.roster(engine, campaign_id, region).counts(by)
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,56 +338,29 @@ def shared_assessments(engine: Engine, actor: Actor, campaign_id: int) -> list[S
     :mod:`assessment.assessments`)."""
     if actor.role is not Role.REGIONAL:
         require(actor, Action.READ_ASSESSMENT, Target())
-    found: tuple[tuple[SharedAssessment, Target], ...] = _live_memo(
-        engine,
-        ("shared_assessments", campaign_id, actor.region),
-        lambda: _read_shared(engine, campaign_id, actor.region),
-    )
-    for _shared, target in found:
-        require(actor, Action.READ_ASSESSMENT, target)
-    return [shared for shared, _target in found]
-
-
-def _read_shared(
-    engine: Engine, campaign_id: int, region: str | None
-) -> tuple[tuple[SharedAssessment, Target], ...]:
-    o = Organisation.__table__
-    a = Assessment.__table__
-    stmt = (
-        select(
-            a.c.id,
-            o.c.id.label("organisation_id"),
-            o.c.name,
-            o.c.region,
-            o.c.legal_family,
-            o.c.size_band,
-            o.c.shared_with_region,
-            a.c.submitted_at,
-        )
-        .select_from(a.join(o, o.c.id == a.c.organisation_id))
-        .where(
-            a.c.campaign_id == campaign_id,
-            a.c.status == "submitted",
-            o.c.shared_with_region.is_(True),
-            o.c.region == region,
-        )
-        .order_by(o.c.name, o.c.id)
-    )
-    with read_session(engine) as session:
-        rows = session.execute(stmt).all()
-    return tuple(
-        (
-            SharedAssessment(
-                r.id, r.organisation_id, r.name, r.legal_family, r.size_band, r.submitted_at
-            ),
+    found = []
+    for row in roster.roster(engine, campaign_id, actor.region).shared:
+        require(
+            actor,
+            Action.READ_ASSESSMENT,
             Target(
-                organisation_id=r.organisation_id,
-                organisation_region=r.region,
-                shared_with_region=r.shared_with_region,
+                organisation_id=row.organisation_id,
+                organisation_region=row.region,
+                shared_with_region=row.shared_with_region,
             ),
         )
-        for r in rows
-    )
+        assert row.assessment_id is not None  # submitted
+        found.append(
+            SharedAssessment(
+                row.assessment_id,
+                row.organisation_id,
+                row.name,
+                row.legal_family,
+                row.size_band,
+                row.submitted_at,
+            )
+        )
+    return found
 
 
 @dataclass(frozen=True, slots=True)

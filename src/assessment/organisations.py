@@ -549,7 +549,7 @@ def create_organisation(
             )
             session.add(row)
             session.flush()
-            score_store.bump_activity(session)  # a new line of the participation list
+            score_store.bump_roster(session)  # a new line of the participation list
             return row.id
     except IntegrityError as exc:  # a concurrent registration of the same identifier
         raise OrganisationError(
@@ -813,7 +813,7 @@ def set_shared_with_region(
             row.shared_with_region = shared
             row.shared_changed_at = row.updated_at = utcnow()
             session.flush()
-            score_store.bump_activity(session)  # the chamber's shared answers
+            score_store.bump_roster(session)  # the chamber's shared answers
             admin_audit.record(
                 session,
                 actor,
@@ -1017,7 +1017,7 @@ def import_organisations_csv(engine: Engine, actor: Actor, data: bytes | str) ->
             ]
             for start in range(0, len(rows_to_insert), batch):
                 conn.execute(insert(Organisation), rows_to_insert[start : start + batch])
-            score_store.bump_activity(conn)  # new lines of the participation list
+            score_store.bump_roster(conn)  # new lines of the participation list
             with Session(bind=conn) as session:
                 admin_audit.record(
                     session, actor, "organisations_imported", details={"count": len(parsed)}

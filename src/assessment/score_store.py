@@ -108,13 +108,14 @@ __all__ = [
     "backfill",
     "bulk_values",
     "bump_activity",
+    "bump_roster",
     "bump_version",
     "current_version",
     "decode",
     "encode",
     "engine_key",
     "layout",
-    "live_key",
+    "live_version",
     "needs_backfill",
     "one_version",
     "pinned_version",
@@ -324,16 +325,19 @@ def freeze_categories(executor: Executor, assessment_ids: Sequence[int] | None =
 class DataVersion:
     """The counter row: ``version`` (every change an aggregate can see),
     ``organisations`` (organisation changes alone), the row's ``token`` (drawn when
-    the row is created) and ``activity`` (every change the network's live lists show
-    and no aggregate does: :func:`bump_activity`).
+    the row is created), and two counters of what the network's live lists show and
+    no aggregate does: ``activity`` (every write to an assessment,
+    :func:`bump_activity`) and ``roster`` (organisations listed, their sharing
+    choice, their administrators: :func:`bump_roster`).
 
-    Two versions compare equal whatever their ``activity``: the aggregate layer's
-    copies stay valid through drafts; :func:`live_key` tells the live lists apart."""
+    Two versions compare equal whatever their ``activity`` and ``roster``: the
+    aggregate layer's copies stay valid through drafts and new accounts."""
 
     version: int
     organisations: int
     token: str
     activity: int = field(default=0, compare=False)
+    roster: int = field(default=0, compare=False)
 
 
 def bump_version(executor: Executor, *, organisations: bool = False) -> int:
@@ -350,14 +354,21 @@ def bump_version(executor: Executor, *, organisations: bool = False) -> int:
     return _bump_row(executor, values, "version")
 
 
-def bump_activity(executor: Executor) -> None:
-    """Add one to ``activity`` in the caller's transaction: a draft created or saved, an
-    organisation created or imported or changing its sharing choice, an account
-    created, invited, deactivated or reactivated.  On PostgreSQL the row stays
-    locked until the transaction ends: writers take it after the row they change
-    (the assessment, the organisation, the account), never before, so that no two
-    wait on each other in opposite orders."""
-    _bump_row(executor, {"activity": t.DataVersion.activity + 1}, "activity")
+def bump_activity(executor: Executor) -> int:
+    """Add one to ``activity`` in the caller's transaction, which writes an assessment
+    (created, saved, submitted, reopened) and stamps it with the value returned
+    (``assessments.activity``): the live lists then read only the assessments
+    stamped since they last looked.  On PostgreSQL the row stays locked until the
+    transaction ends, so stamps commit in order; writers take it after the row they
+    change, never before, so that no two wait on each other in opposite orders."""
+    return _bump_row(executor, {"activity": t.DataVersion.activity + 1}, "activity")
+
+
+def bump_roster(executor: Executor) -> None:
+    """Add one to ``roster`` in the caller's transaction: an organisation created or
+    imported or changing its sharing choice, an account created, invited,
+    deactivated or reactivated (the live lists are read again in full)."""
+    _bump_row(executor, {"roster": t.DataVersion.roster + 1}, "roster")
 
 
 def _bump_row(executor: Executor, values: dict[str, Any], returned: str) -> int:
@@ -369,7 +380,12 @@ def _bump_row(executor: Executor, values: dict[str, Any], returned: str) -> int:
         return int(found)
     executor.execute(
         insert(row).values(
-            id=1, version=1, organisations=1, activity=1, token=secrets.token_hex(16)
+            id=1,
+            version=1,
+            organisations=1,
+            activity=1,
+            roster=1,
+            token=secrets.token_hex(16),
         )
     )
     return 1
@@ -388,10 +404,12 @@ def current_version(engine: Engine | Connection) -> DataVersion:
             row = conn.exec_driver_sql(_VERSION_SQL).first()
     if row is None:
         return DataVersion(0, 0, "")
-    return DataVersion(int(row[0]), int(row[1]), str(row[2]), int(row[3]))
+    return DataVersion(int(row[0]), int(row[1]), str(row[2]), int(row[3]), int(row[4]))
 
 
-_VERSION_SQL = "SELECT version, organisations, token, activity FROM data_version WHERE id = 1"
+_VERSION_SQL = (
+    "SELECT version, organisations, token, activity, roster FROM data_version WHERE id = 1"
+)
 
 
 def engine_key(engine: Engine) -> str:
@@ -432,13 +450,10 @@ def pinned_version(engine: Engine) -> DataVersion | None:
     return pinned[1] if pinned is not None and pinned[0] == engine_key(engine) else None
 
 
-def live_key(engine: Engine) -> tuple[str, str, int, int, int]:
-    """The key of a list that shows drafts, organisations or accounts as they are now
-    (the participation list, the shared answers): it changes with every such change
-    (:func:`bump_activity`) and every change an aggregate sees.  The pinned version
-    inside :func:`one_version`, else one primary-key read."""
-    v = pinned_version(engine) or current_version(engine)
-    return (engine_key(engine), v.token, v.version, v.organisations, v.activity)
+def live_version(engine: Engine) -> DataVersion:
+    """The data version a live list is read at: the pinned one inside
+    :func:`one_version`, else one primary-key read."""
+    return pinned_version(engine) or current_version(engine)
 
 
 def analyze(engine: Engine) -> None:

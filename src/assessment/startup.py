@@ -36,7 +36,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from assessment import accounts, campaigns, db, grid_store, privacy, score_store
+from assessment import accounts, db, grid_store, privacy, roster, score_store
 from assessment.grid_store import SyncedGrid
 from assessment.settings import get_settings
 from assessment.tables import AppSecret, utcnow
@@ -183,7 +183,7 @@ def clear_caches() -> None:
     for clear in clearers:
         clear()
     grid_store.clear_cache()
-    campaigns.clear_cache()
+    roster.clear_cache()
     privacy.clear_caches()
     db.dispose_engines()
     get_settings.cache_clear()

@@ -245,6 +245,7 @@ class Assessment(Base):
             ["grid_id", "grid_version"], ["grid_versions.grid_id", "grid_versions.version"]
         ),
         Index("ix_assessments_campaign_status", "campaign_id", "status"),
+        Index("ix_assessments_campaign_activity", "campaign_id", "activity"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -264,6 +265,11 @@ class Assessment(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None]
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    activity: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), server_default="0"
+    )
+    """``data_version.activity`` when it was last written (0: before migration 0010, or
+    written in bulk by the demo seed): the live lists read the rows stamped since."""
 
 
 class Answer(Base):
@@ -479,7 +485,8 @@ class DataVersion(Base):
     between groups: the aggregate layer reloads a campaign instead of reading the
     new score rows); ``token`` is drawn when the row is created, so a database
     emptied or restored never looks like the one a process had cached.
-    ``activity`` (see below) keys the participation list and the shared answers.
+    ``activity`` and ``roster`` (see below) key the participation list and the
+    shared answers.
     """
 
     __tablename__ = "data_version"
@@ -493,8 +500,12 @@ class DataVersion(Base):
     activity: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), default=0, server_default="0"
     )
-    """Bumped by every change the network's live lists show and the aggregates do not
-    (drafts, new organisations, sharing choices, accounts): migration 0010."""
+    """Bumped by every write to an assessment, which is stamped with it (migration 0010)."""
+    roster: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), default=0, server_default="0"
+    )
+    """Bumped when an organisation is created, imported or changes its sharing choice,
+    and when an account is created, invited, deactivated or reactivated."""
 
 
 # h9-national: what the national body did (grid versions, campaigns)

@@ -30,9 +30,10 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine
@@ -41,6 +42,8 @@ from assessment import accounts, assessments, campaigns, db, demo, grid_store, o
 from assessment.grid import Grid
 from assessment.permissions import Actor, Role
 from assessment.tables import Organisation
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -340,6 +343,18 @@ def wait_for_app(page) -> None:  # type: ignore[no-untyped-def]
     (widgets are loaded lazily: a grey skeleton stands in until their code arrives)."""
     page.wait_for_selector('[data-testid="stApp"]', state="attached")
     page.wait_for_function(_APP_SETTLED)
+
+
+def stored_eventually(read: Callable[[], T], expected: T, *, seconds: float = 60) -> T:
+    """What ``read()`` gives once it gives ``expected``, or after ``seconds`` (then the
+    caller's assertion fails with it): a save runs after the key press or the click
+    that asked for it, so the database is read until it has happened."""
+    deadline = time.monotonic() + seconds
+    found = read()
+    while found != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+        found = read()
+    return found
 
 
 def heading(page, text: str):  # type: ignore[no-untyped-def]

@@ -39,6 +39,7 @@ from .conftest import (
     org_admin_fixture,
     screenshot,
     sign_in,
+    stored_eventually,
     wait_for_app,
 )
 
@@ -429,10 +430,7 @@ def _cell(admin: OrgAdmin, question_id: str, horizon_id: str = "current"):  # ty
 
 def _wait_stored(page, admin: OrgAdmin, question_id: str, horizon_id: str, value) -> None:  # type: ignore[no-untyped-def]
     """Wait (bounded) until the database holds ``value`` for the cell."""
-    deadline = time.monotonic() + 60
-    while _cell(admin, question_id, horizon_id) != value and time.monotonic() < deadline:
-        page.wait_for_timeout(200)
-    assert _cell(admin, question_id, horizon_id) == value
+    assert stored_eventually(lambda: _cell(admin, question_id, horizon_id), value) == value
 
 
 def _status(page):  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ left out of the progress count and the scores, and shown so once submitted."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,6 +42,7 @@ from .conftest import (
     org_admin_fixture,
     screenshot,
     sign_in,
+    stored_eventually,
     wait_for_app,
 )
 
@@ -119,23 +119,21 @@ def test_theme_reason_evidence_and_typed_actions(
     reason.press("Enter")
     wait_for_app(page)
     page.locator(".st-key-fill-evidence-gouv-regles textarea").wait_for()
-    stored = _state(admin)
-    assert stored.choice_reasons == {"gouvernance": REASON}
-    assert "gouvernance" not in stored.not_addressed
+    reasons = stored_eventually(lambda: _state(admin).choice_reasons, {"gouvernance": REASON})
+    assert reasons == {"gouvernance": REASON}
+    assert "gouvernance" not in _state(admin).not_addressed
 
     # evidence for the current state, under the question's current state
     _commit_text(page, ".st-key-fill-evidence-gouv-regles", EVIDENCE)
     page.locator(".st-key-fill-evidence-gouv-regles").scroll_into_view_if_needed()
     screenshot(page, f"method-{width}-02-evidence")
-    assert _state(admin).comments == {"gouv-regles": {"current": EVIDENCE}}
+    evidence = {"gouv-regles": {"current": EVIDENCE}}
+    assert stored_eventually(lambda: _state(admin).comments, evidence) == evidence
 
     # actions planned at the question are the plan's
     _commit_text(page, ".st-key-fill-q-gouv-actions-goal_1y", ACTIONS)
-    # the save runs after the key press: wait (bounded) for the stored actions
-    deadline = time.monotonic() + 60
-    while _typed_actions(admin) != ACTIONS.split("\n") and time.monotonic() < deadline:
-        page.wait_for_timeout(200)
-    assert _typed_actions(admin) == ACTIONS.split("\n")
+    typed = ACTIONS.split("\n")
+    assert stored_eventually(lambda: _typed_actions(admin), typed) == typed
     page.goto(f"{method_server.url}/plan-action")
     wait_for_app(page)
     close_sidebar_on_a_phone(page, width)

@@ -14,7 +14,6 @@ Screenshots: ``/tmp/h10-screen-shots/`` (``SHOTS``), looked at by a person.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from .conftest import (
     heading,
     org_admin_fixture,
     sign_in,
+    stored_eventually,
     wait_for_app,
 )
 
@@ -123,10 +123,10 @@ def _stored(org: OrgAdmin, question: str, horizon: str) -> Any:
 
 def _wait_stored(org: OrgAdmin, question: str, horizon: str, value: int) -> None:
     """Until the database holds ``value`` (the save is asynchronous to the click)."""
-    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
-    while _stored(org, question, horizon) != value:
-        assert time.monotonic() < deadline, (question, horizon, _stored(org, question, horizon))
-        time.sleep(0.2)
+    found = stored_eventually(
+        lambda: _stored(org, question, horizon), value, seconds=STEP_TIMEOUT_MS / 1000
+    )
+    assert found == value, (question, horizon, found)
 
 
 def _box(page: Any, question: str, horizon: str) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from .conftest import (
     sign_in,
     sign_out,
     signed_in,
+    stored_eventually,
     wait_for_app,
 )
 
@@ -115,10 +115,8 @@ def test_saved_on_one_process_seen_on_the_other_and_sign_out_everywhere(
     box = _radio(on_a, "gouv-regles", "current")
     box.get_by_test_id("stRadioOption").nth(3).click()
     box.locator('input[value="3"]:checked').wait_for(state="attached")
-    deadline = time.monotonic() + 20
-    while _stored_level(cluster, "gouv-regles", "current") != 3:
-        assert time.monotonic() < deadline, "the answer was not stored"
-        time.sleep(0.2)
+    level = stored_eventually(lambda: _stored_level(cluster, "gouv-regles", "current"), 3)
+    assert level == 3, "the answer was not stored"
     wait_for_app(on_a)
     screenshot(on_a, "two-processes-a-filled")
 

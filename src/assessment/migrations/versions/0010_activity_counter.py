@@ -1,12 +1,18 @@
-"""The data-version row gains ``activity``: every change a network list shows.
+"""The data-version row gains ``activity`` and ``roster``; assessments are stamped.
 
-``data_version.activity`` is bumped in the same transaction as every change
-that the regional chamber's live lists show and the aggregates do not: a draft
-created or saved, an organisation created, imported or changing its sharing
-choice, an account created, invited, deactivated or reactivated.  With the
-row's other counters it keys the participation list and the shared answers in
-memory (:mod:`assessment.campaigns`): a dashboard rerun whose data did not move
-reads one row instead of every organisation of the region.
+The regional chamber's live lists (the participation list, the shared answers)
+show what no aggregate does: drafts and their last change, new organisations,
+sharing choices, the administrators to remind.  Two counters of the
+``data_version`` row, bumped in the same transaction as those changes, key them
+in memory (:mod:`assessment.campaigns`):
+
+* ``activity``: every write to an assessment (created, saved, submitted,
+  reopened); the assessment is stamped with the new value
+  (``assessments.activity``, indexed with its campaign), so that after a change
+  only the assessments stamped since are read, not every organisation;
+* ``roster``: an organisation created, imported or changing its sharing choice,
+  an account created, invited, deactivated or reactivated (the list is read
+  again in full).
 
 Revision ID: 0010_activity_counter
 Revises: 0009_frozen_categories
@@ -31,8 +37,18 @@ COUNTER = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade() -> None:
     with op.batch_alter_table("data_version") as batch:
         batch.add_column(sa.Column("activity", COUNTER, server_default="0", nullable=False))
+        batch.add_column(sa.Column("roster", COUNTER, server_default="0", nullable=False))
+    with op.batch_alter_table("assessments") as batch:
+        batch.add_column(sa.Column("activity", COUNTER, server_default="0", nullable=False))
+        batch.create_index(
+            batch.f("ix_assessments_campaign_activity"), ["campaign_id", "activity"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("assessments") as batch:
+        batch.drop_index(batch.f("ix_assessments_campaign_activity"))
+        batch.drop_column("activity")
     with op.batch_alter_table("data_version") as batch:
+        batch.drop_column("roster")
         batch.drop_column("activity")
