@@ -28,7 +28,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assessment import national_audit, roster
+from assessment import national_audit, roster, score_store
 from assessment.db import read_session, write_session
 from assessment.errors import UserError
 from assessment.grid_store import DEFAULT_GRID_ID, PUBLISHED, latest_version
@@ -84,10 +84,15 @@ def _info(row: Campaign) -> CampaignInfo:
 
 
 def list_campaigns(engine: Engine) -> list[CampaignInfo]:
-    """Every campaign, the most recent first."""
+    """Every campaign, the most recent first (read once per page run, inside
+    :func:`assessment.score_store.one_version`)."""
+    return list(score_store.once_per_run(engine, "campaigns", lambda: _read_campaigns(engine)))
+
+
+def _read_campaigns(engine: Engine) -> tuple[CampaignInfo, ...]:
     with read_session(engine) as session:
         rows = session.scalars(select(Campaign).order_by(Campaign.year.desc()))
-        return [_info(row) for row in rows]
+        return tuple(_info(row) for row in rows)
 
 
 def get_campaign(engine: Engine, campaign_id: int) -> CampaignInfo:

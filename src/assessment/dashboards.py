@@ -12,14 +12,16 @@ cell is « masqué » everywhere, never a number.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping, Sequence
+import functools
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine
 
-from assessment import campaigns, privacy
+from assessment import campaigns, privacy, score_store
 from assessment.assessments import AssessmentState
 from assessment.exports import answer_text
 from assessment.french import number, plural, typo
@@ -47,6 +49,73 @@ NO_HISTORY = "—"
 
 one_version = privacy.one_version
 """Every figure asked inside rests on one read of the data version (a page run)."""
+
+
+# ---------------------------------------------------------------------------
+# figures held per data version
+# ---------------------------------------------------------------------------
+
+_FIGURES_MAX = 512
+_figures: OrderedDict[Hashable, Any] = OrderedDict()
+_figures_lock = threading.Lock()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _hashable(value: Any) -> Hashable:
+    if isinstance(value, Grid):
+        return ("grid", value.id, value.version)
+    if isinstance(value, list | tuple):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return cast(Hashable, value)
+
+
+def held_per_version(fn: F) -> F:
+    """``fn(engine, actor, ...)``, a figure, computed once per state of the data it reads,
+    reader and arguments, then served from memory: a dashboard rerun whose data did not move
+    (a widget changed, a session rerun) builds no figure again.
+
+    Why serving it again is safe: a figure is a pure function of the stored scores
+    of the campaigns its reader may read (their content keys,
+    :func:`assessment.privacy.readable_contents`: a submission to the open campaign
+    moves none of them), the campaign list and its arguments; and every
+    permission rule is a function of the reader's own fields
+    (:func:`assessment.permissions.can`), so the same ``Actor`` value may read
+    again what it was allowed to read.  Clearing the aggregate layer's memory
+    (:func:`assessment.privacy.clear_caches`) forgets them too.  A refusal
+    (:class:`PermissionDenied`, :class:`assessment.privacy.NotPublished`) is never
+    kept; a campaign once published stays so.  Inside :func:`one_version`, on the
+    version read on entry."""
+
+    @functools.wraps(fn)
+    def held(engine: Engine, actor: Actor, *args: Any, **kwargs: Any) -> Any:
+        listed = tuple(
+            (c.year, c.grid_id, c.grid_version) for c in campaigns.list_campaigns(engine)
+        )
+        key = (
+            fn.__name__, privacy.generation(), score_store.engine_key(engine), listed,
+            privacy.readable_contents(engine, actor), actor, _hashable(args), _hashable(kwargs),
+        )  # fmt: skip
+        with _figures_lock:
+            if key in _figures:
+                _figures.move_to_end(key)
+                return _figures[key]
+        found = fn(engine, actor, *args, **kwargs)
+        with _figures_lock:
+            _figures[key] = found
+            while len(_figures) > _FIGURES_MAX:
+                _figures.popitem(last=False)
+        return found
+
+    return cast(F, held)
+
+
+def clear_cache() -> None:
+    """Forget the figures held in memory (tests, a database swapped under a process)."""
+    with _figures_lock:
+        _figures.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +433,7 @@ def participation_list(rows: Sequence[campaigns.ParticipationRow]) -> Figure:
     )
 
 
+@held_per_version
 def theme_heatmap(
     engine: Engine,
     actor: Actor,
@@ -417,6 +487,7 @@ def theme_heatmap(
     )
 
 
+@held_per_version
 def distribution_figure(
     engine: Engine,
     actor: Actor,
@@ -462,6 +533,7 @@ def distribution_figure(
     )
 
 
+@held_per_version
 def scope_comparison(
     engine: Engine,
     actor: Actor,
@@ -515,6 +587,7 @@ def scope_comparison(
     )
 
 
+@held_per_version
 def trends_figure(
     engine: Engine,
     actor: Actor,
@@ -575,6 +648,7 @@ def _with_previous(engine: Engine, year: int) -> list[int]:
     return [max(earlier), year] if earlier else [year]
 
 
+@held_per_version
 def attainment_figure(
     engine: Engine, actor: Actor, grid: Grid, *, campaign_year: int, region: str | None
 ) -> Figure:
@@ -612,6 +686,7 @@ def attainment_figure(
     )
 
 
+@held_per_version
 def progress_and_potential(
     engine: Engine,
     actor: Actor,
@@ -691,6 +766,7 @@ def progress_and_potential(
 # ---------------------------------------------------------------------------
 
 
+@held_per_version
 def regions_overall(engine: Engine, actor: Actor, *, campaign_year: int) -> Figure:
     """Mean overall score and number of organisations per region (the map)."""
     tbl = privacy.table(engine, actor, campaign_year=campaign_year, dims=("region",))
@@ -719,6 +795,7 @@ def regions_overall(engine: Engine, actor: Actor, *, campaign_year: int) -> Figu
     )
 
 
+@held_per_version
 def regions_heatmap(engine: Engine, actor: Actor, grid: Grid, *, campaign_year: int) -> Figure:
     """Regions (rows) × themes (columns): mean current-state score."""
     labels = item_labels(grid)
@@ -755,6 +832,7 @@ def regions_heatmap(engine: Engine, actor: Actor, grid: Grid, *, campaign_year: 
     )
 
 
+@held_per_version
 def regions_trends(engine: Engine, actor: Actor, *, years: Sequence[int]) -> Figure:
     """Mean overall score per region, campaign after campaign (the overall score of
     each campaign's own grid version: a break is said, :func:`version_note`)."""

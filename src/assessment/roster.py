@@ -211,15 +211,25 @@ def _catch_up(
     if not changed:  # changes elsewhere: the same rows, their counts kept
         return Roster(cached.rows, cached.position, cached.key, activity, cached._counts)
     rows = list(cached.rows)
+    counts = {
+        by: {value: Counter(found) for value, found in table.items()}
+        for by, table in cached._counts.items()
+    }  # the counts already made, moved by the changed lines alone
     for organisation_id, assessment_id, status, updated_at, submitted_at in changed:
         index = cached.position.get(organisation_id)
         if index is None:
             return None
         old = rows[index]
+        for by, table in counts.items():
+            table[getattr(old, by)][old.status] -= 1
+            table[getattr(old, by)][status] += 1
         rows[index] = ParticipationRow(
             old.organisation_id, old.name, old.identifier, old.region, old.legal_family,
             old.size_band, cast(Status, status), updated_at, old.contacts, assessment_id,
             submitted_at,
             old.shared_with_region,
         )  # fmt: skip
-    return Roster(tuple(rows), cached.position, cached.key, activity)
+    for table in counts.values():
+        for found in table.values():
+            found -= Counter()  # no zero counts, as when counted from scratch
+    return Roster(tuple(rows), cached.position, cached.key, activity, counts)

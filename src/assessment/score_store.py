@@ -85,7 +85,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
@@ -117,6 +117,7 @@ __all__ = [
     "layout",
     "live_version",
     "needs_backfill",
+    "once_per_run",
     "one_version",
     "pinned_version",
     "replace",
@@ -124,6 +125,8 @@ __all__ = [
     "submitted_answers",
     "vectors",
 ]
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -417,7 +420,7 @@ def engine_key(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-_pinned: ContextVar[tuple[str, DataVersion] | None] = ContextVar(
+_pinned: ContextVar[tuple[str, DataVersion, dict[str, Any]] | None] = ContextVar(
     "pinned_data_version", default=None
 )
 
@@ -430,14 +433,15 @@ def one_version(engine: Engine) -> Iterator[DataVersion]:
     connection of its own.  Inside, they share the version read on entry: every
     figure of the page rests on the same data, and a rerun whose data did not move
     reads one row.  Protection is unchanged: a figure is the same function of the
-    same data, whatever the number of checks."""
+    same data, whatever the number of checks.  What else a page reads many times
+    (the campaign list) is read once inside too (:func:`once_per_run`)."""
     outer = _pinned.get()
     key = engine_key(engine)
     if outer is not None and outer[0] == key:
         yield outer[1]
         return
     version = current_version(engine)
-    token = _pinned.set((key, version))
+    token = _pinned.set((key, version, {}))
     try:
         yield version
     finally:
@@ -448,6 +452,19 @@ def pinned_version(engine: Engine) -> DataVersion | None:
     """The version read on entry of the enclosing :func:`one_version` of ``engine``."""
     pinned = _pinned.get()
     return pinned[1] if pinned is not None and pinned[0] == engine_key(engine) else None
+
+
+def once_per_run(engine: Engine, name: str, read: Callable[[], T]) -> T:
+    """``read()``, once inside the enclosing :func:`one_version` of ``engine`` (every call
+    when there is none): what one page run reads several times, read once.  ``read``
+    must return something immutable."""
+    pinned = _pinned.get()
+    if pinned is None or pinned[0] != engine_key(engine):
+        return read()
+    kept = pinned[2]
+    if name not in kept:
+        kept[name] = read()
+    return cast(T, kept[name])
 
 
 def live_version(engine: Engine) -> DataVersion:

@@ -36,7 +36,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from assessment import accounts, db, grid_store, privacy, roster, score_store
+from assessment import accounts, dashboards, db, grid_store, privacy, roster, score_store
 from assessment.grid_store import SyncedGrid
 from assessment.settings import get_settings
 from assessment.tables import AppSecret, utcnow
@@ -184,6 +184,7 @@ def clear_caches() -> None:
         clear()
     grid_store.clear_cache()
     roster.clear_cache()
+    dashboards.clear_cache()
     privacy.clear_caches()
     db.dispose_engines()
     get_settings.cache_clear()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
@@ -18,6 +19,7 @@ from assessment import (
     accounts,
     assessments,
     campaigns,
+    dashboards,
     demo,
     grid_store,
     microdata,
@@ -27,6 +29,7 @@ from assessment import (
 )
 from assessment.organisations import siren_with_key
 from assessment.permissions import Actor, PermissionDenied, Role
+from assessment.privacy.bench import Resubmitter
 from assessment.settings import get_settings
 
 from .conftest import COMPLETE_ANSWERS, SYSTEM, World, close_campaigns
@@ -172,6 +175,21 @@ def test_the_lists_kept_in_memory_follow_every_change_they_show(world: World) ->
     assessments.reopen(engine, SYSTEM, draft.id, expected_revision=revision)
     assert row_a().status == "draft" and shared() == []
 
+    # counts kept through the catch-ups: those of the list, as counted from scratch
+    def counts_match() -> None:
+        listed = campaigns.participation(engine, world.national, world.campaign)
+        for by in campaigns.PARTICIPATION_GROUPS:
+            assert campaigns.count_participation(
+                engine, world.national, world.campaign, by
+            ) == campaigns.participation_counts(listed, by)
+
+    counts_match()
+    revision = assessments.get_assessment(engine, SYSTEM, draft.id).revision
+    revision = assessments.submit(engine, SYSTEM, draft.id, expected_revision=revision)
+    counts_match()
+    assessments.reopen(engine, SYSTEM, draft.id, expected_revision=revision)
+    counts_match()
+
 
 # ---------------------------------------------------------------------------
 # on demo data: microdata and the aggregate layer's scope
@@ -245,3 +263,50 @@ def test_hidden_cells_carry_no_figure_and_say_why(seeded: Engine) -> None:
         if cell.hidden_reason is None:
             assert cell.n is not None and cell.n >= k
     assert tbl.note_fr
+
+
+@pytest.fixture
+def running(engine: Engine) -> Engine:
+    """Demo data with this year's campaign open (its figures unpublished), last year's
+    closed."""
+    grid_store.sync_grids_from_dir(engine, GUIDE)
+    demo.seed_demo(engine, orgs=400, campaigns=2, seed=3)
+    return engine
+
+
+def test_dashboard_figures_are_held_while_what_their_reader_may_read_stays(
+    running: Engine,
+) -> None:
+    engine = running
+    open_, closed = campaigns.list_campaigns(engine)
+    assert open_.is_open() and closed.is_closed()
+    grid = grid_store.get_grid(engine, closed.grid_id, closed.grid_version)
+
+    def heat(actor: Actor, year: int, region: str | None = demo.DEMO_REGION) -> Any:
+        return dashboards.theme_heatmap(
+            engine, actor, grid, campaign_year=year, dim="legal_family", region=region
+        )
+
+    first = heat(CRESS, closed.year)
+    assert heat(CRESS, closed.year) is first  # held: nothing computed again
+    operator = heat(SYSTEM, open_.year)
+    # a submission to the open campaign: nothing the chamber may read has moved
+    Resubmitter(engine, region=demo.DEMO_REGION, count=2)()
+    assert heat(CRESS, closed.year) is first
+    # the operator reads the open campaign: its figure is computed again, exactly
+    moved = heat(SYSTEM, open_.year)
+    assert moved is not operator
+    privacy.clear_caches()
+    assert heat(SYSTEM, open_.year) == moved
+    assert heat(CRESS, closed.year) == first and heat(CRESS, closed.year) is not first
+    # never served to another reader: another region's chamber is refused, as before
+    other = Actor(user_id=None, email="cress-84@test", role=Role.REGIONAL, region="84")
+    assert other.region != demo.DEMO_REGION
+    with pytest.raises(PermissionDenied):
+        heat(other, closed.year)
+    with pytest.raises(privacy.NotPublished):
+        heat(CRESS, open_.year)
+    # the close publishes the open campaign: its figures, then held too
+    close_campaigns(engine)
+    published = heat(CRESS, open_.year)
+    assert heat(CRESS, open_.year) is published

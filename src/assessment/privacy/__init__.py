@@ -45,7 +45,7 @@ from sqlalchemy import Connection, Engine, select
 
 from assessment import french, score_store
 from assessment import tables as t
-from assessment.campaigns import is_over
+from assessment.campaigns import is_over, list_campaigns
 from assessment.db import read_connection
 from assessment.errors import UserError
 from assessment.grid import Grid
@@ -78,11 +78,13 @@ __all__ = [
     "clear_caches",
     "data_version",
     "distribution",
+    "generation",
     "measure_sources",
     "not_published_fr",
     "one_version",
     "peers",
     "published",
+    "readable_contents",
     "table",
     "tables",
 ]
@@ -140,12 +142,22 @@ _campaigns: dict[tuple[str, str, int], tuple[int, str, str] | None] = {}
 _released: set[tuple[str, str, int]] = set()
 
 
+_generation = [0]
+
+
+def generation() -> int:
+    """How many times :func:`clear_caches` ran in this process: what is computed from
+    the layer's memory (the dashboards' figures) keys on it, and is forgotten with it."""
+    return _generation[0]
+
+
 def clear_caches() -> None:
     """Forget everything held in memory (tests; after a restore)."""
     from assessment.privacy import store
 
     store.clear()
     with _lock:
+        _generation[0] += 1
         _columns.clear()
         _campaigns.clear()
         _released.clear()
@@ -305,12 +317,21 @@ def published(engine: Engine, actor: Actor, year: int) -> bool:
     return True
 
 
+def readable_contents(engine: Engine, actor: Actor) -> tuple[tuple[int, tuple[str, int]], ...]:
+    """``(year, content)`` of every campaign whose figures ``actor`` may read (each
+    brought up to date): what any figure ``actor`` reads is a function of, with its
+    arguments and the layer's parameters.  A submission to the open campaign leaves
+    it unchanged for every reader but the operator."""
+    with one_version(engine):
+        return tuple(
+            (c.year, _data(engine, c.year, actor).content)
+            for c in list_campaigns(engine)
+            if published(engine, actor, c.year)
+        )
+
+
 def _previous_year(engine: Engine, year: int) -> int | None:
-    c = t.Campaign.__table__
-    with engine.connect() as conn:
-        found = conn.execute(select(c.c.year).where(c.c.year < year).order_by(c.c.year.desc()))
-        first = found.first()
-    return None if first is None else int(first[0])
+    return next((c.year for c in list_campaigns(engine) if c.year < year), None)
 
 
 # ---------------------------------------------------------------------------
