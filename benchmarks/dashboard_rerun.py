@@ -4,9 +4,11 @@ from in-memory data, in the same run.
 Usage::
 
     python benchmarks/dashboard_rerun.py [--orgs 20000] [--campaigns 3] [--runs 15]
+        [--database-url URL] [--profile PREFIX]
 
 What is measured, with ``streamlit.testing`` (``AppTest``), on a throw-away
-SQLite database seeded by :func:`assessment.demo.seed_demo`:
+SQLite database (or the empty one ``--database-url`` names, e.g. PostgreSQL)
+seeded by :func:`assessment.demo.seed_demo`:
 
 * **page**: « Tableau de bord régional » of the chamber of the largest region
   (:mod:`assessment.web.views.regional_dashboard`) and « Vue nationale »
@@ -211,8 +213,8 @@ class _Subject:
             self.server[kind].append(server)
 
 
-def _seed(folder: Path, orgs: int, campaigns: int) -> Any:
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+def _seed(folder: Path, orgs: int, campaigns: int, url: str | None) -> Any:
+    os.environ["DATABASE_URL"] = url or f"sqlite:///{folder / 'bench.sqlite3'}"
     os.environ["ASSESSMENT_GRIDS_DIR"] = str(ROOT / "guide")
     os.environ["ASSESSMENT_DATA_DIR"] = str(folder)
     os.environ["ASSESSMENT_MODE"] = "demo"
@@ -235,6 +237,10 @@ def main() -> None:
     parser.add_argument("--campaigns", type=int, default=3)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument(
+        "--database-url",
+        help="an empty database to seed and measure (default: a temporary SQLite file)",
+    )
+    parser.add_argument(
         "--profile",
         metavar="PREFIX",
         help="profile the page's timed reruns (not the floor's) with cProfile, "
@@ -248,7 +254,7 @@ def main() -> None:
     from assessment.privacy.bench import Resubmitter
 
     with tempfile.TemporaryDirectory() as tmp:
-        engine = _seed(Path(tmp), args.orgs, args.campaigns)
+        engine = _seed(Path(tmp), args.orgs, args.campaigns, args.database_url)
         resubmit = Resubmitter(engine, region=DEMO_REGION, count=args.runs * 2 + 2)
         dims = ["legal_family", "size_band", "sector"]
         from assessment.regions import REGIONS
@@ -307,7 +313,7 @@ def main() -> None:
     def ms(values: list[float]) -> float:
         return statistics.median(values) * 1000
 
-    print(f"python {sys.version.split()[0]}, {args.orgs} organisations, "
+    print(f"python {sys.version.split()[0]}, {engine.dialect.name}, {args.orgs} organisations, "
           f"{args.runs} interleaved reruns of each kind")  # fmt: skip
     print(f"{'page':<10}{'rerun':<12}{'page (ms)':>11}{'floor (ms)':>12}{'ratio':>8}")
     for page, floor, ours, misses in results:

@@ -260,13 +260,23 @@ def distribution_chart(
         .mark_bar(fill="#ffffff", stroke=INK, strokeDash=[3, 3])
         .encode(y=alt.Y("stub:Q"))
     )
-    labels = base.mark_text(dy=-6, fontSize=10, color=INK).encode(
-        y=alt.Y("label_at:Q"), text="label:N"
+    labels = (
+        base.transform_filter("!datum.hidden")
+        .mark_text(dy=-6, fontSize=10, color=INK)
+        .encode(y=alt.Y("label_at:Q"), text="label:N")
+    )
+    # « masqué » upright above its box: as narrow as a bar, however narrow the screen
+    hidden_labels = (
+        base.transform_filter("datum.hidden")
+        .mark_text(angle=270, align="left", baseline="middle", dx=4, fontSize=10, color=INK)
+        .encode(y=alt.Y("label_at:Q"), text="label:N")
     )
     description = f"{title}. Nombre d'organisations par tranche de score : " + "; ".join(
         f"{v['horizon']}, {v['bin']} : {v['label']}" for v in values
     )
-    chart = alt.layer(bars, hidden, labels).properties(title=title, width="container", height=260)
+    chart = alt.layer(bars, hidden, labels, hidden_labels).properties(
+        title=title, width="container", height=260
+    )
     return styled(_described(chart, description))
 
 

@@ -226,8 +226,7 @@ def _catch_up(
         rows[index] = ParticipationRow(
             old.organisation_id, old.name, old.identifier, old.region, old.legal_family,
             old.size_band, cast(Status, status), updated_at, old.contacts, assessment_id,
-            submitted_at,
-            old.shared_with_region,
+            submitted_at, old.shared_with_region,
         )  # fmt: skip
     for table in counts.values():
         for found in table.values():

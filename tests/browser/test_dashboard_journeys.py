@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import DEMO_EMAILS, LiveServer, choose, heading, screenshot, sign_in, wait_for_app
+from .conftest import (
+    DEMO_EMAILS,
+    LiveServer,
+    choose,
+    close_sidebar_on_a_phone,
+    heading,
+    screenshot,
+    sign_in,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +39,21 @@ def _charts_drawn(page, at_least: int) -> None:  # type: ignore[no-untyped-def]
         f'document.querySelectorAll(\'[data-testid="stVegaLiteChart"] canvas, '
         f'[data-testid="stVegaLiteChart"] svg\').length >= {at_least}'
     )
+
+
+_CHARTS_PAST_THE_EDGE = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+    .filter(e => e.getBoundingClientRect().width > 0
+                 && e.getBoundingClientRect().right > window.innerWidth + 1).length"""
+
+
+def _on_a_phone(page) -> None:  # type: ignore[no-untyped-def]
+    page.set_default_timeout(120_000)
+    page.set_viewport_size({"width": 390, "height": 2400})
+
+
+def _fits(page) -> None:  # type: ignore[no-untyped-def]
+    """No chart of the open tab runs past the screen's right edge."""
+    assert page.evaluate(_CHARTS_PAST_THE_EDGE) == 0
 
 
 def test_regional_chamber_journey(
@@ -86,3 +110,29 @@ def test_national_body_journey(
     wait_for_app(page)
     page.get_by_text("Microdonnées pseudonymisées").wait_for()
     screenshot(page, "dashboard-08-national-microdata")
+
+
+@pytest.mark.parametrize("role", ["regional", "national"])
+def test_the_dashboards_fit_a_phone(
+    live_server: LiveServer,
+    page,  # type: ignore[no-untyped-def]
+    role: str,
+) -> None:
+    _on_a_phone(page)
+    sign_in(page, live_server, DEMO_EMAILS[role])
+    close_sidebar_on_a_phone(page, 390)
+    if role == "regional":
+        heading(page, "Tableau de bord régional").wait_for()
+        _charts_drawn(page, 2)
+        _fits(page)
+        screenshot(page, "dashboard-phone-01-regional-participation")
+        _tab(page, "Résultats par thème")
+        heading(page, "Score moyen par thème et par famille juridique").wait_for()
+        _charts_drawn(page, 5)
+        _fits(page)
+        screenshot(page, "dashboard-phone-02-regional-results")
+    else:
+        heading(page, "Vue nationale").wait_for()
+        _charts_drawn(page, 2)
+        _fits(page)
+        screenshot(page, "dashboard-phone-03-national-regions")
