@@ -33,7 +33,7 @@ from sqlalchemy import Engine, Row, ScalarResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assessment import action_plan, campaigns, score_store
+from assessment import action_plan, campaigns, db, score_store
 from assessment.answers import (
     AnswerError,
     Cell,
@@ -336,15 +336,11 @@ def _bump(
 
 
 def _stamp(session: Session, assessment_id: int) -> None:
-    """Stamp the assessment with a new ``activity`` (after its row is locked): the
-    chamber's participation list reads the assessments stamped since it last looked."""
-    stamp = score_store.bump_activity(session)
-    session.execute(
-        update(Assessment)
-        .where(Assessment.id == assessment_id)
-        .values(activity=stamp)
-        .execution_options(synchronize_session=False)
-    )
+    """Stamp the assessment with a new ``activity`` at the end of the transaction (the
+    counter row is shared by every writer: held locked from then to the commit on
+    PostgreSQL, as briefly as possible): the chamber's participation list reads the
+    assessments stamped since it last looked (:mod:`assessment.roster`)."""
+    db.at_commit(session, ("stamp", assessment_id), lambda s: score_store.stamp(s, assessment_id))
 
 
 def _record_audit(

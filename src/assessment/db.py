@@ -28,7 +28,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -227,6 +227,19 @@ def write_session(engine: Engine) -> Iterator[Session]:
         session.begin(),
     ):
         yield session
+        for last in session.info.pop(_AT_COMMIT, {}).values():
+            last(session)
+
+
+_AT_COMMIT = "assessment_at_commit"
+
+
+def at_commit(session: Session, key: Hashable, last: Callable[[Session], None]) -> None:
+    """Run ``last(session)`` as the last statements of this :func:`write_session`'s
+    transaction, just before it commits (once per ``key``; never if the block fails):
+    for a write to a row that every writer shares, held locked until the commit on
+    PostgreSQL, so that it is held for as short a time as possible."""
+    session.info.setdefault(_AT_COMMIT, {})[key] = last
 
 
 @contextmanager

@@ -122,6 +122,7 @@ __all__ = [
     "pinned_version",
     "replace",
     "score_row",
+    "stamp",
     "submitted_answers",
     "vectors",
 ]
@@ -365,6 +366,35 @@ def bump_activity(executor: Executor) -> int:
     transaction ends, so stamps commit in order; writers take it after the row they
     change, never before, so that no two wait on each other in opposite orders."""
     return _bump_row(executor, {"activity": t.DataVersion.activity + 1}, "activity")
+
+
+def stamp(executor: Executor, assessment_id: int) -> None:
+    """:func:`bump_activity`, then the assessment stamped with the new value: one
+    statement on PostgreSQL (a round trip less while the counter row is locked)."""
+    if _dialect(executor) == "postgresql":
+        found = executor.execute(_STAMP_PG, {"id": assessment_id}).scalar()
+        if found is not None:
+            return
+    value = bump_activity(executor)
+    executor.execute(
+        update(t.Assessment)
+        .where(t.Assessment.id == assessment_id)
+        .values(activity=value)
+        .execution_options(synchronize_session=False)
+    )
+
+
+_STAMP_PG = text(
+    "WITH v AS (UPDATE data_version SET activity = activity + 1 WHERE id = 1 "
+    "RETURNING activity) "
+    "UPDATE assessments SET activity = v.activity FROM v WHERE assessments.id = :id "
+    "RETURNING v.activity"
+)
+
+
+def _dialect(executor: Executor) -> str:
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    return bind.dialect.name
 
 
 def bump_roster(executor: Executor) -> None:
