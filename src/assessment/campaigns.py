@@ -19,8 +19,7 @@ because their organisation shares them with it (``Action.READ_ASSESSMENT``).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -301,12 +300,7 @@ def participation(
     return list(roster.roster(engine, campaign_id, region).rows)
 
 
-def participation_counts(rows: Iterable[ParticipationRow], by: str) -> dict[str, Counter[str]]:
-    """Status counts per value of ``by`` (``legal_family``, ``size_band`` or ``region``)."""
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for row in rows:
-        counts[getattr(row, by)][row.status] += 1
-    return dict(counts)
+participation_counts = roster.participation_counts
 
 
 PARTICIPATION_GROUPS: tuple[str, ...] = ("region", "legal_family", "size_band")

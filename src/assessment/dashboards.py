@@ -72,6 +72,17 @@ def _hashable(value: Any) -> Hashable:
     return cast(Hashable, value)
 
 
+def _readable_state(engine: Engine, actor: Actor) -> Hashable:
+    """What every figure ``actor`` reads is a function of (see :func:`held_per_version`)."""
+    listed = tuple((c.year, c.grid_id, c.grid_version) for c in campaigns.list_campaigns(engine))
+    return (
+        privacy.generation(),
+        score_store.engine_key(engine),
+        listed,
+        privacy.readable_contents(engine, actor),
+    )
+
+
 def held_per_version(fn: F) -> F:
     """``fn(engine, actor, ...)``, a figure, computed once per state of the data it reads,
     reader and arguments, then served from memory: a dashboard rerun whose data did not move
@@ -91,13 +102,10 @@ def held_per_version(fn: F) -> F:
 
     @functools.wraps(fn)
     def held(engine: Engine, actor: Actor, *args: Any, **kwargs: Any) -> Any:
-        listed = tuple(
-            (c.year, c.grid_id, c.grid_version) for c in campaigns.list_campaigns(engine)
+        state = score_store.once_per_run(
+            engine, ("figures", actor), lambda: _readable_state(engine, actor)
         )
-        key = (
-            fn.__name__, privacy.generation(), score_store.engine_key(engine), listed,
-            privacy.readable_contents(engine, actor), actor, _hashable(args), _hashable(kwargs),
-        )  # fmt: skip
+        key = (fn.__name__, state, actor, _hashable(args), _hashable(kwargs))
         with _figures_lock:
             if key in _figures:
                 _figures.move_to_end(key)

@@ -226,8 +226,9 @@ def write_session(engine: Engine) -> Iterator[Session]:
         Session(bind=bind, expire_on_commit=False) as session,
         session.begin(),
     ):
+        session.info[_AT_COMMIT] = {}
         yield session
-        for last in session.info.pop(_AT_COMMIT, {}).values():
+        for last in session.info.pop(_AT_COMMIT).values():
             last(session)
 
 
@@ -239,7 +240,10 @@ def at_commit(session: Session, key: Hashable, last: Callable[[Session], None]) 
     transaction, just before it commits (once per ``key``; never if the block fails):
     for a write to a row that every writer shares, held locked until the commit on
     PostgreSQL, so that it is held for as short a time as possible."""
-    session.info.setdefault(_AT_COMMIT, {})[key] = last
+    pending = session.info.get(_AT_COMMIT)
+    if pending is None:
+        raise RuntimeError("at_commit outside a write_session: nothing would run it")
+    pending[key] = last
 
 
 @contextmanager

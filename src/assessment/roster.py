@@ -35,9 +35,11 @@ How it stays exact without reading every organisation on every rerun
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, cast
@@ -97,11 +99,16 @@ class Roster:
         counted once per roster (a roster never changes): copies, for the caller."""
         found = self._counts.get(by)
         if found is None:
-            found = defaultdict(Counter)
-            for row in self.rows:
-                found[getattr(row, by)][row.status] += 1
-            self._counts[by] = found = dict(found)
+            self._counts[by] = found = participation_counts(self.rows, by)
         return {value: Counter(counts) for value, counts in found.items()}
+
+
+def participation_counts(rows: Iterable[ParticipationRow], by: str) -> dict[str, Counter[str]]:
+    """Status counts per value of ``by`` (``legal_family``, ``size_band`` or ``region``)."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        counts[getattr(row, by)][row.status] += 1
+    return dict(counts)
 
 
 def no_campaign(campaign_id: int) -> NotFound:
@@ -223,11 +230,13 @@ def _catch_up(
         for by, table in counts.items():
             table[getattr(old, by)][old.status] -= 1
             table[getattr(old, by)][status] += 1
-        rows[index] = ParticipationRow(
-            old.organisation_id, old.name, old.identifier, old.region, old.legal_family,
-            old.size_band, cast(Status, status), updated_at, old.contacts, assessment_id,
-            submitted_at, old.shared_with_region,
-        )  # fmt: skip
+        rows[index] = dataclasses.replace(
+            old,
+            status=cast(Status, status),
+            updated_at=updated_at,
+            assessment_id=assessment_id,
+            submitted_at=submitted_at,
+        )
     for table in counts.values():
         for found in table.values():
             found -= Counter()  # no zero counts, as when counted from scratch

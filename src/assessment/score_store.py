@@ -80,7 +80,7 @@ import math
 import secrets
 import sys
 from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -450,7 +450,7 @@ def engine_key(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-_pinned: ContextVar[tuple[str, DataVersion, dict[str, Any]] | None] = ContextVar(
+_pinned: ContextVar[tuple[str, DataVersion, dict[Hashable, Any]] | None] = ContextVar(
     "pinned_data_version", default=None
 )
 
@@ -484,7 +484,7 @@ def pinned_version(engine: Engine) -> DataVersion | None:
     return pinned[1] if pinned is not None and pinned[0] == engine_key(engine) else None
 
 
-def once_per_run(engine: Engine, name: str, read: Callable[[], T]) -> T:
+def once_per_run(engine: Engine, name: Hashable, read: Callable[[], T]) -> T:
     """``read()``, once inside the enclosing :func:`one_version` of ``engine`` (every call
     when there is none): what one page run reads several times, read once.  ``read``
     must return something immutable."""
